@@ -1,0 +1,367 @@
+"""The Newsroom application: commands for editors, moderators and readers, and the queries auditors need.
+
+Every command returns a ``Receipt`` with the article's new version and the global position of its last event.
+Appends (updates, comments, moderation) retry on the store's conflict, so two editors writing at the same
+moment both succeed; a command given an ``expected_version`` fails with ``VersionConflictError`` instead, so
+an edit made against a stale page is never applied blindly.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any, ClassVar, TypeVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import DomainEventProtocol
+from eventsourcing.persistence import IntegrityError, Recording, Transcoder
+
+from newsroom import rules
+from newsroom.article import Article, article_id
+from newsroom.database import persistence_env
+from newsroom.errors import (
+    ArticleNotFoundError,
+    AuthenticationError,
+    ContentionError,
+    SlugTakenError,
+    StaffNameTakenError,
+    StaffNotFoundError,
+    ValidationError,
+    VersionConflictError,
+    VersionNotFoundError,
+)
+from newsroom.staff import Permission, Principal, Role, Staff, split_token, staff_id
+from newsroom.transcoding import OrjsonTranscoder
+
+T = TypeVar("T")
+
+# Retrying on a conflict re-reads the article (a cache fast-forward) and re-runs the command; backoff with
+# jitter stops two writers from colliding in lock step.
+MAX_ATTEMPTS = 12
+BACKOFF_SECONDS = 0.002
+
+
+@dataclass(frozen=True)
+class Receipt:
+    version: int
+    position: int
+    id: UUID | None = None  # what the command created: an update, comment or embed
+
+
+class Newsroom(Application[UUID]):
+    name = "Newsroom"
+    # A snapshot every 100 events bounds a cold load; the cache (fast-forwarded from the store on every
+    # read, so other processes' writes are seen) makes a warm load one indexed query.
+    snapshotting_intervals: ClassVar[dict[type[Any], int]] = {Article: 100}
+    env: ClassVar[dict[str, str]] = {
+        "AGGREGATE_CACHE_MAXSIZE": "2000",
+        "AGGREGATE_CACHE_FASTFORWARD": "y",
+    }
+
+    @classmethod
+    def from_url(cls, database_url: str, **env: str) -> Newsroom:
+        return cls(env={**persistence_env(database_url), **env})
+
+    def construct_transcoder(self) -> Transcoder:
+        return OrjsonTranscoder()
+
+    # -- editors -----------------------------------------------------------------------------------
+
+    def draft_article(
+        self,
+        *,
+        slug: str,
+        headline: str,
+        body: str,
+        byline_name: str,
+        byline_bio: str = "",
+        tags: list[str] | None = None,
+        by: Principal,
+    ) -> Receipt:
+        by.require(Permission.WRITE_ARTICLES)
+        article = Article.draft(
+            slug=slug,
+            headline=headline,
+            body=body,
+            byline_name=byline_name,
+            byline_bio=byline_bio,
+            tags=tags,
+            actor=by.actor,
+        )
+        if article.id in self.repository:
+            raise SlugTakenError(f"slug {article.slug} is taken", slug=article.slug)
+        try:
+            recordings = self.save(article)
+        except IntegrityError:
+            raise SlugTakenError(f"slug {article.slug} is taken", slug=article.slug) from None
+        return Receipt(version=article.version, position=_position(recordings))
+
+    def publish(self, slug: str, *, by: Principal, expected_version: int | None = None) -> Receipt:
+        by.require(Permission.WRITE_ARTICLES)
+        return self._change(slug, lambda a: a.publish(actor=by.actor), expected_version)
+
+    def unpublish(
+        self, slug: str, *, reason: str, by: Principal, expected_version: int | None = None
+    ) -> Receipt:
+        by.require(Permission.WRITE_ARTICLES)
+        return self._change(
+            slug, lambda a: a.unpublish(reason=reason, actor=by.actor), expected_version
+        )
+
+    def edit_article(
+        self,
+        slug: str,
+        *,
+        headline: str | None = None,
+        body: str | None = None,
+        correction_note: str | None = None,
+        by: Principal,
+        expected_version: int | None = None,
+    ) -> Receipt:
+        """Headline and/or body in one atomic change; a correction note goes with a body revision."""
+        by.require(Permission.WRITE_ARTICLES)
+        if headline is None and body is None:
+            raise ValidationError("headline", "give a headline, a body, or both")
+        if correction_note is not None and body is None:
+            raise ValidationError("correction_note", "a correction note goes with a body")
+
+        def edit(article: Article) -> None:
+            if headline is not None:
+                article.change_headline(headline=headline, actor=by.actor)
+            if body is not None:
+                article.revise_body(body=body, correction_note=correction_note, actor=by.actor)
+
+        return self._change(slug, edit, expected_version)
+
+    def append_update(
+        self,
+        slug: str,
+        *,
+        body: str,
+        label: str | None = None,
+        by: Principal,
+        expected_version: int | None = None,
+    ) -> Receipt:
+        by.require(Permission.WRITE_ARTICLES)
+        return self._change(
+            slug,
+            lambda a: a.append_update(body=body, label=label, actor=by.actor),
+            expected_version,
+        )
+
+    def revise_update(
+        self,
+        slug: str,
+        update_id: UUID,
+        *,
+        body: str,
+        note: str | None = None,
+        by: Principal,
+        expected_version: int | None = None,
+    ) -> Receipt:
+        by.require(Permission.WRITE_ARTICLES)
+        return self._change(
+            slug,
+            lambda a: a.revise_update(update_id, body=body, note=note, actor=by.actor),
+            expected_version,
+        )
+
+    def strike_update(
+        self,
+        slug: str,
+        update_id: UUID,
+        *,
+        reason: str,
+        by: Principal,
+        expected_version: int | None = None,
+    ) -> Receipt:
+        by.require(Permission.WRITE_ARTICLES)
+        return self._change(
+            slug,
+            lambda a: a.strike_update(update_id, reason=reason, actor=by.actor),
+            expected_version,
+        )
+
+    def pin_update(
+        self, slug: str, update_id: UUID, *, by: Principal, expected_version: int | None = None
+    ) -> Receipt:
+        by.require(Permission.WRITE_ARTICLES)
+        return self._change(
+            slug, lambda a: a.pin_update(update_id, actor=by.actor), expected_version
+        )
+
+    def unpin_update(
+        self, slug: str, update_id: UUID, *, by: Principal, expected_version: int | None = None
+    ) -> Receipt:
+        by.require(Permission.WRITE_ARTICLES)
+        return self._change(
+            slug, lambda a: a.unpin_update(update_id, actor=by.actor), expected_version
+        )
+
+    def tag(self, slug: str, tag: str, *, by: Principal) -> Receipt:
+        by.require(Permission.WRITE_ARTICLES)
+        return self._change(slug, lambda a: a.add_tag(tag, actor=by.actor), None)
+
+    def untag(self, slug: str, tag: str, *, by: Principal) -> Receipt:
+        by.require(Permission.WRITE_ARTICLES)
+        return self._change(slug, lambda a: a.remove_tag(tag, actor=by.actor), None)
+
+    def attach_embed(
+        self, slug: str, *, kind: str, url: str, caption: str | None = None, by: Principal
+    ) -> Receipt:
+        by.require(Permission.WRITE_ARTICLES)
+        return self._change(
+            slug,
+            lambda a: a.attach_embed(kind=kind, url=url, caption=caption, actor=by.actor),
+            None,
+        )
+
+    def remove_embed(self, slug: str, embed_id: UUID, *, by: Principal) -> Receipt:
+        by.require(Permission.WRITE_ARTICLES)
+        return self._change(slug, lambda a: a.remove_embed(embed_id, actor=by.actor), None)
+
+    def link_related(self, slug: str, *, url: str, title: str, by: Principal) -> Receipt:
+        by.require(Permission.WRITE_ARTICLES)
+        return self._change(
+            slug, lambda a: a.link_related(url=url, title=title, actor=by.actor), None
+        )
+
+    def close_comments(self, slug: str, *, by: Principal) -> Receipt:
+        by.require(Permission.WRITE_ARTICLES)
+        return self._change(slug, lambda a: a.close_comments(actor=by.actor), None)
+
+    def reopen_comments(self, slug: str, *, by: Principal) -> Receipt:
+        by.require(Permission.WRITE_ARTICLES)
+        return self._change(slug, lambda a: a.reopen_comments(actor=by.actor), None)
+
+    # -- readers and moderators --------------------------------------------------------------------
+
+    def add_comment(
+        self, slug: str, *, author: str, body: str, reply_to: UUID | None = None
+    ) -> Receipt:
+        return self._change(
+            slug, lambda a: a.add_comment(author=author, body=body, reply_to=reply_to), None
+        )
+
+    def hide_comment(self, slug: str, comment_id: UUID, *, reason: str, by: Principal) -> Receipt:
+        by.require(Permission.MODERATE_COMMENTS)
+        return self._change(
+            slug, lambda a: a.hide_comment(comment_id, reason=reason, actor=by.actor), None
+        )
+
+    def restore_comment(
+        self, slug: str, comment_id: UUID, *, reason: str, by: Principal
+    ) -> Receipt:
+        by.require(Permission.MODERATE_COMMENTS)
+        return self._change(
+            slug, lambda a: a.restore_comment(comment_id, reason=reason, actor=by.actor), None
+        )
+
+    # -- staff -------------------------------------------------------------------------------------
+
+    def add_staff(self, name: str, role: Role, *, by: Principal) -> tuple[Receipt, str]:
+        """A new staff member; returns the receipt and their token, which is not stored anywhere."""
+        by.require(Permission.MANAGE_STAFF)
+        member, token = Staff.join(name=name, role=role, actor=by.actor)
+        if member.id in self.repository:
+            raise StaffNameTakenError(f"staff name {member.name} is taken", name=member.name)
+        try:
+            recordings = self.save(member)
+        except IntegrityError:
+            raise StaffNameTakenError(f"staff name {member.name} is taken") from None
+        return Receipt(version=member.version, position=_position(recordings)), token
+
+    def issue_token(self, name: str, *, by: Principal) -> tuple[Receipt, str]:
+        """A fresh token for a staff member; the old one stops working."""
+        by.require(Permission.MANAGE_STAFF)
+        member = self._staff(name)
+        token = member.issue_token(actor=by.actor)
+        recordings = self.save(member)
+        return Receipt(version=member.version, position=_position(recordings)), token
+
+    def change_role(self, name: str, role: Role, *, by: Principal) -> Receipt:
+        by.require(Permission.MANAGE_STAFF)
+        member = self._staff(name)
+        member.change_role(role, actor=by.actor)
+        return Receipt(version=member.version, position=_position(self.save(member)))
+
+    def deactivate_staff(self, name: str, *, by: Principal) -> Receipt:
+        by.require(Permission.MANAGE_STAFF)
+        member = self._staff(name)
+        member.deactivate(actor=by.actor)
+        return Receipt(version=member.version, position=_position(self.save(member)))
+
+    def authenticate(self, token: str) -> Principal:
+        member_id, secret = split_token(token)
+        try:
+            member: Staff = self.repository.get(member_id)
+        except AggregateNotFoundError:
+            raise AuthenticationError("invalid token") from None
+        return member.verify(secret)
+
+    # -- queries -----------------------------------------------------------------------------------
+
+    def article(self, slug: str, *, version: int | None = None) -> Article:
+        """The aggregate now, or as it stood at ``version``."""
+        checked = rules.slug(slug)
+        try:
+            article: Article = self.repository.get(article_id(checked), version=version)
+        except AggregateNotFoundError:
+            if version is not None and article_id(checked) in self.repository:
+                raise VersionNotFoundError(f"{checked} has no version {version}") from None
+            raise ArticleNotFoundError(f"no article {checked}", slug=checked) from None
+        return article
+
+    def article_events(
+        self, slug: str, *, after_version: int | None = None, up_to_version: int | None = None
+    ) -> Iterator[DomainEventProtocol[UUID]]:
+        """An article's events in version order (empty for an unknown slug)."""
+        return iter(
+            self.events.get(
+                article_id(rules.slug(slug)), gt=after_version, lte=up_to_version
+            )
+        )
+
+    def last_position(self) -> int:
+        return self.recorder.max_notification_id() or 0
+
+    # -- plumbing ----------------------------------------------------------------------------------
+
+    def _staff(self, name: str) -> Staff:
+        try:
+            member: Staff = self.repository.get(staff_id(rules.staff_name(name)))
+        except AggregateNotFoundError:
+            raise StaffNotFoundError(f"no staff member {name}", name=name) from None
+        return member
+
+    def _change(
+        self,
+        slug: str,
+        command: Callable[[Article], T],
+        expected_version: int | None,
+    ) -> Receipt:
+        for attempt in range(MAX_ATTEMPTS):
+            article = self.article(slug)
+            if expected_version is not None and expected_version != article.version:
+                raise VersionConflictError(expected_version, article.version)
+            created = command(article)
+            try:
+                recordings = self.save(article)
+            except IntegrityError:
+                # Someone else wrote first. Re-read and re-run the command against what they wrote; with an
+                # expected version the re-read raises the conflict instead.
+                time.sleep(random.uniform(0, BACKOFF_SECONDS * 2**attempt))  # noqa: S311
+                continue
+            return Receipt(
+                version=article.version,
+                position=_position(recordings),
+                id=created if isinstance(created, UUID) else None,
+            )
+        raise ContentionError(f"{slug} is too busy; try again", slug=slug)
+
+
+def _position(recordings: list[Recording[UUID]]) -> int:
+    return recordings[-1].notification.id

@@ -1,0 +1,54 @@
+"""``NEWSROOM_DATABASE_URL`` to the settings eventsourcing reads.
+
+``sqlite:///relative/path``, ``sqlite:////absolute/path``, ``postgresql://user:pass@host:port/db?schema=s``,
+or ``memory:`` (the library's in-process store, for tests and demos that keep nothing).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from newsroom.errors import ValidationError
+
+DEFAULT_DATABASE_URL = "sqlite:///var/newsroom.sqlite3"
+
+
+def persistence_env(url: str) -> dict[str, str]:
+    if url in ("memory:", "memory://"):
+        return {"PERSISTENCE_MODULE": "eventsourcing.popo"}
+    parts = urlsplit(url)
+    if parts.scheme == "sqlite":
+        path = unquote(parts.path)
+        # sqlite:///var/x -> "var/x" (relative); sqlite:////tmp/x -> "/tmp/x" (absolute).
+        path = path[1:] if path.startswith("/") else path
+        if not path:
+            raise ValidationError("NEWSROOM_DATABASE_URL", "sqlite URL needs a file path")
+        if path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "SQLITE_DBNAME": path,
+            "SQLITE_LOCK_TIMEOUT": "10",
+        }
+    if parts.scheme in ("postgres", "postgresql"):
+        query = parse_qs(parts.query)
+        env = {
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_DBNAME": unquote(parts.path.lstrip("/")) or "newsroom",
+            "POSTGRES_HOST": parts.hostname or "127.0.0.1",
+            "POSTGRES_PORT": str(parts.port or 5432),
+            "POSTGRES_USER": unquote(parts.username or "postgres"),
+            "POSTGRES_PASSWORD": unquote(parts.password or ""),
+            "POSTGRES_CONNECT_TIMEOUT": query.get("connect_timeout", ["5"])[0],
+            "POSTGRES_POOL_SIZE": query.get("pool_size", ["5"])[0],
+            "POSTGRES_MAX_OVERFLOW": query.get("max_overflow", ["10"])[0],
+            "POSTGRES_LOCK_TIMEOUT": query.get("lock_timeout", ["5"])[0],
+        }
+        if "schema" in query:
+            env["POSTGRES_SCHEMA"] = query["schema"][0]
+        return env
+    raise ValidationError(
+        "NEWSROOM_DATABASE_URL",
+        "must start with sqlite:///, postgresql:// or be memory:",
+    )
