@@ -310,9 +310,15 @@ class Newsroom(Application[UUID]):
         try:
             article: Article = self.repository.get(article_id(checked), version=version)
         except AggregateNotFoundError:
-            if version is not None and article_id(checked) in self.repository:
-                raise VersionNotFoundError(f"{checked} has no version {version}") from None
-            raise ArticleNotFoundError(f"no article {checked}", slug=checked) from None
+            if version is None or article_id(checked) not in self.repository:
+                raise ArticleNotFoundError(f"no article {checked}", slug=checked) from None
+            article = self.repository.get(article_id(checked))
+        if version is not None and article.version != version:
+            # The store answers "up to version N" with the latest when N is beyond it.
+            raise VersionNotFoundError(
+                f"{checked} has versions 1 to {article.version}, not {version}",
+                latest_version=article.version,
+            )
         return article
 
     def article_events(

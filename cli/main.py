@@ -1,0 +1,104 @@
+"""``newsroom`` subcommands. Each returns an exit status; domain errors print one line and exit 1."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+
+from newsroom import Newsroom, Role
+from newsroom.demo import DEMO_SLUG, load_demo
+from newsroom.errors import NewsroomError
+from newsroom.staff import OPERATOR
+from web.settings import Settings
+
+Command = Callable[[argparse.Namespace, Settings], int]
+
+
+def _open(settings: Settings) -> Newsroom:
+    return Newsroom.from_url(settings.database_url)
+
+
+def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
+    app = _open(settings)
+    try:
+        result = load_demo(app)
+    finally:
+        app.close()
+    if not result.loaded:
+        print(f"The demo story is already loaded: {DEMO_SLUG}")
+        return 0
+    print(f"Loaded the demo story: {DEMO_SLUG}")
+    if result.editor_token:
+        print(f"demo-editor token (shown once):    {result.editor_token}")
+    if result.moderator_token:
+        print(f"demo-moderator token (shown once): {result.moderator_token}")
+    return 0
+
+
+def cmd_staff_add(args: argparse.Namespace, settings: Settings) -> int:
+    app = _open(settings)
+    try:
+        _, token = app.add_staff(args.name, Role(args.role), by=OPERATOR)
+    finally:
+        app.close()
+    print(f"Added {args.name} as {args.role}. Their token, shown only this once:", file=sys.stderr)
+    print(token)
+    return 0
+
+
+def cmd_staff_token(args: argparse.Namespace, settings: Settings) -> int:
+    app = _open(settings)
+    try:
+        _, token = app.issue_token(args.name, by=OPERATOR)
+    finally:
+        app.close()
+    print(f"New token for {args.name}; the old one no longer works:", file=sys.stderr)
+    print(token)
+    return 0
+
+
+def cmd_staff_deactivate(args: argparse.Namespace, settings: Settings) -> int:
+    app = _open(settings)
+    try:
+        app.deactivate_staff(args.name, by=OPERATOR)
+    finally:
+        app.close()
+    print(f"Deactivated {args.name}; their token no longer works.")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="newsroom",
+        description="Event-sourced newsroom backend. Settings come from NEWSROOM_* variables.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    demo = commands.add_parser("demo", help="load the sample running story (once)")
+    demo.set_defaults(run=cmd_demo)
+
+    staff = commands.add_parser("staff", help="manage staff and their API tokens")
+    staff_commands = staff.add_subparsers(dest="staff_command", required=True, metavar="ACTION")
+    add = staff_commands.add_parser("add", help="add a staff member and print their token once")
+    add.add_argument("name")
+    add.add_argument("--role", required=True, choices=[str(role) for role in Role])
+    add.set_defaults(run=cmd_staff_add)
+    token = staff_commands.add_parser("token", help="issue a new token (the old one stops working)")
+    token.add_argument("name")
+    token.set_defaults(run=cmd_staff_token)
+    deactivate = staff_commands.add_parser("deactivate", help="revoke a staff member's access")
+    deactivate.add_argument("name")
+    deactivate.set_defaults(run=cmd_staff_deactivate)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    settings = Settings.from_environ()
+    run: Command = args.run
+    try:
+        return run(args, settings)
+    except NewsroomError as error:
+        print(f"newsroom: {error.message}", file=sys.stderr)
+        return 1

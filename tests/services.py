@@ -1,0 +1,72 @@
+"""Real services for tests: PostgreSQL and Redis on this machine, each test in its own namespace.
+
+Where a service does not answer, its tests skip with the reason; under CI=true they fail instead, because
+CI must exercise both on every run.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import psycopg
+import pytest
+from psycopg import sql
+
+PG_HOST = os.environ.get("NEWSROOM_TEST_PG_HOST", "127.0.0.1")
+PG_PORT = int(os.environ.get("NEWSROOM_TEST_PG_PORT", "5432"))
+PG_USER = os.environ.get("NEWSROOM_TEST_PG_USER", "postgres")
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def unavailable(reason: str) -> None:
+    """Skips the test, or fails it under CI where every service must be exercised."""
+    if IN_CI:
+        pytest.fail(f"{reason} (CI=true: services are required)")
+    pytest.skip(reason)
+
+
+def _admin_connection(dbname: str = "postgres") -> psycopg.Connection[tuple[object, ...]]:
+    return psycopg.connect(
+        host=PG_HOST, port=PG_PORT, user=PG_USER, dbname=dbname, autocommit=True, connect_timeout=3
+    )
+
+
+@contextmanager
+def postgres_database() -> Iterator[str]:
+    """A new, empty database for this test run; dropped afterwards."""
+    try:
+        admin = _admin_connection()
+    except psycopg.OperationalError as error:
+        unavailable(f"PostgreSQL at {PG_HOST}:{PG_PORT} is unreachable: {error}")
+        raise  # unreachable: unavailable() always raises
+    name = f"newsroom_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    with admin:
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        yield name
+    finally:
+        with _admin_connection() as admin:
+            admin.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
+
+
+def create_schema(dbname: str) -> str:
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    with _admin_connection(dbname) as conn:
+        conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
+    return schema
+
+
+def postgres_url(dbname: str, schema: str | None = None) -> str:
+    url = f"postgresql://{PG_USER}@{PG_HOST}:{PG_PORT}/{dbname}"
+    return f"{url}?schema={schema}" if schema else url
+
+
+def execute(dbname: str, statement: str, *params: object) -> list[tuple[object, ...]]:
+    with _admin_connection(dbname) as conn:
+        cursor = conn.execute(statement, params or None)  # type: ignore[arg-type]
+        return cursor.fetchall() if cursor.description else []

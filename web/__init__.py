@@ -1,0 +1,1 @@
+"""The HTTP and SSE surface: Starlette app, settings, fan-out."""
