@@ -107,9 +107,7 @@ class Newsroom(Application[UUID]):
         self, slug: str, *, reason: str, by: Principal, expected_version: int | None = None
     ) -> Receipt:
         by.require(Permission.WRITE_ARTICLES)
-        return self._change(
-            slug, lambda a: a.unpublish(reason=reason, actor=by.actor), expected_version
-        )
+        return self._change(slug, lambda a: a.unpublish(reason=reason, actor=by.actor), expected_version)
 
     def edit_article(
         self,
@@ -189,17 +187,13 @@ class Newsroom(Application[UUID]):
         self, slug: str, update_id: UUID, *, by: Principal, expected_version: int | None = None
     ) -> Receipt:
         by.require(Permission.WRITE_ARTICLES)
-        return self._change(
-            slug, lambda a: a.pin_update(update_id, actor=by.actor), expected_version
-        )
+        return self._change(slug, lambda a: a.pin_update(update_id, actor=by.actor), expected_version)
 
     def unpin_update(
         self, slug: str, update_id: UUID, *, by: Principal, expected_version: int | None = None
     ) -> Receipt:
         by.require(Permission.WRITE_ARTICLES)
-        return self._change(
-            slug, lambda a: a.unpin_update(update_id, actor=by.actor), expected_version
-        )
+        return self._change(slug, lambda a: a.unpin_update(update_id, actor=by.actor), expected_version)
 
     def tag(self, slug: str, tag: str, *, by: Principal) -> Receipt:
         by.require(Permission.WRITE_ARTICLES)
@@ -225,9 +219,7 @@ class Newsroom(Application[UUID]):
 
     def link_related(self, slug: str, *, url: str, title: str, by: Principal) -> Receipt:
         by.require(Permission.WRITE_ARTICLES)
-        return self._change(
-            slug, lambda a: a.link_related(url=url, title=title, actor=by.actor), None
-        )
+        return self._change(slug, lambda a: a.link_related(url=url, title=title, actor=by.actor), None)
 
     def close_comments(self, slug: str, *, by: Principal) -> Receipt:
         by.require(Permission.WRITE_ARTICLES)
@@ -239,22 +231,14 @@ class Newsroom(Application[UUID]):
 
     # -- readers and moderators --------------------------------------------------------------------
 
-    def add_comment(
-        self, slug: str, *, author: str, body: str, reply_to: UUID | None = None
-    ) -> Receipt:
-        return self._change(
-            slug, lambda a: a.add_comment(author=author, body=body, reply_to=reply_to), None
-        )
+    def add_comment(self, slug: str, *, author: str, body: str, reply_to: UUID | None = None) -> Receipt:
+        return self._change(slug, lambda a: a.add_comment(author=author, body=body, reply_to=reply_to), None)
 
     def hide_comment(self, slug: str, comment_id: UUID, *, reason: str, by: Principal) -> Receipt:
         by.require(Permission.MODERATE_COMMENTS)
-        return self._change(
-            slug, lambda a: a.hide_comment(comment_id, reason=reason, actor=by.actor), None
-        )
+        return self._change(slug, lambda a: a.hide_comment(comment_id, reason=reason, actor=by.actor), None)
 
-    def restore_comment(
-        self, slug: str, comment_id: UUID, *, reason: str, by: Principal
-    ) -> Receipt:
+    def restore_comment(self, slug: str, comment_id: UUID, *, reason: str, by: Principal) -> Receipt:
         by.require(Permission.MODERATE_COMMENTS)
         return self._change(
             slug, lambda a: a.restore_comment(comment_id, reason=reason, actor=by.actor), None
@@ -325,11 +309,7 @@ class Newsroom(Application[UUID]):
         self, slug: str, *, after_version: int | None = None, up_to_version: int | None = None
     ) -> Iterator[DomainEventProtocol[UUID]]:
         """An article's events in version order (empty for an unknown slug)."""
-        return iter(
-            self.events.get(
-                article_id(rules.slug(slug)), gt=after_version, lte=up_to_version
-            )
-        )
+        return iter(self.events.get(article_id(rules.slug(slug)), gt=after_version, lte=up_to_version))
 
     def last_position(self) -> int:
         return self.recorder.max_notification_id() or 0

@@ -216,9 +216,7 @@ class Article(Aggregate):
         def apply(self, article: Article) -> None:
             article.comments_open = True
 
-    def __init__(
-        self, slug: str, headline: str, body: str, byline: dict[str, str], tags: list[str]
-    ) -> None:
+    def __init__(self, slug: str, headline: str, body: str, byline: dict[str, str], tags: list[str]) -> None:
         self.slug = slug
         self.headline = headline
         self.body = body

@@ -58,17 +58,32 @@ UPDATES = (
 
 # (author, body, index of the comment replied to or None, hide with this reason or None)
 COMMENTS = (
-    ("Marta K.", "Thank you to the firefighters who carried my neighbour's cat out at 2 a.m.", None, None),
+    (
+        "Marta K.",
+        "Thank you to the firefighters who carried my neighbour's cat out at 2 a.m.",
+        None,
+        None,
+    ),
     ("Jonas", "Is the number 4 bus still running along the quay?", None, None),
     ("Marta K.", "@Jonas it was diverted over the upper bridge this morning.", 1, None),
-    ("Priya", "The sports hall volunteers were wonderful. Bring spare socks if you go!", None, None),
+    (
+        "Priya",
+        "The sports hall volunteers were wonderful. Bring spare socks if you go!",
+        None,
+        None,
+    ),
     (
         "quickcash_offers",
         "Flood damage? Sell your house fast for cash, message me now!!!",
         None,
         "Advertising: commercial solicitation is not allowed in comments.",
     ),
-    ("Old Quay Resident", "Third flood in ten years. When will the embankment be raised?", None, None),
+    (
+        "Old Quay Resident",
+        "Third flood in ten years. When will the embankment be raised?",
+        None,
+        None,
+    ),
     ("Jonas", "Thanks Marta, found it.", 2, None),
 )
 
@@ -116,26 +131,21 @@ def load_demo(app: Newsroom) -> DemoResult:
         tags=list(TAGS[:2]),
         by=editor,
     )
-    app.attach_embed(
-        DEMO_SLUG, kind="map", url=MAP_URL, caption="Mill Bridge and Quay Street", by=editor
-    )
+    app.attach_embed(DEMO_SLUG, kind="map", url=MAP_URL, caption="Mill Bridge and Quay Street", by=editor)
     for url, title in RELATED:
         app.link_related(DEMO_SLUG, url=url, title=title, by=editor)
     app.publish(DEMO_SLUG, by=editor)
     app.tag(DEMO_SLUG, TAGS[2], by=editor)
 
     update_ids = [
-        _created(app.append_update(DEMO_SLUG, body=body, label=label, by=editor))
-        for label, body in UPDATES
+        _created(app.append_update(DEMO_SLUG, body=body, label=label, by=editor)) for label, body in UPDATES
     ]
     app.pin_update(DEMO_SLUG, update_ids[-1], by=editor)
 
     comment_ids: list[UUID] = []
     for author, body, reply_index, hide_reason in COMMENTS:
         reply_to = comment_ids[reply_index] if reply_index is not None else None
-        comment_id = _created(
-            app.add_comment(DEMO_SLUG, author=author, body=body, reply_to=reply_to)
-        )
+        comment_id = _created(app.add_comment(DEMO_SLUG, author=author, body=body, reply_to=reply_to))
         comment_ids.append(comment_id)
         if hide_reason:
             app.hide_comment(DEMO_SLUG, comment_id, reason=hide_reason, by=moderator)

@@ -94,9 +94,7 @@ def tag(value: object, field: str = "tag") -> str:
     if not isinstance(value, str):
         raise ValidationError(field, "must be a string")
     if not value or len(value) > TAG_MAX or not _SLUG.fullmatch(value):
-        raise ValidationError(
-            field, f"must be 1-{TAG_MAX} lower-case letters and digits joined by hyphens"
-        )
+        raise ValidationError(field, f"must be 1-{TAG_MAX} lower-case letters and digits joined by hyphens")
     return value
 
 

@@ -26,7 +26,7 @@ from newsroom.errors import (
 )
 
 STAFF_NAMESPACE: Final = UUID("0b8e6a52-8f0f-4c8e-9d8a-7a0c6b1f2e33")
-TOKEN_PREFIX: Final = "nr_"
+TOKEN_PREFIX: Final = "nr_"  # noqa: S105 - a prefix, not a secret
 
 
 class Role(StrEnum):

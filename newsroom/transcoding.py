@@ -8,6 +8,7 @@ tagged by one walk before dumping and untagged by one walk after loading.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -32,7 +33,11 @@ def _tag(value: Any) -> Any:
     return value
 
 
-_UNTAG = {"uuid_hex": UUID, "datetime_iso": datetime.fromisoformat, "decimal_str": Decimal}
+_UNTAG: dict[str, Callable[[str], Any]] = {
+    "uuid_hex": UUID,
+    "datetime_iso": datetime.fromisoformat,
+    "decimal_str": Decimal,
+}
 
 
 def _untag(value: Any) -> Any:

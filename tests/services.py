@@ -49,9 +49,7 @@ def postgres_database() -> Iterator[str]:
         yield name
     finally:
         with _admin_connection() as admin:
-            admin.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-            )
+            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
 def create_schema(dbname: str) -> str:

@@ -13,12 +13,13 @@ from newsroom.staff import OPERATOR
 from tests.conftest import add_staff
 
 
-def test_commands_return_version_and_increasing_global_position(
-    app: Newsroom, editor: Principal
-) -> None:
+def test_commands_return_version_and_increasing_global_position(app: Newsroom, editor: Principal) -> None:
     drafted = app.draft_article(
-        slug="tram-strike", headline="Tram drivers strike", body="No trams today.",
-        byline_name="Noor", by=editor,
+        slug="tram-strike",
+        headline="Tram drivers strike",
+        body="No trams today.",
+        byline_name="Noor",
+        by=editor,
     )
     published = app.publish("tram-strike", by=editor)
     update = app.append_update("tram-strike", body="Buses replace line 3.", label="8:00", by=editor)
@@ -53,15 +54,17 @@ def test_stale_expected_version_is_a_conflict_carrying_the_current_version(
     assert app.article(published).headline == "Warehouse fire under control"
 
 
-def test_edit_changes_headline_and_body_atomically(
-    app: Newsroom, editor: Principal, published: str
-) -> None:
+def test_edit_changes_headline_and_body_atomically(app: Newsroom, editor: Principal, published: str) -> None:
     before = app.article(published).version
     with pytest.raises(errors.ValidationError):
         app.edit_article(published, headline="New headline", body="", by=editor)
     assert app.article(published).version == before  # nothing half-written
     receipt = app.edit_article(
-        published, headline="New headline", body="New body.", correction_note="Time fixed.", by=editor
+        published,
+        headline="New headline",
+        body="New body.",
+        correction_note="Time fixed.",
+        by=editor,
     )
     assert receipt.version == before + 2
     events = list(app.article_events(published, after_version=before))
@@ -126,9 +129,7 @@ def test_article_as_it_stood_at_a_version(app: Newsroom, editor: Principal, publ
         app.article(published, version=0)
 
 
-def test_concurrent_appends_in_threads_lose_nothing(
-    app: Newsroom, editor: Principal, published: str
-) -> None:
+def test_concurrent_appends_in_threads_lose_nothing(app: Newsroom, editor: Principal, published: str) -> None:
     per_thread, threads = 15, 4
     failures: list[BaseException] = []
 

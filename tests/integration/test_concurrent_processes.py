@@ -20,7 +20,8 @@ WRITER = textwrap.dedent(
     """
     import sys, time
     from newsroom import Newsroom
-    url, token, name, count, start_at = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), float(sys.argv[5])
+    url, token, name = sys.argv[1:4]
+    count, start_at = int(sys.argv[4]), float(sys.argv[5])
     app = Newsroom.from_url(url)
     editor = app.authenticate(token)
     app.article("ferry-strike")  # warm the cache so both start writing at once
@@ -40,8 +41,13 @@ def test_two_processes_appending_at_once_lose_nothing(pg_database: str) -> None:
     url = postgres_url(pg_database, create_schema(pg_database))
     app = Newsroom.from_url(url)
     editor, token = add_staff(app, "eddie", Role.EDITOR)
-    app.draft_article(slug="ferry-strike", headline="Ferry crews walk out", body="No sailings.",
-                      byline_name="Lou", by=editor)
+    app.draft_article(
+        slug="ferry-strike",
+        headline="Ferry crews walk out",
+        body="No sailings.",
+        byline_name="Lou",
+        by=editor,
+    )
     app.publish("ferry-strike", by=editor)
 
     count = 150
@@ -49,7 +55,10 @@ def test_two_processes_appending_at_once_lose_nothing(pg_database: str) -> None:
     writers = [
         subprocess.Popen(
             [sys.executable, "-c", WRITER, url, token, name, str(count), str(start_at)],
-            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         )
         for name in ("alpha", "beta")
     ]
@@ -59,8 +68,9 @@ def test_two_processes_appending_at_once_lose_nothing(pg_database: str) -> None:
 
     lines = [line.split() for out, _ in outputs for line in out.splitlines()]
     receipts = [(int(v), int(p)) for v, p in (line for line in lines if line[0] != "span")]
-    (a_start, a_end), (b_start, b_end) = [(float(s), float(e)) for _, s, e in
-                                          (line for line in lines if line[0] == "span")]
+    (a_start, a_end), (b_start, b_end) = [
+        (float(s), float(e)) for _, s, e in (line for line in lines if line[0] == "span")
+    ]
     # The two writers really ran at the same time.
     assert a_start < b_end and b_start < a_end
     versions = sorted(version for version, _ in receipts)

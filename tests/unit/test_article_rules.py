@@ -145,7 +145,11 @@ def test_updates_only_on_a_published_article() -> None:
 
 @pytest.mark.parametrize(
     ("field", "body", "label"),
-    [("body", "", None), ("body", "x" * (rules.UPDATE_BODY_MAX + 1), None), ("label", "ok", "x" * 81)],
+    [
+        ("body", "", None),
+        ("body", "x" * (rules.UPDATE_BODY_MAX + 1), None),
+        ("label", "ok", "x" * 81),
+    ],
 )
 def test_update_text_limits(field: str, body: str, label: str | None) -> None:
     with pytest.raises(errors.ValidationError) as caught:

@@ -93,12 +93,19 @@ def test_nested_values_round_trip() -> None:
     transcoder = OrjsonTranscoder()
     value = {
         "ids": [uuid4(), uuid4()],
-        "deep": {"when": datetime.now(UTC), "amount": Decimal("10.50"), "list": [[1, 2], {"x": None}]},
+        "deep": {
+            "when": datetime.now(UTC),
+            "amount": Decimal("10.50"),
+            "list": [[1, 2], {"x": None}],
+        },
         "tuple": (1, "two"),
         "text": TRICKY_TEXT,
     }
     restored = transcoder.decode(transcoder.encode(value))
-    assert restored == {**value, "tuple": [1, "two"]}  # tuples come back as lists, as in the library
+    assert restored == {
+        **value,
+        "tuple": [1, "two"],
+    }  # tuples come back as lists, as in the library
 
 
 def test_compatible_with_the_library_json_transcoder() -> None:

@@ -28,7 +28,7 @@ def test_token_is_shown_once_and_only_its_hash_is_kept() -> None:
 
 
 def test_wrong_secret_and_malformed_tokens_fail_to_authenticate() -> None:
-    member, token = Staff.join(name="rita", role=Role.EDITOR, actor=OPERATOR.actor)
+    member, _ = Staff.join(name="rita", role=Role.EDITOR, actor=OPERATOR.actor)
     with pytest.raises(errors.AuthenticationError):
         member.verify("not-the-secret")
     for bad in ("", "Bearer x", "nr_", "nr_nothex_secret", f"nr_{member.id.hex}_", "xx_abc_def"):

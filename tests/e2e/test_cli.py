@@ -1,0 +1,100 @@
+"""The ``newsroom`` command as an operator uses it: a real process, settings from the environment."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from newsroom import Newsroom
+from newsroom.demo import DEMO_SLUG
+from tests.services import create_schema, postgres_url
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def newsroom(*args: str, database_url: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "NEWSROOM_DATABASE_URL": database_url}
+    return subprocess.run(
+        [sys.executable, "-m", "cli", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def cli_database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path}/cli.sqlite3"
+    dbname = request.getfixturevalue("pg_database")
+    return postgres_url(dbname, create_schema(dbname))
+
+
+def test_staff_add_prints_a_working_token_once(cli_database: str, tmp_path: Path) -> None:
+    added = newsroom("staff", "add", "ines", "--role", "editor", database_url=cli_database, cwd=ROOT)
+    assert added.returncode == 0, added.stderr
+    token = added.stdout.strip()
+    assert token.startswith("nr_") and "\n" not in token
+    assert "shown only this once" in added.stderr
+    app = Newsroom.from_url(cli_database)
+    assert app.authenticate(token).name == "ines"
+    app.close()
+
+    again = newsroom("staff", "add", "ines", "--role", "editor", database_url=cli_database, cwd=ROOT)
+    assert again.returncode == 1
+    assert "staff name ines is taken" in again.stderr
+    assert again.stdout == ""
+
+    rotated = newsroom("staff", "token", "ines", database_url=cli_database, cwd=ROOT)
+    assert rotated.returncode == 0 and rotated.stdout.strip() != token
+    app = Newsroom.from_url(cli_database)
+    assert app.authenticate(rotated.stdout.strip()).name == "ines"
+    app.close()
+
+
+def test_bad_role_and_bad_name_are_clear_errors(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/cli.sqlite3"
+    bad_role = newsroom("staff", "add", "ines", "--role", "owner", database_url=url, cwd=ROOT)
+    assert bad_role.returncode == 2
+    assert "invalid choice: 'owner'" in bad_role.stderr
+    bad_name = newsroom("staff", "add", "Ines R", "--role", "editor", database_url=url, cwd=ROOT)
+    assert bad_name.returncode == 1
+    assert "name: must be" in bad_name.stderr
+    bad_url = newsroom("demo", database_url="mysql://x", cwd=ROOT)
+    assert bad_url.returncode == 1
+    assert "NEWSROOM_DATABASE_URL" in bad_url.stderr
+
+
+def test_demo_loads_once_and_prints_its_tokens(cli_database: str) -> None:
+    first = newsroom("demo", database_url=cli_database, cwd=ROOT)
+    assert first.returncode == 0, first.stderr
+    assert DEMO_SLUG in first.stdout and "demo-editor token" in first.stdout
+    second = newsroom("demo", database_url=cli_database, cwd=ROOT)
+    assert second.returncode == 0
+    assert "already loaded" in second.stdout and "token" not in second.stdout
+    app = Newsroom.from_url(cli_database)
+    assert app.article(DEMO_SLUG).is_published
+    app.close()
+
+
+def test_default_database_is_a_sqlite_file_under_var(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "NEWSROOM_DATABASE_URL"}
+    env["PYTHONPATH"] = str(ROOT)
+    result = subprocess.run(
+        [sys.executable, "-m", "cli", "demo"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "var" / "newsroom.sqlite3").is_file()
