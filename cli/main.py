@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import argparse
+import functools
+import signal
 import sys
+import threading
 from collections.abc import Callable, Sequence
 
+from cli.progress import ProgressBar
 from newsroom import Newsroom, Role
 from newsroom.demo import DEMO_SLUG, load_demo
 from newsroom.errors import NewsroomError
 from newsroom.staff import OPERATOR
+from projections.projector import Projector, run_projector
+from projections.rebuild import rebuild
+from projections.registry import ALL_PROJECTIONS, BY_NAME, open_read_models
 from web.settings import Settings
 
 Command = Callable[[argparse.Namespace, Settings], int]
@@ -68,6 +75,51 @@ def cmd_staff_deactivate(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_project(args: argparse.Namespace, settings: Settings) -> int:
+    app = _open(settings)
+    store = open_read_models(app)
+    projector = Projector(app, store, batch_size=args.batch_size)
+    stop = threading.Event()
+
+    def shut_down(*_: object) -> None:
+        stop.set()
+        projector.wake.set()
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, shut_down)
+    say = functools.partial(print, "newsroom project:", file=sys.stderr, flush=True)
+    say(f"projecting {', '.join(p.name for p in ALL_PROJECTIONS)}")
+    try:
+        ran = run_projector(projector, stop, standby=not args.no_standby, say=say)
+    finally:
+        app.close()
+    return 0 if ran else 3
+
+
+def cmd_rebuild(args: argparse.Namespace, settings: Settings) -> int:
+    unknown = [name for name in args.names if name not in BY_NAME]
+    if unknown:
+        print(
+            f"newsroom rebuild: no read model {', '.join(unknown)}; choose from {', '.join(BY_NAME)}",
+            file=sys.stderr,
+        )
+        return 2
+    app = _open(settings)
+    store = open_read_models(app)
+    try:
+        for name in args.names or list(BY_NAME):
+            bar = ProgressBar(name)
+            report = rebuild(app, store, BY_NAME[name], progress=bar)
+            bar.finish()
+            print(
+                f"rebuilt {name}: {report.events:,} events in {report.seconds:.2f} s "
+                f"({report.events_per_second:,.0f} events/s)"
+            )
+    finally:
+        app.close()
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="newsroom",
@@ -77,6 +129,22 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = commands.add_parser("demo", help="load the sample running story (once)")
     demo.set_defaults(run=cmd_demo)
+
+    project = commands.add_parser("project", help="run the projections as their own process")
+    project.add_argument("--batch-size", type=int, default=1000)
+    project.add_argument(
+        "--no-standby", action="store_true", help="exit (status 3) if another projector is running"
+    )
+    project.set_defaults(run=cmd_project)
+
+    rebuild_parser = commands.add_parser("rebuild", help="rebuild read models from the event log")
+    rebuild_parser.add_argument(
+        "names",
+        nargs="*",
+        metavar="NAME",
+        help=f"read models to rebuild (default: all of {', '.join(BY_NAME)})",
+    )
+    rebuild_parser.set_defaults(run=cmd_rebuild)
 
     staff = commands.add_parser("staff", help="manage staff and their API tokens")
     staff_commands = staff.add_subparsers(dest="staff_command", required=True, metavar="ACTION")

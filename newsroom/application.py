@@ -61,9 +61,23 @@ class Newsroom(Application[UUID]):
         "AGGREGATE_CACHE_FASTFORWARD": "y",
     }
 
+    def __init__(self, env: dict[str, str] | None = None) -> None:
+        super().__init__(env)
+        self._save_listeners: list[Callable[[int], None]] = []
+
     @classmethod
     def from_url(cls, database_url: str, **env: str) -> Newsroom:
         return cls(env={**persistence_env(database_url), **env})
+
+    def on_saved(self, listener: Callable[[int], None]) -> None:
+        """Calls ``listener(position)`` after each save in this process (the embedded projector's wake-up)."""
+        self._save_listeners.append(listener)
+
+    def _notify(self, recordings: list[Recording[UUID]]) -> None:
+        if recordings:
+            position = recordings[-1].notification.id
+            for listener in self._save_listeners:
+                listener(position)
 
     def construct_transcoder(self) -> Transcoder:
         return OrjsonTranscoder()

@@ -1,0 +1,90 @@
+"""What a projection sees of storage: tables of JSON documents with a few indexed columns.
+
+Projection logic is plain Python over this interface; each backend (SQLite, PostgreSQL) implements it with
+one transaction per batch that also records the projection's tracking position, so every event is applied
+exactly once even across crashes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+Doc = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: str  # "text" | "int" | "bool"
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table of documents keyed by ``key``, with ``columns`` copied out of the document for queries."""
+
+    name: str
+    columns: tuple[Column, ...] = ()
+    indexes: tuple[tuple[str, ...], ...] = ()
+
+
+class Documents(Protocol):
+    """The unit of work a projection writes through while it handles one batch of events."""
+
+    def get(self, table: Table, key: str) -> Doc | None: ...
+
+    def put(self, table: Table, key: str, doc: Doc, **columns: Any) -> None: ...
+
+    def delete(self, table: Table, key: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class Positioned:
+    """An event together with its global position in the log."""
+
+    position: int
+    event: Any
+
+
+class Projection(Protocol):
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def tables(self) -> tuple[Table, ...]: ...
+
+    @property
+    def topics(self) -> frozenset[str]: ...
+
+    def apply(self, docs: Documents, item: Positioned) -> None: ...
+
+
+@dataclass
+class MemoryDocuments:
+    """Documents held in dicts: the reference implementation, and what unit tests and as-of views use."""
+
+    rows: dict[str, dict[str, tuple[Doc, dict[str, Any]]]] = field(default_factory=dict)
+
+    def get(self, table: Table, key: str) -> Doc | None:
+        row = self.rows.get(table.name, {}).get(key)
+        return row[0] if row else None
+
+    def put(self, table: Table, key: str, doc: Doc, **columns: Any) -> None:
+        self.rows.setdefault(table.name, {})[key] = (doc, columns)
+
+    def delete(self, table: Table, key: str) -> None:
+        self.rows.get(table.name, {}).pop(key, None)
+
+    def all(self, table: Table) -> list[tuple[Doc, dict[str, Any]]]:
+        return list(self.rows.get(table.name, {}).values())
+
+
+def iso(moment: datetime) -> str:
+    return moment.isoformat()
+
+
+def apply_all(projection: Projection, docs: Documents, items: Sequence[Positioned]) -> None:
+    for item in items:
+        projection.apply(docs, item)

@@ -1,0 +1,109 @@
+"""Read models in the PostgreSQL database (and schema) that holds the events."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, ClassVar
+
+import psycopg
+from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
+from psycopg.sql import SQL, Identifier
+
+from projections.documents import Projection, Table
+from projections.registry import ALL_PROJECTIONS
+from projections.sqlstore import REBUILD_SUFFIX, SQLReadModels
+
+TRACKING_TABLE = "newsroom_tracking"
+# The library NOTIFYs on a channel named after the events table (its schema is not part of the name).
+EVENTS_CHANNEL = "newsroom_events"
+
+
+class PostgresReadModels(SQLReadModels, PostgresTrackingRecorder):
+    placeholder: ClassVar[str] = "%s"
+    types: ClassVar[dict[str, str]] = {"text": "TEXT", "int": "BIGINT", "bool": "BOOLEAN"}
+    blob_type: ClassVar[str] = "BYTEA"
+
+    def __init__(
+        self, datastore: PostgresDatastore, projections: Sequence[Projection] = ALL_PROJECTIONS, **kwargs: Any
+    ) -> None:
+        # The factory names the tracking table after the application ("newsroom_tracking").
+        kwargs.setdefault("tracking_table_name", TRACKING_TABLE)
+        PostgresTrackingRecorder.__init__(self, datastore, **kwargs)
+        SQLReadModels.__init__(self, projections)
+        for projection in self.projections:
+            for table in projection.tables:
+                self.sql_create_statements.extend(SQL(s).format() for s in self.table_statements(table))
+
+    def table(self, table: Table, suffix: str = "") -> str:
+        return f'"{self.datastore.schema}"."{table.name}{suffix}"'
+
+    @property
+    def tracking_table(self) -> str:
+        return f'"{self.datastore.schema}"."{self.tracking_table_name}"'
+
+    def index_swap_statements(self, table: Table, columns: tuple[str, ...]) -> list[str]:
+        rebuilt = self.index_name(table, columns, REBUILD_SUFFIX)
+        return [
+            f'ALTER INDEX "{self.datastore.schema}"."{rebuilt}" RENAME TO {self.index_name(table, columns)}'
+        ]
+
+    # -- running one projector at a time -----------------------------------------------------------
+
+    def _connect(self) -> psycopg.Connection[Any]:
+        params = {key: value for key, value in self.datastore.pool.kwargs.items() if key != "row_factory"}
+        return psycopg.connect(**params, autocommit=True, connect_timeout=5)
+
+    @contextmanager
+    def runner_lock(self) -> Iterator[AdvisoryLock]:
+        """A session advisory lock: PostgreSQL releases it when the projector's connection drops."""
+        lock = AdvisoryLock(self._connect, f"newsroom-projector/{self.datastore.schema}")
+        try:
+            yield lock
+        finally:
+            lock.release()
+
+    def start_listening(self, wake: threading.Event, stop: threading.Event) -> threading.Thread | None:
+        """Wakes the projector on every NOTIFY the event store sends after an insert."""
+        channel = EVENTS_CHANNEL
+
+        def listen() -> None:
+            while not stop.is_set():
+                try:
+                    with self._connect() as conn:
+                        conn.execute(SQL("LISTEN {}").format(Identifier(channel)))
+                        wake.set()  # anything missed while (re)connecting is picked up now
+                        while not stop.is_set():
+                            for _ in conn.notifies(timeout=1.0, stop_after=1):
+                                wake.set()
+                except psycopg.Error:
+                    stop.wait(1.0)
+
+        thread = threading.Thread(target=listen, name="projector-listen", daemon=True)
+        thread.start()
+        return thread
+
+
+class AdvisoryLock:
+    def __init__(self, connect: Callable[[], psycopg.Connection[Any]], name: str) -> None:
+        self._connect = connect
+        self._name = name
+        self._conn: psycopg.Connection[Any] | None = None
+
+    def acquire(self, *, blocking: bool) -> bool:
+        conn = self._connect()
+        function = "pg_advisory_lock" if blocking else "pg_try_advisory_lock"
+        row = conn.execute(
+            SQL("SELECT {}(hashtext(%s))").format(Identifier(function)), (self._name,)
+        ).fetchone()
+        if blocking or (row is not None and row[0]):
+            self._conn = conn
+            return True
+        conn.close()
+        return False
+
+    def release(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None

@@ -1,0 +1,128 @@
+"""Runs projections: reads the event log in batches and applies each batch to each read model exactly once.
+
+One projector per database: ``hold_runner_lock`` makes a second one wait as a standby (or give up). It is
+woken by the application's saves in this process, by PostgreSQL's NOTIFY from other processes, and by a
+poll as the fallback (SQLite has no notifications). After each committed batch it hands the new timeline
+items to its listeners: that is where fan-out to readers starts.
+
+Positions in PostgreSQL can have gaps (a failed insert consumes one), but inserts take a table lock, so
+positions commit in order: reading "everything after the last applied position" neither stalls on a gap
+nor skips an event that commits late.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from eventsourcing.persistence import IntegrityError, OperationalError
+
+from newsroom import Newsroom
+from projections.documents import Doc, Positioned, Projection
+from projections.registry import ALL_PROJECTIONS
+from projections.sqlstore import SQLReadModels
+
+log = logging.getLogger("newsroom.projector")
+
+TimelineListener = Callable[[list[Doc]], None]
+
+
+@dataclass
+class Projector:
+    app: Newsroom
+    store: SQLReadModels
+    projections: Sequence[Projection] = ALL_PROJECTIONS
+    batch_size: int = 1000
+    suffix: str = ""  # "" for the live read models, REBUILD_SUFFIX while rebuilding
+    poll_interval: float = 1.0
+    wake: threading.Event = field(default_factory=threading.Event)
+    listeners: list[TimelineListener] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._topics = frozenset().union(*(projection.topics for projection in self.projections))
+
+    def positions(self) -> dict[str, int]:
+        return {p.name: self.store.position(p.name, self.suffix) for p in self.projections}
+
+    def catch_up(self, *, until: int | None = None, progress: Callable[[int], None] | None = None) -> int:
+        """Applies everything after the read models' positions (up to ``until``); returns events read."""
+        read = 0
+        while True:
+            positions = self.positions()
+            start = min(positions.values()) + 1
+            if until is not None and start > until:
+                return read
+            notifications = self.app.recorder.select_notifications(
+                start=start, limit=self.batch_size, stop=until
+            )
+            if not notifications:
+                return read
+            last = notifications[-1].id
+            events = {
+                n.id: self.app.mapper.to_domain_event(n) for n in notifications if n.topic in self._topics
+            }
+            for projection in self.projections:
+                applied = positions[projection.name]
+                if applied >= last:
+                    continue
+                items = [
+                    Positioned(n.id, events[n.id])
+                    for n in notifications
+                    if n.id > applied and n.topic in projection.topics
+                ]
+                try:
+                    timeline = self.store.process(projection, items, last, self.suffix)
+                except IntegrityError:
+                    # Another runner applied this batch first; re-read the positions and carry on.
+                    log.warning("batch up to %s was already applied to %s", last, projection.name)
+                    continue
+                if timeline:
+                    for listener in self.listeners:
+                        listener(timeline)
+            read += len(notifications)
+            if progress is not None:
+                progress(last)
+
+    def run(self, stop: threading.Event) -> None:
+        """Catches up whenever woken, until ``stop`` is set. Store outages are retried, never fatal."""
+        self.app.on_saved(lambda _position: self.wake.set())
+        backoff = 0.1
+        while not stop.is_set():
+            self.wake.clear()
+            try:
+                self.catch_up()
+                backoff = 0.1
+            except (OperationalError, OSError) as error:
+                log.warning("projector cannot reach the store (%s); retrying in %.1f s", error, backoff)
+                stop.wait(backoff)
+                backoff = min(backoff * 2, 5.0)
+                continue
+            self.wake.wait(self.poll_interval)
+
+
+def run_projector(
+    projector: Projector, stop: threading.Event, *, standby: bool = True, say: Callable[[str], None] = print
+) -> bool:
+    """Holds the runner lock (waiting as a standby if another projector has it) and runs until stopped.
+
+    Returns False at once when another projector holds the lock and ``standby`` is off.
+    """
+    with projector.store.runner_lock() as lock:
+        if not lock.acquire(blocking=False):
+            if not standby:
+                say("another projector is already running on this database; exiting")
+                return False
+            say("another projector is already running on this database; waiting as a standby")
+            while not lock.acquire(blocking=False):
+                if stop.wait(2.0):
+                    return True
+            say("the other projector stopped; taking over")
+        listener = projector.store.start_listening(projector.wake, stop)
+        try:
+            projector.run(stop)
+        finally:
+            if listener is not None:
+                listener.join(timeout=5)
+    return True

@@ -1,0 +1,87 @@
+"""Read models in the SQLite file that holds the events (the embedded default)."""
+
+from __future__ import annotations
+
+import fcntl
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Any, ClassVar
+
+from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
+
+from projections.documents import Projection, Table
+from projections.registry import ALL_PROJECTIONS
+from projections.sqlstore import REBUILD_SUFFIX, SQLReadModels
+
+
+class SQLiteReadModels(SQLReadModels, SQLiteTrackingRecorder):
+    placeholder: ClassVar[str] = "?"
+    types: ClassVar[dict[str, str]] = {"text": "TEXT", "int": "INTEGER", "bool": "INTEGER"}
+    blob_type: ClassVar[str] = "BLOB"
+
+    def __init__(
+        self, datastore: SQLiteDatastore, projections: Sequence[Projection] = ALL_PROJECTIONS, **kwargs: Any
+    ) -> None:
+        # The library's constructor asks for the create statements, which need the projections.
+        SQLReadModels.__init__(self, projections)
+        SQLiteTrackingRecorder.__init__(self, datastore, **kwargs)
+
+    def construct_create_table_statements(self) -> list[str]:
+        statements = super().construct_create_table_statements()
+        for projection in self.projections:
+            for table in projection.tables:
+                statements.extend(self.table_statements(table))
+        return statements
+
+    def table(self, table: Table, suffix: str = "") -> str:
+        return f'"{table.name}{suffix}"'
+
+    @property
+    def tracking_table(self) -> str:
+        return "tracking"
+
+    def index_swap_statements(self, table: Table, columns: tuple[str, ...]) -> list[str]:
+        # SQLite cannot rename an index: drop the rebuild-named one and index the live table afresh.
+        return [
+            f"DROP INDEX IF EXISTS {self.index_name(table, columns, REBUILD_SUFFIX)}",
+            f"CREATE INDEX IF NOT EXISTS {self.index_name(table, columns)} "
+            f"ON {self.table(table)} ({', '.join(columns)})",
+        ]
+
+    # -- running one projector at a time -----------------------------------------------------------
+
+    @contextmanager
+    def runner_lock(self) -> Iterator[FileLock]:
+        """A lock file beside the database: the OS releases it if the projector dies."""
+        lock = FileLock(Path(f"{self.datastore.pool.db_name}.projector.lock"))
+        try:
+            yield lock
+        finally:
+            lock.release()
+
+    def start_listening(self, wake: threading.Event, stop: threading.Event) -> threading.Thread | None:
+        return None  # SQLite has no notifications: saves in this process and the poll wake the projector
+
+
+class FileLock:
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._handle: IO[str] | None = None
+
+    def acquire(self, *, blocking: bool) -> bool:
+        handle = self._path.open("a+")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
+        except BlockingIOError:
+            handle.close()
+            return False
+        self._handle = handle
+        return True
+
+    def release(self) -> None:
+        if self._handle is not None:
+            fcntl.flock(self._handle, fcntl.LOCK_UN)
+            self._handle.close()
+            self._handle = None

@@ -1,0 +1,317 @@
+"""Read models in SQL tables beside the events: the statements both backends share.
+
+A backend (``projections.sqlite``, ``projections.postgres``) mixes ``SQLReadModels`` into the library's
+tracking recorder for its database and supplies the dialect: placeholder, column types, table naming, and
+how a rebuilt table's indexes take the live names. Everything a batch changes and the projection's tracking
+position are written in one transaction (``process``), so an event is applied exactly once.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from abc import abstractmethod
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+
+import orjson
+from eventsourcing.persistence import Tracking
+
+from newsroom.article import article_id
+from projections.article_page import ARTICLES as PAGE_ARTICLES
+from projections.article_page import ITEMS as PAGE_ITEMS
+from projections.article_page import TIMELINE, render_page
+from projections.documents import Doc, Positioned, Projection, Table
+from projections.front_page import ARTICLES as FRONT_ARTICLES
+from projections.front_page import TAGS as FRONT_TAGS
+from projections.moderation import COMMENTS as MODERATION_COMMENTS
+
+REBUILD_SUFFIX = "__rebuild"
+
+
+class RunnerLock(Protocol):
+    def acquire(self, *, blocking: bool) -> bool: ...
+
+
+UPSTREAM = "Newsroom"
+
+
+def tracking_name(projection: str, suffix: str = "") -> str:
+    """The tracking row of a read model (the library keys tracking rows by upstream application name)."""
+    return f"{UPSTREAM}/{projection}{suffix}"
+
+
+class Batch:
+    """The unit of work of one batch: documents read once, changed in memory, written once at the end."""
+
+    def __init__(self, store: SQLReadModels, cursor: Any, suffix: str) -> None:
+        self._store = store
+        self._cursor = cursor
+        self._suffix = suffix
+        self._docs: dict[tuple[str, str], Doc | None] = {}
+        self._columns: dict[tuple[str, str], dict[str, Any]] = {}
+        self._dirty: dict[tuple[str, str], Table] = {}
+        self.timeline: list[Doc] = []
+
+    def get(self, table: Table, key: str) -> Doc | None:
+        slot = (table.name, key)
+        if slot not in self._docs:
+            self._cursor.execute(
+                self._store.sql(f"SELECT doc FROM {self._store.table(table, self._suffix)} WHERE key = ?"),
+                (key,),
+            )
+            row = self._cursor.fetchone()
+            self._docs[slot] = orjson.loads(row["doc"]) if row else None
+        return self._docs[slot]
+
+    def put(self, table: Table, key: str, doc: Doc, **columns: Any) -> None:
+        slot = (table.name, key)
+        self._docs[slot] = doc
+        self._columns[slot] = columns
+        self._dirty[slot] = table
+        if table is TIMELINE:
+            self.timeline.append(doc)
+
+    def delete(self, table: Table, key: str) -> None:
+        slot = (table.name, key)
+        self._docs[slot] = None
+        self._dirty[slot] = table
+
+    def flush(self) -> None:
+        upserts: dict[str, list[tuple[Any, ...]]] = {}
+        deletes: dict[str, list[tuple[str]]] = {}
+        tables: dict[str, Table] = {}
+        for slot, table in self._dirty.items():
+            tables[table.name] = table
+            doc = self._docs[slot]
+            if doc is None:
+                deletes.setdefault(table.name, []).append((slot[1],))
+            else:
+                columns = self._columns[slot]
+                values = tuple(columns[column.name] for column in table.columns)
+                upserts.setdefault(table.name, []).append((slot[1], orjson.dumps(doc), *values))
+        for name, rows in deletes.items():
+            statement = f"DELETE FROM {self._store.table(tables[name], self._suffix)} WHERE key = ?"
+            self._cursor.executemany(self._store.sql(statement), rows)
+        for name, rows in upserts.items():
+            self._cursor.executemany(self._store.upsert_statement(tables[name], self._suffix), rows)
+
+
+class SQLReadModels:
+    """Statements and queries shared by the SQLite and PostgreSQL read-model stores."""
+
+    placeholder: ClassVar[str] = "?"
+    types: ClassVar[dict[str, str]] = {}
+    blob_type: ClassVar[str] = "BLOB"
+    datastore: Any
+
+    def __init__(self, projections: Sequence[Projection]) -> None:
+        self.projections = tuple(projections)
+        self._upserts: dict[tuple[str, str], str] = {}
+
+    # -- dialect -----------------------------------------------------------------------------------
+
+    @abstractmethod
+    def table(self, table: Table, suffix: str = "") -> str:
+        """The quoted, qualified name of a table."""
+
+    if TYPE_CHECKING:  # provided by the library's tracking recorder that each backend mixes in
+
+        def _insert_tracking(self, cursor: Any, tracking: Tracking) -> None: ...
+
+        def max_tracking_id(self, application_name: str) -> int | None: ...
+
+    @abstractmethod
+    def index_swap_statements(self, table: Table, columns: tuple[str, ...]) -> list[str]:
+        """After a rebuilt table takes the live name: statements that give its index the live name."""
+
+    def sql(self, statement: str) -> str:
+        return statement if self.placeholder == "?" else statement.replace("?", self.placeholder)
+
+    def index_name(self, table: Table, columns: tuple[str, ...], suffix: str = "") -> str:
+        return f"{table.name}_{'_'.join(columns)}_idx{suffix}"
+
+    def table_statements(self, table: Table, suffix: str = "") -> list[str]:
+        columns = "".join(f", {column.name} {self.types[column.kind]}" for column in table.columns)
+        statements = [
+            f"CREATE TABLE IF NOT EXISTS {self.table(table, suffix)} "
+            f"(key TEXT PRIMARY KEY, doc {self.blob_type} NOT NULL{columns})"
+        ]
+        for index in table.indexes:
+            statements.append(
+                f"CREATE INDEX IF NOT EXISTS {self.index_name(table, index, suffix)} "
+                f"ON {self.table(table, suffix)} ({', '.join(index)})"
+            )
+        return statements
+
+    def upsert_statement(self, table: Table, suffix: str) -> str:
+        cache_key = (table.name, suffix)
+        if cache_key not in self._upserts:
+            names = ["key", "doc", *(column.name for column in table.columns)]
+            updates = ", ".join(f"{name} = excluded.{name}" for name in names[1:])
+            self._upserts[cache_key] = self.sql(
+                f"INSERT INTO {self.table(table, suffix)} ({', '.join(names)}) "
+                f"VALUES ({', '.join('?' for _ in names)}) ON CONFLICT (key) DO UPDATE SET {updates}"
+            )
+        return self._upserts[cache_key]
+
+    # -- writing -----------------------------------------------------------------------------------
+
+    def process(
+        self, projection: Projection, items: Sequence[Positioned], last_position: int, suffix: str = ""
+    ) -> list[Doc]:
+        """Applies a batch and records ``last_position`` in one transaction; returns new timeline items.
+
+        Raises the library's IntegrityError when the tracking row is already at or past ``last_position``
+        (another projector got there first): nothing of the batch is kept then.
+        """
+        with self.datastore.transaction(commit=True) as cursor:
+            batch = Batch(self, cursor, suffix)
+            for item in items:
+                projection.apply(batch, item)
+            batch.flush()
+            self._insert_tracking(cursor, Tracking(tracking_name(projection.name, suffix), last_position))
+        return batch.timeline
+
+    def position(self, projection: str, suffix: str = "") -> int:
+        return self.max_tracking_id(tracking_name(projection, suffix)) or 0
+
+    def wait_for(self, position: int, timeout: float, projection: str = "article-pages") -> bool:
+        """Read-your-writes: waits until ``projection`` has applied ``position``; False on timeout."""
+        deadline = time.monotonic() + timeout
+        pause = 0.002
+        while self.position(projection) < position:
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(pause)
+            pause = min(pause * 2, 0.05)
+        return True
+
+    # -- rebuild -----------------------------------------------------------------------------------
+
+    def create_tables(self, projection: Projection, suffix: str = "") -> None:
+        with self.datastore.transaction(commit=True) as cursor:
+            for table in projection.tables:
+                for statement in self.table_statements(table, suffix):
+                    cursor.execute(statement)
+
+    def drop_tables(self, projection: Projection, suffix: str) -> None:
+        with self.datastore.transaction(commit=True) as cursor:
+            for table in projection.tables:
+                cursor.execute(f"DROP TABLE IF EXISTS {self.table(table, suffix)}")
+            self._delete_tracking(cursor, tracking_name(projection.name, suffix))
+
+    def switch_to_rebuilt(self, projection: Projection) -> None:
+        """The rebuilt tables and their tracking position take the live names, in one transaction."""
+        live_tracking = tracking_name(projection.name)
+        with self.datastore.transaction(commit=True) as cursor:
+            for table in projection.tables:
+                cursor.execute(f"DROP TABLE IF EXISTS {self.table(table)}")
+                bare_name = self.table(table).rsplit(".", 1)[-1]
+                cursor.execute(f"ALTER TABLE {self.table(table, REBUILD_SUFFIX)} RENAME TO {bare_name}")
+                for index in table.indexes:
+                    for statement in self.index_swap_statements(table, index):
+                        cursor.execute(statement)
+            self._delete_tracking(cursor, live_tracking)
+            cursor.execute(
+                self.sql(f"UPDATE {self.tracking_table} SET application_name = ? WHERE application_name = ?"),
+                (live_tracking, tracking_name(projection.name, REBUILD_SUFFIX)),
+            )
+
+    def _delete_tracking(self, cursor: Any, name: str) -> None:
+        cursor.execute(self.sql(f"DELETE FROM {self.tracking_table} WHERE application_name = ?"), (name,))
+
+    @property
+    @abstractmethod
+    def tracking_table(self) -> str: ...
+
+    # -- running one projector at a time (backend-specific) ----------------------------------------
+
+    @abstractmethod
+    def runner_lock(self) -> AbstractContextManager[RunnerLock]:
+        """A lock that only one projector per database can hold; released if its process dies."""
+
+    @abstractmethod
+    def start_listening(self, wake: threading.Event, stop: threading.Event) -> threading.Thread | None:
+        """Sets ``wake`` whenever another process appends events, where the database can tell."""
+
+    # -- queries -----------------------------------------------------------------------------------
+
+    def _rows(self, statement: str, params: Sequence[Any] = ()) -> list[Any]:
+        with self.datastore.transaction(commit=False) as cursor:
+            cursor.execute(self.sql(statement), tuple(params))
+            return list(cursor.fetchall())
+
+    def article_page(self, slug: str) -> Doc | None:
+        """The whole page document (drafts and unpublished included; callers decide who sees them)."""
+        key = article_id(slug).hex
+        header = self._rows(f"SELECT doc FROM {self.table(PAGE_ARTICLES)} WHERE key = ?", (key,))
+        if not header:
+            return None
+        items = self._rows(
+            f"SELECT kind, doc FROM {self.table(PAGE_ITEMS)} WHERE article = ? ORDER BY position", (key,)
+        )
+        return render_page(
+            orjson.loads(header[0]["doc"]), [(row["kind"], orjson.loads(row["doc"])) for row in items]
+        )
+
+    def front_page(self, *, limit: int, before: int | None = None, tag: str | None = None) -> list[Doc]:
+        """Listed stories, most recently active first; ``before`` is the last page's final ``activity``."""
+        cursor = before if before is not None else 2**62
+        if tag is None:
+            rows = self._rows(
+                f"SELECT doc FROM {self.table(FRONT_ARTICLES)} WHERE listed = ? AND activity < ? "
+                "ORDER BY activity DESC LIMIT ?",
+                (True, cursor, limit),
+            )
+        else:
+            rows = self._rows(
+                f"SELECT a.doc FROM {self.table(FRONT_TAGS)} t JOIN {self.table(FRONT_ARTICLES)} a "
+                "ON a.key = t.article WHERE t.tag = ? AND t.activity < ? ORDER BY t.activity DESC LIMIT ?",
+                (tag, cursor, limit),
+            )
+        return [orjson.loads(row["doc"]) for row in rows]
+
+    def timeline(self, *, after: int, limit: int, slug: str | None = None) -> list[Doc]:
+        """Reader-visible changes after a position, oldest first: one article's, or the whole site's."""
+        if slug is None:
+            rows = self._rows(
+                f"SELECT doc FROM {self.table(TIMELINE)} WHERE position > ? ORDER BY position LIMIT ?",
+                (after, limit),
+            )
+        else:
+            rows = self._rows(
+                f"SELECT doc FROM {self.table(TIMELINE)} WHERE article = ? AND position > ? "
+                "ORDER BY position LIMIT ?",
+                (article_id(slug).hex, after, limit),
+            )
+        return [orjson.loads(row["doc"]) for row in rows]
+
+    def moderation(
+        self, *, slug: str | None = None, hidden_only: bool = False, limit: int = 100
+    ) -> list[Doc]:
+        conditions: list[str] = []
+        params: list[Any] = []
+        if slug is not None:
+            conditions.append("article = ?")
+            params.append(article_id(slug).hex)
+        if hidden_only:
+            conditions.append("hidden = ?")
+            params.append(True)
+        where = f"WHERE {' AND '.join(conditions)} " if conditions else ""
+        rows = self._rows(
+            f"SELECT doc FROM {self.table(MODERATION_COMMENTS)} {where}ORDER BY position DESC LIMIT ?",
+            (*params, limit),
+        )
+        return [orjson.loads(row["doc"]) for row in rows]
+
+    def dump(self, projection: Projection, suffix: str = "") -> dict[str, list[tuple[str, Doc]]]:
+        """Every row of a read model, sorted: for comparing a live read model with a rebuilt one."""
+        return {
+            table.name: [
+                (row["key"], orjson.loads(row["doc"]))
+                for row in self._rows(f"SELECT key, doc FROM {self.table(table, suffix)} ORDER BY key")
+            ]
+            for table in projection.tables
+        }
