@@ -48,6 +48,16 @@ class Positioned:
     event: Any
 
 
+@dataclass(frozen=True)
+class TimelineItem:
+    """A reader-visible change, its JSON encoded once: what fan-out sends to every reader."""
+
+    position: int
+    slug: str
+    kind: str
+    data: bytes
+
+
 class Projection(Protocol):
     @property
     def name(self) -> str: ...

@@ -20,13 +20,13 @@ from dataclasses import dataclass, field
 from eventsourcing.persistence import IntegrityError, OperationalError
 
 from newsroom import Newsroom
-from projections.documents import Doc, Positioned, Projection
+from projections.documents import Positioned, Projection, TimelineItem
 from projections.registry import ALL_PROJECTIONS
 from projections.sqlstore import SQLReadModels
 
 log = logging.getLogger("newsroom.projector")
 
-TimelineListener = Callable[[list[Doc]], None]
+TimelineListener = Callable[[list[TimelineItem]], None]
 
 
 @dataclass

@@ -22,7 +22,7 @@ from newsroom.article import article_id
 from projections.article_page import ARTICLES as PAGE_ARTICLES
 from projections.article_page import ITEMS as PAGE_ITEMS
 from projections.article_page import TIMELINE, render_page
-from projections.documents import Doc, Positioned, Projection, Table
+from projections.documents import Doc, Positioned, Projection, Table, TimelineItem
 from projections.front_page import ARTICLES as FRONT_ARTICLES
 from projections.front_page import TAGS as FRONT_TAGS
 from projections.moderation import COMMENTS as MODERATION_COMMENTS
@@ -43,16 +43,19 @@ def tracking_name(projection: str, suffix: str = "") -> str:
 
 
 class Batch:
-    """The unit of work of one batch: documents read once, changed in memory, written once at the end."""
+    """The unit of work of one batch: documents read once, changed in memory, written once at the end.
+
+    A document is encoded when it is put, so what is stored is its state at that moment even if the same
+    objects are changed later in the batch (a timeline message shares lists with the page it came from).
+    """
 
     def __init__(self, store: SQLReadModels, cursor: Any, suffix: str) -> None:
         self._store = store
         self._cursor = cursor
         self._suffix = suffix
         self._docs: dict[tuple[str, str], Doc | None] = {}
-        self._columns: dict[tuple[str, str], dict[str, Any]] = {}
-        self._dirty: dict[tuple[str, str], Table] = {}
-        self.timeline: list[Doc] = []
+        self._rows: dict[tuple[str, str], tuple[Table, tuple[Any, ...] | None]] = {}
+        self.timeline: list[TimelineItem] = []
 
     def get(self, table: Table, key: str) -> Doc | None:
         slot = (table.name, key)
@@ -67,35 +70,30 @@ class Batch:
 
     def put(self, table: Table, key: str, doc: Doc, **columns: Any) -> None:
         slot = (table.name, key)
+        encoded = orjson.dumps(doc)
         self._docs[slot] = doc
-        self._columns[slot] = columns
-        self._dirty[slot] = table
+        self._rows[slot] = (table, (key, encoded, *(columns[c.name] for c in table.columns)))
         if table is TIMELINE:
-            self.timeline.append(doc)
+            self.timeline.append(TimelineItem(doc["position"], doc["slug"], doc["kind"], encoded))
 
     def delete(self, table: Table, key: str) -> None:
         slot = (table.name, key)
         self._docs[slot] = None
-        self._dirty[slot] = table
+        self._rows[slot] = (table, None)
 
     def flush(self) -> None:
-        upserts: dict[str, list[tuple[Any, ...]]] = {}
-        deletes: dict[str, list[tuple[str]]] = {}
-        tables: dict[str, Table] = {}
-        for slot, table in self._dirty.items():
-            tables[table.name] = table
-            doc = self._docs[slot]
-            if doc is None:
-                deletes.setdefault(table.name, []).append((slot[1],))
+        upserts: dict[str, tuple[Table, list[tuple[Any, ...]]]] = {}
+        deletes: dict[str, tuple[Table, list[tuple[str]]]] = {}
+        for (_, key), (table, row) in self._rows.items():
+            if row is None:
+                deletes.setdefault(table.name, (table, []))[1].append((key,))
             else:
-                columns = self._columns[slot]
-                values = tuple(columns[column.name] for column in table.columns)
-                upserts.setdefault(table.name, []).append((slot[1], orjson.dumps(doc), *values))
-        for name, rows in deletes.items():
-            statement = f"DELETE FROM {self._store.table(tables[name], self._suffix)} WHERE key = ?"
-            self._cursor.executemany(self._store.sql(statement), rows)
-        for name, rows in upserts.items():
-            self._cursor.executemany(self._store.upsert_statement(tables[name], self._suffix), rows)
+                upserts.setdefault(table.name, (table, []))[1].append(row)
+        for table, keys in deletes.values():
+            statement = f"DELETE FROM {self._store.table(table, self._suffix)} WHERE key = ?"
+            self._cursor.executemany(self._store.sql(statement), keys)
+        for table, rows in upserts.values():
+            self._cursor.executemany(self._store.upsert_statement(table, self._suffix), rows)
 
 
 class SQLReadModels:
@@ -160,7 +158,7 @@ class SQLReadModels:
 
     def process(
         self, projection: Projection, items: Sequence[Positioned], last_position: int, suffix: str = ""
-    ) -> list[Doc]:
+    ) -> list[TimelineItem]:
         """Applies a batch and records ``last_position`` in one transaction; returns new timeline items.
 
         Raises the library's IntegrityError when the tracking row is already at or past ``last_position``

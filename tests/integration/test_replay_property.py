@@ -72,19 +72,20 @@ OPERATIONS = st.lists(
 )
 
 
-def run(app: Newsroom, operations: list[tuple[str, int, str]]) -> Article:
+def run(app: Newsroom, operations: list[tuple[str, int, str]], article: Article | None = None) -> Article:
     """Plays the operations through the aggregate's own command methods, saving after each one, and
-    returns the aggregate as the commands left it."""
+    returns the aggregate as the commands left it (drafting and publishing it first if not given)."""
     editor = "staff:eddie"
-    article = Article.draft(
-        slug=SLUG,
-        headline="Watching the river",
-        body="Levels rising.",
-        byline_name="Kit",
-        actor=editor,
-    )
-    article.publish(actor=editor)
-    app.save(article)
+    if article is None:
+        article = Article.draft(
+            slug=SLUG,
+            headline="Watching the river",
+            body="Levels rising.",
+            byline_name="Kit",
+            actor=editor,
+        )
+        article.publish(actor=editor)
+        app.save(article)
 
     def pick(ids: dict[str, Any], n: int, keep: Callable[[Any], bool]) -> UUID | None:
         candidates = sorted(key for key, value in ids.items() if keep(value))

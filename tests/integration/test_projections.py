@@ -1,0 +1,351 @@
+"""Read models on SQLite and a real PostgreSQL: contents, order, exactly-once, rebuild, standby, gaps."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from eventsourcing.persistence import IntegrityError
+
+from newsroom import Newsroom, Principal, Role
+from newsroom.demo import DEMO_SLUG, load_demo
+from projections.documents import Positioned
+from projections.projector import Projector, run_projector
+from projections.rebuild import rebuild
+from projections.registry import ALL_PROJECTIONS, BY_NAME, open_read_models
+from projections.sqlstore import SQLReadModels
+from tests.conftest import add_staff
+from tests.services import create_schema, execute, postgres_url
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path}/rm.sqlite3"
+    dbname = request.getfixturevalue("pg_database")
+    return postgres_url(dbname, create_schema(dbname))
+
+
+@pytest.fixture
+def app(url: str) -> Iterator[Newsroom]:
+    newsroom = Newsroom.from_url(url)
+    yield newsroom
+    newsroom.close()
+
+
+@pytest.fixture
+def store(app: Newsroom) -> SQLReadModels:
+    return open_read_models(app)
+
+
+@pytest.fixture
+def projector(app: Newsroom, store: SQLReadModels) -> Projector:
+    return Projector(app, store, batch_size=7)  # small batches: many batch boundaries
+
+
+@pytest.fixture
+def editor(app: Newsroom) -> Principal:
+    return add_staff(app, "eddie", Role.EDITOR)[0]
+
+
+def draft_and_publish(app: Newsroom, editor: Principal, slug: str, tags: list[str] | None = None) -> None:
+    app.draft_article(
+        slug=slug, headline=f"Story {slug}", body="Body.", byline_name="Kit", tags=tags, by=editor
+    )
+    app.publish(slug, by=editor)
+
+
+def test_article_page_has_everything_a_reader_needs(
+    app: Newsroom, store: SQLReadModels, projector: Projector
+) -> None:
+    load_demo(app)
+    projector.catch_up()
+    page = store.article_page(DEMO_SLUG)
+    assert page is not None
+    events = list(app.article_events(DEMO_SLUG))
+    assert page["version"] == len(events)
+    assert page["position"] == app.last_position()
+    assert page["status"] == "published"
+    assert page["byline"]["bio"].startswith("Ines Farrow covers")
+    assert [embed["kind"] for embed in page["embeds"]] == ["map"]
+    assert len(page["related"]) == 2
+    assert page["tags"] == ["flooding", "eastbrook", "varne-valley"]
+    assert "about 160 residents" in page["body"]
+    assert page["corrections"][0]["note"].startswith("An earlier version understated")
+    labels = [update["label"] for update in page["updates"]]
+    assert labels == ["Wed., 7:10 a.m.", "Wed., 1:45 p.m.", "Thu., 9:30 a.m."]
+    assert page["pinned"] == [page["updates"][-1]["id"]]
+    authors = [comment["author"] for comment in page["comments"]]
+    assert "quickcash_offers" not in authors  # hidden comments are left out of the page
+    assert len(authors) == 6
+    assert page["comment_count"] == 6
+    replies = [comment for comment in page["comments"] if comment["reply_to"]]
+    assert {reply["reply_to"] for reply in replies} <= {comment["id"] for comment in page["comments"]}
+    assert all("hidden" not in comment for comment in page["comments"])
+
+
+def test_update_revisions_strikes_and_pins_show_on_the_page(
+    app: Newsroom, store: SQLReadModels, projector: Projector, editor: Principal
+) -> None:
+    draft_and_publish(app, editor, "road-works")
+    first = app.append_update("road-works", body="Lane 1 closed.", label="9:00", by=editor).id
+    second = app.append_update("road-works", body="Lane 2 closed.", label="10:00", by=editor).id
+    assert first is not None and second is not None
+    app.revise_update("road-works", first, body="Lanes 1 and 3 closed.", note="Added lane 3.", by=editor)
+    app.strike_update("road-works", second, reason="Lane 2 stayed open.", by=editor)
+    app.pin_update("road-works", first, by=editor)
+    projector.catch_up()
+    page = store.article_page("road-works")
+    assert page is not None
+    updates = {update["id"]: update for update in page["updates"]}
+    assert updates[first.hex]["body"] == "Lanes 1 and 3 closed."
+    assert updates[first.hex]["revision_note"] == "Added lane 3."
+    assert updates[second.hex]["struck"] is True
+    assert updates[second.hex]["struck_reason"] == "Lane 2 stayed open."
+    assert page["pinned"] == [first.hex]
+    kinds = [item["kind"] for item in store.timeline(after=0, limit=50, slug="road-works")]
+    assert kinds == [
+        "article-published",
+        "update-appended",
+        "update-appended",
+        "update-revised",
+        "update-struck",
+        "update-pinned",
+    ]
+
+
+def test_front_page_is_most_recently_active_first_and_paginated(
+    app: Newsroom, store: SQLReadModels, projector: Projector, editor: Principal
+) -> None:
+    for slug in ("alpha", "bravo", "charlie", "delta"):
+        draft_and_publish(app, editor, slug, tags=["city"] if slug != "delta" else ["sport"])
+    app.draft_article(slug="draft-only", headline="Not yet", body="B", byline_name="K", by=editor)
+    app.append_update("alpha", body="News on alpha", by=editor)  # moves alpha up
+    app.add_comment("bravo", author="Lea", body="Hi")  # then bravo above it
+    app.unpublish("charlie", reason="Legal review", by=editor)
+    projector.catch_up()
+
+    order = [summary["slug"] for summary in store.front_page(limit=10)]
+    assert order == ["bravo", "alpha", "delta"]  # no draft, no unpublished story
+    first_page = store.front_page(limit=2)
+    assert [s["slug"] for s in first_page] == ["bravo", "alpha"]
+    rest = store.front_page(limit=2, before=first_page[-1]["activity"])
+    assert [s["slug"] for s in rest] == ["delta"]
+    assert [s["slug"] for s in store.front_page(limit=10, tag="city")] == ["bravo", "alpha"]
+    assert [s["slug"] for s in store.front_page(limit=10, tag="sport")] == ["delta"]
+    bravo = store.front_page(limit=1)[0]
+    assert (bravo["comment_count"], bravo["update_count"]) == (1, 0)
+    assert store.front_page(limit=10)[1]["latest_update"]["excerpt"] == "News on alpha"
+
+
+def test_moderation_view_shows_hidden_comments_with_who_and_why(
+    app: Newsroom, store: SQLReadModels, projector: Projector, editor: Principal
+) -> None:
+    draft_and_publish(app, editor, "market")
+    moderator, _ = add_staff(app, "mo", Role.MODERATOR)
+    comment = app.add_comment("market", author="Spammer", body="Buy now").id
+    assert comment is not None
+    app.add_comment("market", author="Lea", body="Nice market")
+    app.hide_comment("market", comment, reason="Advertising", by=moderator)
+    projector.catch_up()
+    hidden = store.moderation(hidden_only=True)
+    assert [(c["author"], c["hidden_by"], c["hidden_reason"]) for c in hidden] == [
+        ("Spammer", "staff:mo", "Advertising")
+    ]
+    assert len(store.moderation(slug="market")) == 2
+    app.restore_comment("market", comment, reason="Appeal upheld", by=moderator)
+    projector.catch_up()
+    restored = next(c for c in store.moderation(slug="market") if c["author"] == "Spammer")
+    assert restored["hidden"] is False
+    assert [act["act"] for act in restored["acts"]] == ["hidden", "restored"]
+    page = store.article_page("market")
+    assert page is not None
+    assert {c["author"] for c in page["comments"]} == {"Spammer", "Lea"}
+
+
+def test_drafts_never_reach_the_timeline(
+    app: Newsroom, store: SQLReadModels, projector: Projector, editor: Principal
+) -> None:
+    app.draft_article(slug="embargoed", headline="Embargoed", body="Secret.", byline_name="K", by=editor)
+    app.edit_article("embargoed", headline="Still embargoed", by=editor)
+    projector.catch_up()
+    assert store.timeline(after=0, limit=10) == []
+    app.publish("embargoed", by=editor)
+    projector.catch_up()
+    (published,) = store.timeline(after=0, limit=10)
+    assert published["kind"] == "article-published"
+    assert published["article"]["headline"] == "Still embargoed"
+    assert published["position"] == app.last_position()
+
+
+def test_each_batch_is_applied_exactly_once(app: Newsroom, store: SQLReadModels, editor: Principal) -> None:
+    draft_and_publish(app, editor, "ferry")
+    notifications = app.recorder.select_notifications(start=1, limit=100)
+    projection = BY_NAME["article-pages"]
+    items = [
+        Positioned(n.id, app.mapper.to_domain_event(n)) for n in notifications if n.topic in projection.topics
+    ]
+    store.process(projection, items, notifications[-1].id)
+    with pytest.raises(IntegrityError):
+        store.process(projection, items, notifications[-1].id)
+    page = store.article_page("ferry")
+    assert page is not None
+    assert page["version"] == 2
+    assert len(store.timeline(after=0, limit=10)) == 1
+
+
+def test_rebuild_equals_the_incrementally_built_read_models(
+    app: Newsroom, store: SQLReadModels, projector: Projector, editor: Principal
+) -> None:
+    load_demo(app)
+    draft_and_publish(app, editor, "second-story", tags=["city"])
+    projector.catch_up()
+    live = {p.name: store.dump(p) for p in ALL_PROJECTIONS}
+    for projection in ALL_PROJECTIONS:
+        report = rebuild(app, store, projection, batch_size=5)
+        assert report.events == app.last_position()
+        assert store.dump(projection) == live[projection.name]
+        assert store.position(projection.name) == app.last_position()
+    # After a rebuild the live projector carries on from the rebuilt position.
+    app.append_update("second-story", body="After the rebuild", by=editor)
+    projector.catch_up()
+    page = store.article_page("second-story")
+    assert page is not None
+    assert page["updates"][-1]["body"] == "After the rebuild"
+
+
+def test_rebuild_while_a_live_projector_runs_loses_nothing(
+    app: Newsroom, store: SQLReadModels, editor: Principal
+) -> None:
+    draft_and_publish(app, editor, "busy")
+    stop = threading.Event()
+    live = Projector(app, store, batch_size=3, poll_interval=0.02)
+    runner = threading.Thread(target=live.run, args=(stop,))
+    runner.start()
+    writer_done = threading.Event()
+
+    def write() -> None:
+        for i in range(60):
+            app.append_update("busy", body=f"update {i}", by=editor)
+        writer_done.set()
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    try:
+        rebuild(app, store, BY_NAME["article-pages"], batch_size=4)
+        writer.join()
+        assert store.wait_for(app.last_position(), timeout=10)
+    finally:
+        stop.set()
+        live.wake.set()
+        runner.join()
+    page = store.article_page("busy")
+    assert page is not None
+    assert [u["body"] for u in page["updates"]] == [f"update {i}" for i in range(60)]
+    live_dump = store.dump(BY_NAME["article-pages"])
+    rebuild(app, store, BY_NAME["article-pages"])
+    assert store.dump(BY_NAME["article-pages"]) == live_dump
+
+
+def test_read_your_writes_waits_for_the_projector(
+    app: Newsroom, store: SQLReadModels, editor: Principal
+) -> None:
+    draft_and_publish(app, editor, "quick")
+    position = app.append_update("quick", body="Now", by=editor).position
+    assert store.wait_for(position, timeout=0.05) is False  # nobody is projecting
+    stop = threading.Event()
+    projector = Projector(app, store, poll_interval=5.0)
+    runner = threading.Thread(target=projector.run, args=(stop,))
+    runner.start()
+    try:
+        position = app.append_update("quick", body="Again", by=editor).position
+        assert store.wait_for(position, timeout=5)  # woken by the save, not by the 5 s poll
+        page = store.article_page("quick")
+        assert page is not None
+        assert page["updates"][-1]["body"] == "Again"
+    finally:
+        stop.set()
+        projector.wake.set()
+        runner.join()
+
+
+def test_a_second_projector_waits_as_standby_then_takes_over(app: Newsroom, store: SQLReadModels) -> None:
+    first_stop, second_stop = threading.Event(), threading.Event()
+    messages: list[str] = []
+    first = Projector(app, store, poll_interval=0.05)
+    second = Projector(app, open_read_models(app), poll_interval=0.05)
+    runner = threading.Thread(target=run_projector, args=(first, first_stop), kwargs={"say": messages.append})
+    runner.start()
+    try:
+        _wait_until(lambda: False, 0.2)  # let the first projector take the lock
+        assert run_projector(second, second_stop, standby=False, say=messages.append) is False
+        assert messages[-1] == "another projector is already running on this database; exiting"
+        standby = threading.Thread(
+            target=run_projector, args=(second, second_stop), kwargs={"say": messages.append}
+        )
+        standby.start()
+        assert _wait_until(lambda: "waiting as a standby" in messages[-1], 5)
+    finally:
+        first_stop.set()
+        first.wake.set()
+        runner.join()
+    try:
+        assert _wait_until(lambda: "taking over" in messages[-1], 10)
+        add_staff(app, "late", Role.EDITOR)
+        assert store.wait_for(app.last_position(), timeout=10, projection="front-page")
+    finally:
+        second_stop.set()
+        second.wake.set()
+        standby.join()
+
+
+def _wait_until(condition: Callable[[], bool], timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.02)
+    return condition()
+
+
+@pytest.mark.postgres
+def test_a_position_gap_from_a_failed_transaction_does_not_stall_the_projector(
+    pg_database: str,
+) -> None:
+    schema = create_schema(pg_database)
+    app = Newsroom.from_url(postgres_url(pg_database, schema))
+    store = open_read_models(app)
+    projector = Projector(app, store)
+    editor, _ = add_staff(app, "eddie", Role.EDITOR)
+    draft_and_publish(app, editor, "gap-story")
+    projector.catch_up()
+
+    stale = app.article("gap-story")
+    app.append_update("gap-story", body="First", by=editor)
+    stale.append_update(body="Lost race", label=None, actor=editor.actor)
+    with pytest.raises(IntegrityError):
+        app.save(stale)  # the failed insert consumed a position
+    app.append_update("gap-story", body="After the gap", by=editor)
+
+    ids = [
+        row[0]
+        for row in execute(
+            pg_database, f'SELECT notification_id FROM "{schema}".newsroom_events ORDER BY notification_id'
+        )
+    ]
+    assert any(b - a > 1 for a, b in zip(ids, ids[1:])), ids  # there really is a gap
+    projector.catch_up()
+    page = store.article_page("gap-story")
+    assert page is not None
+    assert [u["body"] for u in page["updates"]] == ["First", "After the gap"]
+    assert store.position("article-pages") == ids[-1]
+    app.close()
+
+
+def test_empty_read_models_answer_empty(store: SQLReadModels) -> None:
+    assert store.article_page("nothing-here") is None
+    assert store.front_page(limit=5) == []
+    assert store.timeline(after=0, limit=5) == []
