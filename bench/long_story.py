@@ -16,15 +16,13 @@ import argparse
 import platform
 import statistics
 import sys
-import tempfile
 import time
-import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.scratch import scratch_database
 from newsroom import Article, Newsroom
 from newsroom.article import article_id
 from newsroom.staff import OPERATOR
@@ -79,27 +77,9 @@ def summary(values: list[float]) -> str:
     return f"p50 {p50:7.3f} ms  p90 {p90:7.3f} ms"
 
 
-@contextmanager
-def store_url(store: str) -> Iterator[str]:
-    if store == "sqlite":
-        with tempfile.TemporaryDirectory() as workdir:
-            yield f"sqlite:///{workdir}/bench.sqlite3"
-        return
-    import psycopg
-
-    name = f"newsroom_bench_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect("host=127.0.0.1 user=postgres dbname=postgres", autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield f"postgresql://postgres@127.0.0.1:5432/{name}"
-    finally:
-        with psycopg.connect("host=127.0.0.1 user=postgres dbname=postgres", autocommit=True) as a:
-            a.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 def bench_store(store: str, long_size: int, short_size: int, samples: int) -> dict[str, float]:
     ratios: dict[str, float] = {}
-    with store_url(store) as url:
+    with scratch_database(store) as url:
         app = Newsroom.from_url(url)
         sizes = {"short": short_size, "long": long_size}
         started = time.perf_counter()

@@ -41,14 +41,18 @@ _UNTAG: dict[str, Callable[[str], Any]] = {
 
 
 def _untag(value: Any) -> Any:
+    # Scalars are returned in place without a call: most of an event's values are plain strings.
     kind = type(value)
     if kind is dict:
         if len(value) == 2 and "_type_" in value and "_data_" in value:
             return _UNTAG[value["_type_"]](value["_data_"])
-        return {key: _untag(item) for key, item in value.items()}
+        return {k: _untag(v) if type(v) in _CONTAINERS else v for k, v in value.items()}
     if kind is list:
-        return [_untag(item) for item in value]
+        return [_untag(v) if type(v) in _CONTAINERS else v for v in value]
     return value
+
+
+_CONTAINERS = frozenset({dict, list})
 
 
 class OrjsonTranscoder(Transcoder):

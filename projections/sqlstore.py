@@ -45,8 +45,9 @@ def tracking_name(projection: str, suffix: str = "") -> str:
 class Batch:
     """The unit of work of one batch: documents read once, changed in memory, written once at the end.
 
-    A document is encoded when it is put, so what is stored is its state at that moment even if the same
-    objects are changed later in the batch (a timeline message shares lists with the page it came from).
+    Timeline messages are encoded when they are put: they share lists with the page they came from, and
+    must keep the state of that moment even if the page changes later in the batch. Other documents are
+    stored in their final state, so they are encoded once, at the flush.
     """
 
     def __init__(self, store: SQLReadModels, cursor: Any, suffix: str) -> None:
@@ -54,7 +55,8 @@ class Batch:
         self._cursor = cursor
         self._suffix = suffix
         self._docs: dict[tuple[str, str], Doc | None] = {}
-        self._rows: dict[tuple[str, str], tuple[Table, tuple[Any, ...] | None]] = {}
+        self._dirty: dict[tuple[str, str], tuple[Table, dict[str, Any]]] = {}
+        self._appended: list[tuple[Any, ...]] = []
         self.timeline: list[TimelineItem] = []
 
     def get(self, table: Table, key: str) -> Doc | None:
@@ -69,31 +71,36 @@ class Batch:
         return self._docs[slot]
 
     def put(self, table: Table, key: str, doc: Doc, **columns: Any) -> None:
-        slot = (table.name, key)
-        encoded = orjson.dumps(doc)
-        self._docs[slot] = doc
-        self._rows[slot] = (table, (key, encoded, *(columns[c.name] for c in table.columns)))
         if table is TIMELINE:
+            encoded = orjson.dumps(doc)
+            self._appended.append((key, encoded, *(columns[c.name] for c in table.columns)))
             self.timeline.append(TimelineItem(doc["position"], doc["slug"], doc["kind"], encoded))
+            return
+        slot = (table.name, key)
+        self._docs[slot] = doc
+        self._dirty[slot] = (table, columns)
 
     def delete(self, table: Table, key: str) -> None:
         slot = (table.name, key)
         self._docs[slot] = None
-        self._rows[slot] = (table, None)
+        self._dirty[slot] = (table, {})
 
     def flush(self) -> None:
         upserts: dict[str, tuple[Table, list[tuple[Any, ...]]]] = {}
         deletes: dict[str, tuple[Table, list[tuple[str]]]] = {}
-        for (_, key), (table, row) in self._rows.items():
-            if row is None:
+        for (_, key), (table, columns) in self._dirty.items():
+            doc = self._docs[(table.name, key)]
+            if doc is None:
                 deletes.setdefault(table.name, (table, []))[1].append((key,))
             else:
+                row = (key, orjson.dumps(doc), *(columns[c.name] for c in table.columns))
                 upserts.setdefault(table.name, (table, []))[1].append(row)
+        if self._appended:
+            upserts[TIMELINE.name] = (TIMELINE, self._appended)
         for table, keys in deletes.values():
-            statement = f"DELETE FROM {self._store.table(table, self._suffix)} WHERE key = ?"
-            self._cursor.executemany(self._store.sql(statement), keys)
+            self._store.delete_rows(self._cursor, table, self._suffix, [key for (key,) in keys])
         for table, rows in upserts.values():
-            self._cursor.executemany(self._store.upsert_statement(table, self._suffix), rows)
+            self._store.upsert_rows(self._cursor, table, self._suffix, rows)
 
 
 class SQLReadModels:
@@ -153,6 +160,15 @@ class SQLReadModels:
                 f"VALUES ({', '.join('?' for _ in names)}) ON CONFLICT (key) DO UPDATE SET {updates}"
             )
         return self._upserts[cache_key]
+
+    def upsert_rows(self, cursor: Any, table: Table, suffix: str, rows: list[tuple[Any, ...]]) -> None:
+        """Rows are (key, encoded doc, *column values); keys are unique within one call."""
+        cursor.executemany(self.upsert_statement(table, suffix), rows)
+
+    def delete_rows(self, cursor: Any, table: Table, suffix: str, keys: list[str]) -> None:
+        cursor.executemany(
+            self.sql(f"DELETE FROM {self.table(table, suffix)} WHERE key = ?"), [(k,) for k in keys]
+        )
 
     # -- writing -----------------------------------------------------------------------------------
 
