@@ -6,6 +6,16 @@ here are what those topics resolve to, so keep them exported wherever the classe
 
 from newsroom.application import Newsroom, Receipt
 from newsroom.article import Article
+from newsroom.idempotency import IdempotentRequest, RequestKey
 from newsroom.staff import Principal, Role, Staff
 
-__all__ = ["Article", "Newsroom", "Principal", "Receipt", "Role", "Staff"]
+__all__ = [
+    "Article",
+    "IdempotentRequest",
+    "Newsroom",
+    "Principal",
+    "Receipt",
+    "RequestKey",
+    "Role",
+    "Staff",
+]

@@ -33,6 +33,8 @@ from newsroom.errors import (
     VersionConflictError,
     VersionNotFoundError,
 )
+from newsroom.idempotency import IdempotentRequest, RequestKey
+from newsroom.positions import position_of
 from newsroom.staff import Permission, Principal, Role, Staff, split_token, staff_id
 from newsroom.transcoding import OrjsonTranscoder
 
@@ -49,6 +51,7 @@ class Receipt:
     version: int
     position: int
     id: UUID | None = None  # what the command created: an update, comment or embed
+    replayed: bool = False  # True when this is the stored answer to a retried request
 
 
 class Newsroom(Application[UUID]):
@@ -94,8 +97,11 @@ class Newsroom(Application[UUID]):
         byline_bio: str = "",
         tags: list[str] | None = None,
         by: Principal,
+        request: RequestKey | None = None,
     ) -> Receipt:
         by.require(Permission.WRITE_ARTICLES)
+        if request is not None and (replayed := self._replay(request)):
+            return replayed
         article = Article.draft(
             slug=slug,
             headline=headline,
@@ -108,20 +114,37 @@ class Newsroom(Application[UUID]):
         if article.id in self.repository:
             raise SlugTakenError(f"slug {article.slug} is taken", slug=article.slug)
         try:
-            recordings = self.save(article)
+            recordings = self._save_with_key(article, None, request)
         except IntegrityError:
+            if request is not None and (replayed := self._replay(request)):
+                return replayed
             raise SlugTakenError(f"slug {article.slug} is taken", slug=article.slug) from None
-        return Receipt(version=article.version, position=_position(recordings))
+        return Receipt(version=article.version, position=_position(recordings, article.id))
 
-    def publish(self, slug: str, *, by: Principal, expected_version: int | None = None) -> Receipt:
-        by.require(Permission.WRITE_ARTICLES)
-        return self._change(slug, lambda a: a.publish(actor=by.actor), expected_version)
-
-    def unpublish(
-        self, slug: str, *, reason: str, by: Principal, expected_version: int | None = None
+    def publish(
+        self,
+        slug: str,
+        *,
+        by: Principal,
+        expected_version: int | None = None,
+        request: RequestKey | None = None,
     ) -> Receipt:
         by.require(Permission.WRITE_ARTICLES)
-        return self._change(slug, lambda a: a.unpublish(reason=reason, actor=by.actor), expected_version)
+        return self._change(slug, lambda a: a.publish(actor=by.actor), expected_version, request)
+
+    def unpublish(
+        self,
+        slug: str,
+        *,
+        reason: str,
+        by: Principal,
+        expected_version: int | None = None,
+        request: RequestKey | None = None,
+    ) -> Receipt:
+        by.require(Permission.WRITE_ARTICLES)
+        return self._change(
+            slug, lambda a: a.unpublish(reason=reason, actor=by.actor), expected_version, request
+        )
 
     def edit_article(
         self,
@@ -132,6 +155,7 @@ class Newsroom(Application[UUID]):
         correction_note: str | None = None,
         by: Principal,
         expected_version: int | None = None,
+        request: RequestKey | None = None,
     ) -> Receipt:
         """Headline and/or body in one atomic change; a correction note goes with a body revision."""
         by.require(Permission.WRITE_ARTICLES)
@@ -146,7 +170,7 @@ class Newsroom(Application[UUID]):
             if body is not None:
                 article.revise_body(body=body, correction_note=correction_note, actor=by.actor)
 
-        return self._change(slug, edit, expected_version)
+        return self._change(slug, edit, expected_version, request)
 
     def append_update(
         self,
@@ -156,12 +180,11 @@ class Newsroom(Application[UUID]):
         label: str | None = None,
         by: Principal,
         expected_version: int | None = None,
+        request: RequestKey | None = None,
     ) -> Receipt:
         by.require(Permission.WRITE_ARTICLES)
         return self._change(
-            slug,
-            lambda a: a.append_update(body=body, label=label, actor=by.actor),
-            expected_version,
+            slug, lambda a: a.append_update(body=body, label=label, actor=by.actor), expected_version, request
         )
 
     def revise_update(
@@ -173,12 +196,14 @@ class Newsroom(Application[UUID]):
         note: str | None = None,
         by: Principal,
         expected_version: int | None = None,
+        request: RequestKey | None = None,
     ) -> Receipt:
         by.require(Permission.WRITE_ARTICLES)
         return self._change(
             slug,
             lambda a: a.revise_update(update_id, body=body, note=note, actor=by.actor),
             expected_version,
+            request,
         )
 
     def strike_update(
@@ -189,73 +214,118 @@ class Newsroom(Application[UUID]):
         reason: str,
         by: Principal,
         expected_version: int | None = None,
+        request: RequestKey | None = None,
     ) -> Receipt:
         by.require(Permission.WRITE_ARTICLES)
         return self._change(
             slug,
             lambda a: a.strike_update(update_id, reason=reason, actor=by.actor),
             expected_version,
+            request,
         )
 
     def pin_update(
-        self, slug: str, update_id: UUID, *, by: Principal, expected_version: int | None = None
-    ) -> Receipt:
-        by.require(Permission.WRITE_ARTICLES)
-        return self._change(slug, lambda a: a.pin_update(update_id, actor=by.actor), expected_version)
-
-    def unpin_update(
-        self, slug: str, update_id: UUID, *, by: Principal, expected_version: int | None = None
-    ) -> Receipt:
-        by.require(Permission.WRITE_ARTICLES)
-        return self._change(slug, lambda a: a.unpin_update(update_id, actor=by.actor), expected_version)
-
-    def tag(self, slug: str, tag: str, *, by: Principal) -> Receipt:
-        by.require(Permission.WRITE_ARTICLES)
-        return self._change(slug, lambda a: a.add_tag(tag, actor=by.actor), None)
-
-    def untag(self, slug: str, tag: str, *, by: Principal) -> Receipt:
-        by.require(Permission.WRITE_ARTICLES)
-        return self._change(slug, lambda a: a.remove_tag(tag, actor=by.actor), None)
-
-    def attach_embed(
-        self, slug: str, *, kind: str, url: str, caption: str | None = None, by: Principal
+        self,
+        slug: str,
+        update_id: UUID,
+        *,
+        by: Principal,
+        expected_version: int | None = None,
+        request: RequestKey | None = None,
     ) -> Receipt:
         by.require(Permission.WRITE_ARTICLES)
         return self._change(
-            slug,
-            lambda a: a.attach_embed(kind=kind, url=url, caption=caption, actor=by.actor),
-            None,
+            slug, lambda a: a.pin_update(update_id, actor=by.actor), expected_version, request
         )
 
-    def remove_embed(self, slug: str, embed_id: UUID, *, by: Principal) -> Receipt:
+    def unpin_update(
+        self,
+        slug: str,
+        update_id: UUID,
+        *,
+        by: Principal,
+        expected_version: int | None = None,
+        request: RequestKey | None = None,
+    ) -> Receipt:
         by.require(Permission.WRITE_ARTICLES)
-        return self._change(slug, lambda a: a.remove_embed(embed_id, actor=by.actor), None)
+        return self._change(
+            slug, lambda a: a.unpin_update(update_id, actor=by.actor), expected_version, request
+        )
 
-    def link_related(self, slug: str, *, url: str, title: str, by: Principal) -> Receipt:
+    def tag(self, slug: str, tag: str, *, by: Principal, request: RequestKey | None = None) -> Receipt:
         by.require(Permission.WRITE_ARTICLES)
-        return self._change(slug, lambda a: a.link_related(url=url, title=title, actor=by.actor), None)
+        return self._change(slug, lambda a: a.add_tag(tag, actor=by.actor), None, request)
 
-    def close_comments(self, slug: str, *, by: Principal) -> Receipt:
+    def untag(self, slug: str, tag: str, *, by: Principal, request: RequestKey | None = None) -> Receipt:
         by.require(Permission.WRITE_ARTICLES)
-        return self._change(slug, lambda a: a.close_comments(actor=by.actor), None)
+        return self._change(slug, lambda a: a.remove_tag(tag, actor=by.actor), None, request)
 
-    def reopen_comments(self, slug: str, *, by: Principal) -> Receipt:
+    def attach_embed(
+        self,
+        slug: str,
+        *,
+        kind: str,
+        url: str,
+        caption: str | None = None,
+        by: Principal,
+        request: RequestKey | None = None,
+    ) -> Receipt:
         by.require(Permission.WRITE_ARTICLES)
-        return self._change(slug, lambda a: a.reopen_comments(actor=by.actor), None)
+        return self._change(
+            slug, lambda a: a.attach_embed(kind=kind, url=url, caption=caption, actor=by.actor), None, request
+        )
+
+    def remove_embed(
+        self, slug: str, embed_id: UUID, *, by: Principal, request: RequestKey | None = None
+    ) -> Receipt:
+        by.require(Permission.WRITE_ARTICLES)
+        return self._change(slug, lambda a: a.remove_embed(embed_id, actor=by.actor), None, request)
+
+    def link_related(
+        self, slug: str, *, url: str, title: str, by: Principal, request: RequestKey | None = None
+    ) -> Receipt:
+        by.require(Permission.WRITE_ARTICLES)
+        return self._change(
+            slug, lambda a: a.link_related(url=url, title=title, actor=by.actor), None, request
+        )
+
+    def close_comments(self, slug: str, *, by: Principal, request: RequestKey | None = None) -> Receipt:
+        by.require(Permission.WRITE_ARTICLES)
+        return self._change(slug, lambda a: a.close_comments(actor=by.actor), None, request)
+
+    def reopen_comments(self, slug: str, *, by: Principal, request: RequestKey | None = None) -> Receipt:
+        by.require(Permission.WRITE_ARTICLES)
+        return self._change(slug, lambda a: a.reopen_comments(actor=by.actor), None, request)
 
     # -- readers and moderators --------------------------------------------------------------------
 
-    def add_comment(self, slug: str, *, author: str, body: str, reply_to: UUID | None = None) -> Receipt:
-        return self._change(slug, lambda a: a.add_comment(author=author, body=body, reply_to=reply_to), None)
+    def add_comment(
+        self,
+        slug: str,
+        *,
+        author: str,
+        body: str,
+        reply_to: UUID | None = None,
+        request: RequestKey | None = None,
+    ) -> Receipt:
+        return self._change(
+            slug, lambda a: a.add_comment(author=author, body=body, reply_to=reply_to), None, request
+        )
 
-    def hide_comment(self, slug: str, comment_id: UUID, *, reason: str, by: Principal) -> Receipt:
-        by.require(Permission.MODERATE_COMMENTS)
-        return self._change(slug, lambda a: a.hide_comment(comment_id, reason=reason, actor=by.actor), None)
-
-    def restore_comment(self, slug: str, comment_id: UUID, *, reason: str, by: Principal) -> Receipt:
+    def hide_comment(
+        self, slug: str, comment_id: UUID, *, reason: str, by: Principal, request: RequestKey | None = None
+    ) -> Receipt:
         by.require(Permission.MODERATE_COMMENTS)
         return self._change(
-            slug, lambda a: a.restore_comment(comment_id, reason=reason, actor=by.actor), None
+            slug, lambda a: a.hide_comment(comment_id, reason=reason, actor=by.actor), None, request
+        )
+
+    def restore_comment(
+        self, slug: str, comment_id: UUID, *, reason: str, by: Principal, request: RequestKey | None = None
+    ) -> Receipt:
+        by.require(Permission.MODERATE_COMMENTS)
+        return self._change(
+            slug, lambda a: a.restore_comment(comment_id, reason=reason, actor=by.actor), None, request
         )
 
     # -- staff -------------------------------------------------------------------------------------
@@ -342,26 +412,56 @@ class Newsroom(Application[UUID]):
         slug: str,
         command: Callable[[Article], T],
         expected_version: int | None,
+        request: RequestKey | None = None,
     ) -> Receipt:
+        if request is not None and (replayed := self._replay(request)):
+            return replayed
         for attempt in range(MAX_ATTEMPTS):
             article = self.article(slug)
             if expected_version is not None and expected_version != article.version:
                 raise VersionConflictError(expected_version, article.version)
-            created = command(article)
+            result = command(article)
+            created = result if isinstance(result, UUID) else None
             try:
-                recordings = self.save(article)
+                recordings = self._save_with_key(article, created, request)
             except IntegrityError:
-                # Someone else wrote first. Re-read and re-run the command against what they wrote; with an
-                # expected version the re-read raises the conflict instead.
+                # Someone else wrote first (or the same request, retried, got there first). Re-read and
+                # re-run the command against what they wrote; with an expected version the re-read raises
+                # the conflict instead.
+                if request is not None and (replayed := self._replay(request)):
+                    return replayed
                 time.sleep(random.uniform(0, BACKOFF_SECONDS * 2**attempt))  # noqa: S311
                 continue
-            return Receipt(
-                version=article.version,
-                position=_position(recordings),
-                id=created if isinstance(created, UUID) else None,
-            )
+            return Receipt(version=article.version, position=_position(recordings, article.id), id=created)
         raise ContentionError(f"{slug} is too busy; try again", slug=slug)
 
+    def _save_with_key(
+        self, target: Article, created: UUID | None, request: RequestKey | None
+    ) -> list[Recording[UUID]]:
+        """Saves the target's new events and the request's key in one transaction."""
+        if request is None:
+            return self.save(target)
+        record = IdempotentRequest.record(
+            request, target=target.id, version=target.version, created_id=created
+        )
+        return self.save(target, record)
 
-def _position(recordings: list[Recording[UUID]]) -> int:
-    return recordings[-1].notification.id
+    def _replay(self, request: RequestKey) -> Receipt | None:
+        """The first answer to a request whose key was already used, or None for a new key."""
+        try:
+            record: IdempotentRequest = self.repository.get(request.id)
+        except AggregateNotFoundError:
+            return None
+        record.check(request)
+        position = position_of(self.recorder, record.target, record.target_version)
+        return Receipt(
+            version=record.target_version, position=position or 0, id=record.created_id, replayed=True
+        )
+
+
+def _position(recordings: list[Recording[UUID]], target: UUID | None = None) -> int:
+    """The global position of the last event saved (for ``target``, when several aggregates were saved)."""
+    for recording in reversed(recordings):
+        if target is None or recording.domain_event.originator_id == target:
+            return recording.notification.id
+    raise AssertionError("nothing was saved for the target")

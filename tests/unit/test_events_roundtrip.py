@@ -15,7 +15,7 @@ from eventsourcing.domain import CanMutateAggregate
 from eventsourcing.persistence import JSONTranscoder, Mapper
 from eventsourcing.utils import get_topic, resolve_topic
 
-from newsroom import Article, Newsroom, Staff
+from newsroom import Article, IdempotentRequest, Newsroom, Staff
 from newsroom.transcoding import OrjsonTranscoder
 
 TRICKY_TEXT = 'Flood "update" <b>&</b> \\ 🌊 naïve\nsecond line\ttab'
@@ -23,7 +23,7 @@ TRICKY_TEXT = 'Flood "update" <b>&</b> \\ 🌊 naïve\nsecond line\ttab'
 
 def event_classes() -> list[type[Any]]:
     found = []
-    for aggregate in (Article, Staff):
+    for aggregate in (Article, Staff, IdempotentRequest):
         for name, value in vars(aggregate).items():
             if (
                 isinstance(value, type)
@@ -45,6 +45,8 @@ def sample(annotation: Any) -> Any:
         return {"name": "Ana Ruiz", "bio": TRICKY_TEXT}
     if annotation == list[str]:
         return ["floods", "rivers"]
+    if annotation is int:
+        return 42
     raise AssertionError(f"no sample for {annotation}")
 
 
@@ -60,13 +62,14 @@ def make_event(cls: type[Any]) -> Any:
     # A non-UTC offset and microseconds make sure nothing is lost in the datetime.
     fields["timestamp"] = datetime(2026, 1, 10, 6, 40, 1, 123456, tzinfo=timezone(timedelta(hours=2)))
     if "originator_topic" in {field.name for field in dataclasses.fields(cls)}:
-        fields["originator_topic"] = get_topic(Article if cls.__qualname__.startswith("Article") else Staff)
+        owner = {"Article": Article, "Staff": Staff}.get(cls.__qualname__.split(".")[0], IdempotentRequest)
+        fields["originator_topic"] = get_topic(owner)
     return cls(**fields)
 
 
 def test_every_event_type_is_covered() -> None:
     names = {cls.__qualname__ for cls in event_classes()}
-    assert len(names) == 20 + 4  # the spec's article vocabulary and four staff events
+    assert len(names) == 20 + 4 + 1  # the spec's article vocabulary, four staff events, idempotency keys
     assert "Article.CommentAdded" in names and "Staff.TokenIssued" in names
 
 
@@ -129,6 +132,7 @@ def test_topics_are_pinned_and_resolve_through_the_package() -> None:
         assert resolve_topic(topic) is cls
     assert get_topic(Article) == "newsroom:Article"
     assert get_topic(Staff) == "newsroom:Staff"
+    assert get_topic(IdempotentRequest) == "newsroom:IdempotentRequest"
 
 
 def test_snapshot_state_round_trips(tmp_path: Any) -> None:
