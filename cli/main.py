@@ -75,6 +75,34 @@ def cmd_staff_deactivate(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    host = args.host or settings.host
+    port = args.port or settings.port
+    if args.demo:
+        app = _open(settings)
+        try:
+            result = load_demo(app) if app.last_position() == 0 else None
+        finally:
+            app.close()
+        if result is not None:
+            print(f"Loaded the demo story; demo-editor token (shown once): {result.editor_token}")
+        print(f"Open http://{host}:{port}/api/articles/{DEMO_SLUG}", flush=True)
+    uvicorn.run(
+        "web.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=args.workers,
+        loop="uvloop",
+        http="httptools",
+        timeout_graceful_shutdown=5,
+        log_level=args.log_level,
+    )
+    return 0
+
+
 def cmd_project(args: argparse.Namespace, settings: Settings) -> int:
     app = _open(settings)
     store = open_read_models(app)
@@ -129,6 +157,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = commands.add_parser("demo", help="load the sample running story (once)")
     demo.set_defaults(run=cmd_demo)
+
+    serve = commands.add_parser("serve", help="run the HTTP server")
+    serve.add_argument("--host", help="default: NEWSROOM_HOST or 127.0.0.1")
+    serve.add_argument("--port", type=int, help="default: NEWSROOM_PORT or 8000")
+    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--demo", action="store_true", help="load the demo story first if the store is empty")
+    serve.add_argument("--log-level", default="info")
+    serve.set_defaults(run=cmd_serve)
 
     project = commands.add_parser("project", help="run the projections as their own process")
     project.add_argument("--batch-size", type=int, default=1000)

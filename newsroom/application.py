@@ -12,11 +12,10 @@ import random
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, TypeVar, cast
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import IntegrityError, Recording, Transcoder
 
 from newsroom import rules
@@ -391,9 +390,10 @@ class Newsroom(Application[UUID]):
 
     def article_events(
         self, slug: str, *, after_version: int | None = None, up_to_version: int | None = None
-    ) -> Iterator[DomainEventProtocol[UUID]]:
+    ) -> Iterator[Article.Event]:
         """An article's events in version order (empty for an unknown slug)."""
-        return iter(self.events.get(article_id(rules.slug(slug)), gt=after_version, lte=up_to_version))
+        events = self.events.get(article_id(rules.slug(slug)), gt=after_version, lte=up_to_version)
+        return cast("Iterator[Article.Event]", iter(events))
 
     def last_position(self) -> int:
         return self.recorder.max_notification_id() or 0

@@ -1,27 +1,55 @@
-"""Every setting, read from the environment once, in one place."""
+"""Every setting, read from the environment once, in one place, and checked with a clear message."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from starlette.config import Config, environ
 
-from newsroom.database import DEFAULT_DATABASE_URL
+from newsroom.database import DEFAULT_DATABASE_URL, persistence_env
+from newsroom.errors import ValidationError
+
+PROJECTOR_MODES = ("embedded", "external")
 
 
 @dataclass(frozen=True)
 class Settings:
     database_url: str = DEFAULT_DATABASE_URL
     redis_url: str | None = None  # None: one process, in-process fan-out
+    redis_prefix: str = "newsroom:"
+    projector: str = "embedded"  # "external": a separate `newsroom project` process runs it
     host: str = "127.0.0.1"
     port: int = 8000
+    comment_limit: int = 5  # comments per client ...
+    comment_window: float = 60.0  # ... per this many seconds
+    max_projection_lag: int = 1000  # events; /readyz fails beyond it
 
     @classmethod
     def from_environ(cls) -> Settings:
         config = Config(environ=environ)
-        return cls(
+        settings = cls(
             database_url=config("NEWSROOM_DATABASE_URL", default=DEFAULT_DATABASE_URL),
             redis_url=config("NEWSROOM_REDIS_URL", default=None) or None,
+            redis_prefix=config("NEWSROOM_REDIS_PREFIX", default="newsroom:"),
+            projector=config("NEWSROOM_PROJECTOR", default="embedded"),
             host=config("NEWSROOM_HOST", default="127.0.0.1"),
             port=config("NEWSROOM_PORT", cast=int, default=8000),
+            comment_limit=config("NEWSROOM_COMMENT_LIMIT", cast=int, default=5),
+            comment_window=config("NEWSROOM_COMMENT_WINDOW", cast=float, default=60.0),
+            max_projection_lag=config("NEWSROOM_MAX_PROJECTION_LAG", cast=int, default=1000),
         )
+        settings.check()
+        return settings
+
+    def check(self) -> None:
+        """Raises ValidationError naming the setting when one cannot work."""
+        persistence_env(self.database_url)
+        if self.redis_url is not None and urlsplit(self.redis_url).scheme not in ("redis", "rediss", "unix"):
+            raise ValidationError("NEWSROOM_REDIS_URL", "must start with redis://, rediss:// or unix://")
+        if self.projector not in PROJECTOR_MODES:
+            raise ValidationError("NEWSROOM_PROJECTOR", f"must be one of {', '.join(PROJECTOR_MODES)}")
+        if self.comment_limit < 1 or self.comment_window <= 0:
+            raise ValidationError(
+                "NEWSROOM_COMMENT_LIMIT", "the comment rate must allow at least one comment"
+            )

@@ -1,0 +1,62 @@
+"""The Starlette app, assembled from lists: routes, middleware, exception handlers, and a lifespan."""
+
+from __future__ import annotations
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.gzip import GZipMiddleware
+from starlette.routing import Route
+
+from web import articles, audit, ops
+from web.errors import EXCEPTION_HANDLERS
+from web.lifespan import lifespan
+from web.openapi import openapi
+from web.settings import Settings
+
+SLUG = "/api/articles/{slug}"
+
+ROUTES = [
+    Route("/api/articles", articles.list_articles, methods=["GET"]),
+    Route("/api/articles", articles.draft_article, methods=["POST"]),
+    Route(SLUG, articles.get_article, methods=["GET"]),
+    Route(SLUG, articles.edit_article, methods=["PATCH"]),
+    Route(f"{SLUG}/publish", articles.publish, methods=["POST"]),
+    Route(f"{SLUG}/unpublish", articles.unpublish, methods=["POST"]),
+    Route(f"{SLUG}/updates", articles.append_update, methods=["POST"]),
+    Route(f"{SLUG}/updates/{{update_id}}", articles.revise_update, methods=["PATCH"]),
+    Route(f"{SLUG}/updates/{{update_id}}/strike", articles.strike_update, methods=["POST"]),
+    Route(f"{SLUG}/updates/{{update_id}}/pin", articles.pin_update, methods=["POST"]),
+    Route(f"{SLUG}/updates/{{update_id}}/unpin", articles.unpin_update, methods=["POST"]),
+    Route(f"{SLUG}/tags", articles.add_tag, methods=["POST"]),
+    Route(f"{SLUG}/tags/{{tag}}", articles.remove_tag, methods=["DELETE"]),
+    Route(f"{SLUG}/embeds", articles.attach_embed, methods=["POST"]),
+    Route(f"{SLUG}/related", articles.link_related, methods=["POST"]),
+    Route(f"{SLUG}/comments", articles.add_comment, methods=["POST"]),
+    Route(f"{SLUG}/comments/close", articles.close_comments, methods=["POST"]),
+    Route(f"{SLUG}/comments/reopen", articles.reopen_comments, methods=["POST"]),
+    Route(f"{SLUG}/comments/{{comment_id}}/hide", articles.hide_comment, methods=["POST"]),
+    Route(f"{SLUG}/comments/{{comment_id}}/restore", articles.restore_comment, methods=["POST"]),
+    Route(f"{SLUG}/history", audit.history, methods=["GET"]),
+    Route("/api/audit/events", audit.global_log, methods=["GET"]),
+    Route("/api/moderation", articles.moderation_queue, methods=["GET"]),
+    Route("/healthz", ops.healthz, methods=["GET"]),
+    Route("/readyz", ops.readyz, methods=["GET"]),
+    Route("/metrics", ops.metrics, methods=["GET"]),
+    Route("/openapi.json", openapi, methods=["GET"]),
+]
+
+MIDDLEWARE = [
+    Middleware(GZipMiddleware, minimum_size=1024),
+]
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    """The app for one web process (uvicorn calls this as a factory, once per worker)."""
+    app = Starlette(
+        routes=ROUTES,
+        middleware=MIDDLEWARE,
+        exception_handlers=EXCEPTION_HANDLERS,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings or Settings.from_environ()
+    return app

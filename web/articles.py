@@ -1,0 +1,379 @@
+"""Article routes: editors write, readers read and comment, moderators moderate. Handlers stay thin."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from newsroom.errors import ArticleNotFoundError, ValidationError
+from newsroom.staff import Permission
+from web.audit import article_as_of
+from web.auth import optional_staff, staff
+from web.http import JSON, HTTPError, read_json, reject_unknown, text
+from web.services import blocking, services
+from web.writes import expected_version, path_slug, path_uuid, receipt, request_key, write
+
+READ_YOUR_WRITES_TIMEOUT = 2.0
+PAGE_MAX = 100
+
+
+def _int_param(
+    request: Request, name: str, default: int | None, *, low: int = 0, high: int = 2**62
+) -> int | None:
+    value = request.query_params.get(name)
+    if value is None or value == "":
+        return default
+    if not value.lstrip("-").isdigit() or not low <= int(value) <= high:
+        raise ValidationError(name, f"must be a whole number from {low} to {high}")
+    return int(value)
+
+
+# -- editors ---------------------------------------------------------------------------------------
+
+
+async def draft_article(request: Request) -> Response:
+    editor = await staff(request, Permission.WRITE_ARTICLES)
+    body, raw = await read_json(request)
+    reject_unknown(body, {"slug", "headline", "body", "byline", "tags"})
+    byline = body.get("byline") or {}
+    if isinstance(byline, str):
+        byline = {"name": byline}
+    if not isinstance(byline, dict):
+        raise ValidationError("byline", "must be an object {name, bio} or a name")
+    tags = body.get("tags")
+    if tags is not None and not isinstance(tags, list):
+        raise ValidationError("tags", "must be a list of tags")
+    app = services(request).app
+    result = await write(
+        request,
+        app.draft_article,
+        slug=text(body, "slug"),
+        headline=text(body, "headline"),
+        body=text(body, "body"),
+        byline_name=byline.get("name") or editor.name,
+        byline_bio=byline.get("bio") or "",
+        tags=tags,
+        by=editor,
+        request=request_key(request, editor.actor, raw),
+    )
+    return receipt(result, status=201, slug=body["slug"])
+
+
+async def publish(request: Request) -> Response:
+    return await _editor_action(request, "publish")
+
+
+async def unpublish(request: Request) -> Response:
+    return await _editor_action(request, "unpublish", reason=True)
+
+
+async def close_comments(request: Request) -> Response:
+    return await _editor_action(request, "close_comments")
+
+
+async def reopen_comments(request: Request) -> Response:
+    return await _editor_action(request, "reopen_comments")
+
+
+async def _editor_action(request: Request, name: str, *, reason: bool = False) -> Response:
+    editor = await staff(request, Permission.WRITE_ARTICLES)
+    slug = path_slug(request)
+    extra: dict[str, Any] = {}
+    raw = b""
+    if reason:
+        body, raw = await read_json(request)
+        extra["reason"] = text(body, "reason")
+    if name in ("publish", "unpublish"):
+        extra["expected_version"] = expected_version(request)
+    command = getattr(services(request).app, name)
+    result = await write(
+        request, command, slug, by=editor, request=request_key(request, editor.actor, raw), **extra
+    )
+    return receipt(result)
+
+
+async def edit_article(request: Request) -> Response:
+    editor = await staff(request, Permission.WRITE_ARTICLES)
+    slug = path_slug(request)
+    body, raw = await read_json(request)
+    reject_unknown(body, {"headline", "body", "correction_note"})
+    result = await write(
+        request,
+        services(request).app.edit_article,
+        slug,
+        headline=text(body, "headline", required=False),
+        body=text(body, "body", required=False),
+        correction_note=text(body, "correction_note", required=False),
+        by=editor,
+        expected_version=expected_version(request),
+        request=request_key(request, editor.actor, raw),
+    )
+    return receipt(result)
+
+
+async def append_update(request: Request) -> Response:
+    editor = await staff(request, Permission.WRITE_ARTICLES)
+    slug = path_slug(request)
+    body, raw = await read_json(request)
+    reject_unknown(body, {"body", "label"})
+    result = await write(
+        request,
+        services(request).app.append_update,
+        slug,
+        body=text(body, "body"),
+        label=text(body, "label", required=False),
+        by=editor,
+        expected_version=expected_version(request),
+        request=request_key(request, editor.actor, raw),
+    )
+    return receipt(result, status=201, id_field="update_id")
+
+
+async def revise_update(request: Request) -> Response:
+    editor = await staff(request, Permission.WRITE_ARTICLES)
+    slug, update_id = path_slug(request), path_uuid(request, "update_id")
+    body, raw = await read_json(request)
+    reject_unknown(body, {"body", "note"})
+    result = await write(
+        request,
+        services(request).app.revise_update,
+        slug,
+        update_id,
+        body=text(body, "body"),
+        note=text(body, "note", required=False),
+        by=editor,
+        expected_version=expected_version(request),
+        request=request_key(request, editor.actor, raw),
+    )
+    return receipt(result)
+
+
+async def strike_update(request: Request) -> Response:
+    editor = await staff(request, Permission.WRITE_ARTICLES)
+    slug, update_id = path_slug(request), path_uuid(request, "update_id")
+    body, raw = await read_json(request)
+    reject_unknown(body, {"reason"})
+    result = await write(
+        request,
+        services(request).app.strike_update,
+        slug,
+        update_id,
+        reason=text(body, "reason"),
+        by=editor,
+        expected_version=expected_version(request),
+        request=request_key(request, editor.actor, raw),
+    )
+    return receipt(result)
+
+
+async def pin_update(request: Request) -> Response:
+    return await _update_flag(request, "pin_update")
+
+
+async def unpin_update(request: Request) -> Response:
+    return await _update_flag(request, "unpin_update")
+
+
+async def _update_flag(request: Request, name: str) -> Response:
+    editor = await staff(request, Permission.WRITE_ARTICLES)
+    slug, update_id = path_slug(request), path_uuid(request, "update_id")
+    command = getattr(services(request).app, name)
+    result = await write(
+        request,
+        command,
+        slug,
+        update_id,
+        by=editor,
+        expected_version=expected_version(request),
+        request=request_key(request, editor.actor),
+    )
+    return receipt(result)
+
+
+async def add_tag(request: Request) -> Response:
+    editor = await staff(request, Permission.WRITE_ARTICLES)
+    slug = path_slug(request)
+    body, raw = await read_json(request)
+    reject_unknown(body, {"tag"})
+    result = await write(
+        request,
+        services(request).app.tag,
+        slug,
+        text(body, "tag") or "",
+        by=editor,
+        request=request_key(request, editor.actor, raw),
+    )
+    return receipt(result)
+
+
+async def remove_tag(request: Request) -> Response:
+    editor = await staff(request, Permission.WRITE_ARTICLES)
+    slug = path_slug(request)
+    result = await write(
+        request,
+        services(request).app.untag,
+        slug,
+        request.path_params["tag"],
+        by=editor,
+        request=request_key(request, editor.actor),
+    )
+    return receipt(result)
+
+
+async def attach_embed(request: Request) -> Response:
+    editor = await staff(request, Permission.WRITE_ARTICLES)
+    slug = path_slug(request)
+    body, raw = await read_json(request)
+    reject_unknown(body, {"kind", "url", "caption"})
+    result = await write(
+        request,
+        services(request).app.attach_embed,
+        slug,
+        kind=text(body, "kind") or "",
+        url=text(body, "url") or "",
+        caption=text(body, "caption", required=False),
+        by=editor,
+        request=request_key(request, editor.actor, raw),
+    )
+    return receipt(result, status=201, id_field="embed_id")
+
+
+async def link_related(request: Request) -> Response:
+    editor = await staff(request, Permission.WRITE_ARTICLES)
+    slug = path_slug(request)
+    body, raw = await read_json(request)
+    reject_unknown(body, {"url", "title"})
+    result = await write(
+        request,
+        services(request).app.link_related,
+        slug,
+        url=text(body, "url") or "",
+        title=text(body, "title") or "",
+        by=editor,
+        request=request_key(request, editor.actor, raw),
+    )
+    return receipt(result, status=201)
+
+
+# -- readers ---------------------------------------------------------------------------------------
+
+
+def client_id(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+async def add_comment(request: Request) -> Response:
+    slug = path_slug(request)
+    body, raw = await read_json(request)
+    reject_unknown(body, {"author", "body", "reply_to"})
+    reply_to = text(body, "reply_to", required=False)
+    try:
+        reply_uuid = None if reply_to is None else UUID(hex=reply_to)
+    except ValueError:
+        raise ValidationError("reply_to", "must be a comment id") from None
+    svc = services(request)
+    client = client_id(request)
+    retry_after = await svc.comment_limiter.hit(client)
+    if retry_after is not None:
+        wait = max(1, round(retry_after + 0.5))
+        raise HTTPError(
+            429,
+            "rate_limited",
+            f"too many comments; try again in {wait} s",
+            headers={"Retry-After": str(wait)},
+            retry_after=wait,
+        )
+    result = await write(
+        request,
+        svc.app.add_comment,
+        slug,
+        author=text(body, "author"),
+        body=text(body, "body"),
+        reply_to=reply_uuid,
+        request=request_key(request, f"client:{client}", raw),
+    )
+    return receipt(result, status=201, id_field="comment_id")
+
+
+async def get_article(request: Request) -> Response:
+    slug = path_slug(request)
+    svc = services(request)
+    if "as_of" in request.query_params:
+        return await article_as_of(request, slug)
+    after = _int_param(request, "after", None) or _header_position(request)
+    if after:
+        await blocking(svc.read_models.wait_for, after, READ_YOUR_WRITES_TIMEOUT)
+    page = await blocking(svc.read_models.article_page, slug)
+    if page is None:
+        raise ArticleNotFoundError(f"no article {slug}", slug=slug)
+    if page["status"] != "published":
+        # Drafts and unpublished stories are for the newsroom only.
+        viewer = await optional_staff(request)
+        if viewer is None or not viewer.may(Permission.WRITE_ARTICLES):
+            raise ArticleNotFoundError(f"no article {slug}", slug=slug)
+    return JSON(page, headers={"ETag": f'"{page["version"]}"', "Cache-Control": "no-cache"})
+
+
+def _header_position(request: Request) -> int | None:
+    value = request.headers.get("newsroom-after")
+    if value is None:
+        return None
+    if not value.isdigit():
+        raise HTTPError(400, "invalid_header", "Newsroom-After takes a global position")
+    return int(value)
+
+
+async def list_articles(request: Request) -> Response:
+    limit = _int_param(request, "limit", 20, low=1, high=PAGE_MAX) or 20
+    before = _int_param(request, "before", None, low=1)
+    tag = request.query_params.get("tag") or None
+    after = _int_param(request, "after", None) or _header_position(request)
+    svc = services(request)
+    if after:
+        await blocking(svc.read_models.wait_for, after, READ_YOUR_WRITES_TIMEOUT, "front-page")
+    articles = await blocking(svc.read_models.front_page, limit=limit, before=before, tag=tag)
+    following = articles[-1]["activity"] if len(articles) == limit else None
+    return JSON({"articles": articles, "next_before": following})
+
+
+# -- moderators ------------------------------------------------------------------------------------
+
+
+async def hide_comment(request: Request) -> Response:
+    return await _moderate(request, "hide_comment")
+
+
+async def restore_comment(request: Request) -> Response:
+    return await _moderate(request, "restore_comment")
+
+
+async def _moderate(request: Request, name: str) -> Response:
+    moderator = await staff(request, Permission.MODERATE_COMMENTS)
+    slug, comment_id = path_slug(request), path_uuid(request, "comment_id")
+    body, raw = await read_json(request)
+    reject_unknown(body, {"reason"})
+    command = getattr(services(request).app, name)
+    result = await write(
+        request,
+        command,
+        slug,
+        comment_id,
+        reason=text(body, "reason"),
+        by=moderator,
+        request=request_key(request, moderator.actor, raw),
+    )
+    return receipt(result)
+
+
+async def moderation_queue(request: Request) -> Response:
+    await staff(request, Permission.MODERATE_COMMENTS)
+    slug = request.query_params.get("slug") or None
+    hidden = request.query_params.get("hidden") in ("1", "true", "yes")
+    limit = _int_param(request, "limit", 100, low=1, high=PAGE_MAX) or 100
+    comments = await blocking(
+        services(request).read_models.moderation, slug=slug, hidden_only=hidden, limit=limit
+    )
+    return JSON({"comments": comments})

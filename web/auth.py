@@ -1,0 +1,30 @@
+"""Staff authentication: ``Authorization: Bearer <token>`` checked against stored hashes."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+
+from newsroom import Principal
+from newsroom.errors import AuthenticationError
+from newsroom.staff import Permission
+from web.services import blocking, services
+
+
+async def staff(request: Request, permission: Permission | None = None) -> Principal:
+    """The signed-in staff member (401 without a valid token, 403 without ``permission``)."""
+    principal = await optional_staff(request)
+    if principal is None:
+        raise AuthenticationError("this needs a staff token: Authorization: Bearer <token>")
+    if permission is not None:
+        principal.require(permission)
+    return principal
+
+
+async def optional_staff(request: Request) -> Principal | None:
+    header = request.headers.get("authorization")
+    if header is None:
+        return None
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise AuthenticationError("use Authorization: Bearer <token>")
+    return await blocking(services(request).app.authenticate, token.strip())

@@ -1,0 +1,93 @@
+"""Every failure as the spec's JSON error, with the right status; a 500 only for real bugs, never input."""
+
+from __future__ import annotations
+
+import logging
+from typing import Final
+
+from eventsourcing.persistence import InterfaceError, OperationalError
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+
+from newsroom import errors
+from newsroom.idempotency import IdempotencyKeyReusedError
+from web.http import JSON, HTTPError, error_body
+
+log = logging.getLogger("newsroom.web")
+
+STATUS: Final[tuple[tuple[type[errors.NewsroomError], int], ...]] = (
+    (errors.ValidationError, 422),
+    (IdempotencyKeyReusedError, 422),
+    (errors.AuthenticationError, 401),
+    (errors.PermissionDeniedError, 403),
+    (errors.NotFoundError, 404),
+    (errors.ConflictError, 409),
+)
+HTTP_CODES: Final = {
+    400: "bad_request",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_failed",
+    429: "rate_limited",
+    503: "unavailable",
+}
+
+
+def status_of(error: errors.NewsroomError) -> int:
+    if isinstance(error, HTTPError):
+        return error.status
+    for kind, status in STATUS:
+        if isinstance(error, kind):
+            return status
+    return 400
+
+
+async def newsroom_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, errors.NewsroomError)
+    status = status_of(exc)
+    headers = dict(exc.headers) if isinstance(exc, HTTPError) else {}
+    if status == 401:
+        headers["WWW-Authenticate"] = 'Bearer realm="newsroom"'
+    if isinstance(exc, errors.ContentionError):
+        headers["Retry-After"] = "1"
+    details = dict(exc.details)
+    if isinstance(exc, errors.VersionConflictError):
+        details["changes"] = request.scope.get("newsroom.changes_since", [])
+        headers["ETag"] = f'"{exc.current_version}"'
+    return JSON(error_body(exc.code, exc.message, details or None), status_code=status, headers=headers)
+
+
+async def http_exception(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    code = HTTP_CODES.get(exc.status_code, "error")
+    return JSON(error_body(code, str(exc.detail)), status_code=exc.status_code, headers=exc.headers)
+
+
+async def store_unavailable(request: Request, exc: Exception) -> Response:
+    """The database is down or unreachable: nothing was written; the client should retry shortly."""
+    log.warning("store unavailable on %s %s: %s", request.method, request.url.path, exc)
+    return JSON(
+        error_body("unavailable", "the store is unavailable; retry shortly"),
+        status_code=503,
+        headers={"Retry-After": "2"},
+    )
+
+
+async def unexpected(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    return JSON(error_body("internal_error", "something went wrong on our side"), status_code=500)
+
+
+EXCEPTION_HANDLERS = {
+    errors.NewsroomError: newsroom_error,
+    OperationalError: store_unavailable,
+    InterfaceError: store_unavailable,
+    HTTPException: http_exception,
+    Exception: unexpected,
+}

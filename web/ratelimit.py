@@ -1,0 +1,61 @@
+"""Rate limits for anonymous writes (reader comments): in-process, or shared through Redis.
+
+Both answer ``hit(key)`` with None (allowed) or the seconds to wait before trying again.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import OrderedDict
+from typing import Protocol
+
+from redis.asyncio import Redis
+
+
+class RateLimiter(Protocol):
+    async def hit(self, key: str) -> float | None: ...
+
+
+class MemoryRateLimiter:
+    """A token bucket per key, kept for the most recent ``max_keys`` keys (bounded memory)."""
+
+    def __init__(self, limit: int, per_seconds: float, max_keys: int = 100_000) -> None:
+        self._rate = limit / per_seconds
+        self._capacity = float(limit)
+        self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()
+        self._max_keys = max_keys
+
+    async def hit(self, key: str) -> float | None:
+        now = time.monotonic()
+        tokens, updated = self._buckets.pop(key, (self._capacity, now))
+        tokens = min(self._capacity, tokens + (now - updated) * self._rate)
+        if tokens < 1:
+            self._buckets[key] = (tokens, now)
+            return (1 - tokens) / self._rate
+        self._buckets[key] = (tokens - 1, now)
+        while len(self._buckets) > self._max_keys:
+            self._buckets.popitem(last=False)
+        return None
+
+
+class RedisRateLimiter:
+    """A fixed window per key in Redis, shared by every web process."""
+
+    def __init__(self, redis: Redis, prefix: str, limit: int, per_seconds: float) -> None:
+        self._redis = redis
+        self._prefix = prefix
+        self._limit = limit
+        self._window = max(1, math.ceil(per_seconds))
+
+    async def hit(self, key: str) -> float | None:
+        now = time.time()
+        window = int(now // self._window)
+        name = f"{self._prefix}ratelimit:{key}:{window}"
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.incr(name)
+            pipe.expire(name, self._window * 2)
+            count, _ = await pipe.execute()
+        if int(count) > self._limit:
+            return (window + 1) * self._window - now
+        return None

@@ -1,0 +1,93 @@
+"""What every write shares: If-Match, Idempotency-Key, the receipt answer, and the 409 that helps rebase."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+from uuid import UUID
+
+from starlette.requests import Request
+
+from newsroom import Newsroom, Receipt, RequestKey
+from newsroom.errors import (
+    ArticleNotFoundError,
+    CommentNotFoundError,
+    UpdateNotFoundError,
+    VersionConflictError,
+)
+from newsroom.rules import slug as check_slug
+from projections.history import event_record
+from web.http import JSON, HTTPError
+from web.services import blocking, services
+
+
+def path_slug(request: Request) -> str:
+    """The slug in the path; one that cannot exist is simply not found."""
+    value = request.path_params["slug"]
+    try:
+        return check_slug(value)
+    except Exception:
+        raise ArticleNotFoundError(f"no article {value}") from None
+
+
+def path_uuid(request: Request, name: str) -> UUID:
+    value = request.path_params[name]
+    try:
+        return UUID(hex=value)
+    except ValueError:
+        missing = UpdateNotFoundError if name == "update_id" else CommentNotFoundError
+        raise missing(f"no {name.removesuffix('_id')} {value}") from None
+
+
+def expected_version(request: Request) -> int | None:
+    """``If-Match: <version>`` (quotes and a weak prefix are accepted, as for any ETag)."""
+    header = request.headers.get("if-match")
+    if header is None:
+        return None
+    value = header.strip().removeprefix("W/").strip('"')
+    if not value.isdigit():
+        raise HTTPError(400, "invalid_if_match", "If-Match takes the article version, e.g. If-Match: 7")
+    return int(value)
+
+
+def request_key(request: Request, scope: str, raw_body: bytes = b"") -> RequestKey | None:
+    key = request.headers.get("idempotency-key")
+    if key is None:
+        return None
+    return RequestKey.of(scope, key, request.method, request.url.path, raw_body)
+
+
+async def write(http: Request, command: Callable[..., Receipt], /, *args: Any, **kwargs: Any) -> Receipt:
+    """Runs a command in the thread pool. On a stale If-Match, the 409 lists what changed since."""
+    try:
+        return await blocking(command, *args, **kwargs)
+    except VersionConflictError as conflict:
+        slug = http.path_params.get("slug")
+        if slug:
+            http.scope["newsroom.changes_since"] = await blocking(
+                changes_since, services(http).app, slug, conflict.expected_version
+            )
+        raise
+
+
+CHANGES_SHOWN = 50
+
+
+def changes_since(app: Newsroom, slug: str, version: int) -> list[dict[str, Any]]:
+    """Who changed what after ``version`` (the latest CHANGES_SHOWN): enough for an editor to rebase."""
+    latest = app.article(slug).version
+    after = max(version, latest - CHANGES_SHOWN)
+    return [
+        {key: record[key] for key in ("version", "at", "actor", "type")}
+        for record in (event_record(event, None) for event in app.article_events(slug, after_version=after))
+    ]
+
+
+def receipt(result: Receipt, *, status: int = 200, id_field: str | None = None, **extra: Any) -> JSON:
+    body: dict[str, Any] = {**extra, "version": result.version, "position": result.position}
+    if id_field is not None and result.id is not None:
+        body[id_field] = result.id.hex
+    headers = {"ETag": f'"{result.version}"'}
+    if result.replayed:
+        headers["Idempotent-Replayed"] = "true"
+    return JSON(body, status_code=status, headers=headers)
