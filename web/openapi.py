@@ -268,7 +268,7 @@ PATHS: dict[str, dict[str, Any]] = {
             "Published articles, most recently active first",
             [
                 _query("limit", {"type": "integer", "minimum": 1, "maximum": 100}),
-                _query("before", INT),
+                _query("before", {"type": "integer", "minimum": 1}),
                 _query("tag", {"type": "string"}),
                 _query("after", INT, "wait for this position first"),
             ],
