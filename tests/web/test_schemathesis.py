@@ -4,12 +4,10 @@ server. No 5xx, and every response matches the documented status codes, content 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
-
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from newsroom import Newsroom, Role
