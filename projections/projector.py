@@ -73,10 +73,10 @@ class Projector:
                     if n.id > applied and n.topic in projection.topics
                 ]
                 try:
-                    timeline = self.store.process(projection, items, last, self.suffix)
+                    timeline = self.store.process(projection, items, last, self.suffix, applied=applied)
                 except IntegrityError:
-                    # Another runner applied this batch first; re-read the positions and carry on.
-                    log.warning("batch up to %s was already applied to %s", last, projection.name)
+                    # Another runner, or a rebuild, moved this read model on; re-read the positions.
+                    log.info("batch up to %s for %s was stale; re-reading", last, projection.name)
                     continue
                 if timeline:
                     for listener in self.listeners:

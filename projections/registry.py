@@ -33,9 +33,13 @@ def open_read_models(app: Newsroom) -> SQLReadModels:
     if isinstance(app.factory, SQLiteFactory):
         from projections.sqlite import SQLiteReadModels
 
-        return cast("SQLReadModels", app.factory.tracking_recorder(SQLiteReadModels))
+        store = cast("SQLReadModels", app.factory.tracking_recorder(SQLiteReadModels))
+        store.start_tracking()
+        return store
     if isinstance(app.factory, PostgresFactory):
         from projections.postgres import PostgresReadModels
 
-        return cast("SQLReadModels", app.factory.tracking_recorder(PostgresReadModels))
+        store = cast("SQLReadModels", app.factory.tracking_recorder(PostgresReadModels))
+        store.start_tracking()
+        return store
     raise UnsupportedStoreError("read models need SQLite or PostgreSQL (memory: keeps none)")

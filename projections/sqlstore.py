@@ -16,7 +16,7 @@ from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 import orjson
-from eventsourcing.persistence import Tracking
+from eventsourcing.persistence import IntegrityError, Tracking
 
 from newsroom.article import article_id
 from projections.article_page import ARTICLES as PAGE_ARTICLES
@@ -173,19 +173,37 @@ class SQLReadModels:
     # -- writing -----------------------------------------------------------------------------------
 
     def process(
-        self, projection: Projection, items: Sequence[Positioned], last_position: int, suffix: str = ""
+        self,
+        projection: Projection,
+        items: Sequence[Positioned],
+        last_position: int,
+        suffix: str = "",
+        *,
+        applied: int,
     ) -> list[TimelineItem]:
-        """Applies a batch and records ``last_position`` in one transaction; returns new timeline items.
+        """Applies a batch computed from position ``applied`` and records ``last_position``, in one
+        transaction; returns the new timeline items.
 
-        Raises the library's IntegrityError when the tracking row is already at or past ``last_position``
-        (another projector got there first): nothing of the batch is kept then.
+        The transaction first locks the tracking row and checks it still says ``applied``: a batch computed
+        from a stale position (another projector, or a rebuild that swapped tables in meanwhile) raises the
+        library's IntegrityError and nothing of it is kept.
         """
+        name = tracking_name(projection.name, suffix)
         with self.datastore.transaction(commit=True) as cursor:
+            cursor.execute(
+                self.sql(
+                    f"UPDATE {self.tracking_table} SET notification_id = notification_id "
+                    "WHERE application_name = ? AND notification_id = ? RETURNING notification_id"
+                ),
+                (name, applied),
+            )
+            if cursor.fetchone() is None:
+                raise IntegrityError(f"{name} is no longer at position {applied}; the batch is stale")
             batch = Batch(self, cursor, suffix)
             for item in items:
                 projection.apply(batch, item)
             batch.flush()
-            self._insert_tracking(cursor, Tracking(tracking_name(projection.name, suffix), last_position))
+            self._insert_tracking(cursor, Tracking(name, last_position))
         return batch.timeline
 
     def position(self, projection: str, suffix: str = "") -> int:
@@ -209,6 +227,22 @@ class SQLReadModels:
             for table in projection.tables:
                 for statement in self.table_statements(table, suffix):
                     cursor.execute(statement)
+            self._start_tracking(cursor, tracking_name(projection.name, suffix))
+
+    def start_tracking(self) -> None:
+        """Every live read model has a tracking row from the start, so a batch always has one to lock."""
+        with self.datastore.transaction(commit=True) as cursor:
+            for projection in self.projections:
+                self._start_tracking(cursor, tracking_name(projection.name))
+
+    def _start_tracking(self, cursor: Any, name: str) -> None:
+        cursor.execute(
+            self.sql(
+                f"INSERT INTO {self.tracking_table} (application_name, notification_id) VALUES (?, 0) "
+                "ON CONFLICT (application_name) DO NOTHING"
+            ),
+            (name,),
+        )
 
     def drop_tables(self, projection: Projection, suffix: str) -> None:
         with self.datastore.transaction(commit=True) as cursor:

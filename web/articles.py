@@ -373,6 +373,9 @@ async def moderation_queue(request: Request) -> Response:
     slug = request.query_params.get("slug") or None
     hidden = request.query_params.get("hidden") in ("1", "true", "yes")
     limit = _int_param(request, "limit", 100, low=1, high=PAGE_MAX) or 100
+    after = _int_param(request, "after", None) or _header_position(request)
+    if after:
+        await blocking(services(request).read_models.wait_for, after, READ_YOUR_WRITES_TIMEOUT, "moderation")
     comments = await blocking(
         services(request).read_models.moderation, slug=slug, hidden_only=hidden, limit=limit
     )

@@ -356,6 +356,7 @@ PATHS: dict[str, dict[str, Any]] = {
                 _query("slug", {"type": "string"}),
                 _query("hidden", {"type": "string"}),
                 _query("limit", {"type": "integer", "minimum": 1, "maximum": 100}),
+                _query("after", INT, "wait for this position first"),
             ],
             _ref("Moderation"),
             ("400", "401", "403", "422", "503"),
