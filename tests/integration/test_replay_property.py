@@ -87,31 +87,37 @@ def run(app: Newsroom, operations: list[tuple[str, int, str]], article: Article 
         article.publish(actor=editor)
         app.save(article)
 
-    def pick(ids: dict[str, Any], n: int, keep: Callable[[Any], bool]) -> UUID | None:
-        candidates = sorted(key for key, value in ids.items() if keep(value))
-        return UUID(hex=candidates[n % len(candidates)]) if candidates else None
+    def pick(ids: list[UUID], n: int, keep: Callable[[UUID], bool]) -> UUID | None:
+        candidates = [item for item in ids if keep(item)]
+        return candidates[n % len(candidates)] if candidates else None
 
     for kind, n, words in operations:
         try:
             if kind == "update":
                 article.append_update(body=words, label=words[:10], actor=editor)
             elif kind in ("comment", "reply"):
-                reply_to = pick(article.comments, n, lambda hidden: not hidden) if kind == "reply" else None
+                visible = article.comment_ids()
+                reply_to = (
+                    pick(visible, n, lambda c: not article.comment_hidden(c)) if kind == "reply" else None
+                )
                 article.add_comment(author=words[:20], body=words, reply_to=reply_to)
             elif kind in ("strike", "pin", "unpin", "revise"):
-                target = pick(article.updates, n, lambda state: state != STRUCK)
+                target = pick(article.update_ids(), n, lambda u: article.update_state(u) != STRUCK)
                 if target is None:
                     continue
                 if kind == "strike":
                     article.strike_update(target, reason=words, actor=editor)
                 elif kind == "revise":
                     article.revise_update(target, body=words, note=words, actor=editor)
-                elif kind == "pin" and article.updates[target.hex] != PINNED:
+                elif kind == "pin" and article.update_state(target) != PINNED:
                     article.pin_update(target, actor=editor)
-                elif kind == "unpin" and article.updates[target.hex] == PINNED:
+                elif kind == "unpin" and article.update_state(target) == PINNED:
                     article.unpin_update(target, actor=editor)
             elif kind in ("hide", "restore"):
-                target = pick(article.comments, n, (lambda h: h) if kind == "restore" else (lambda h: not h))
+                want_hidden = kind == "restore"
+                target = pick(
+                    article.comment_ids(), n, lambda c, w=want_hidden: article.comment_hidden(c) is w
+                )
                 if target is not None and kind == "hide":
                     article.hide_comment(target, reason=words, actor="staff:mo")
                 elif target is not None:
@@ -129,7 +135,7 @@ def run(app: Newsroom, operations: list[tuple[str, int, str]], article: Article 
                     kind="map", url=f"https://maps.example.org/{n}", caption=words, actor=editor
                 )
             elif kind == "unembed":
-                target = pick(article.embeds, n, lambda _: True)
+                target = pick([UUID(hex=key) for key in article.embeds], n, lambda _: True)
                 if target is not None:
                     article.remove_embed(target, actor=editor)
             elif kind == "link":

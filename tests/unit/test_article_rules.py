@@ -175,7 +175,7 @@ def test_strike_once_and_a_struck_update_is_frozen() -> None:
     update_id = article.append_update(body="Two ferries cancelled.", label="9:00", actor=ACTOR)
     article.pin_update(update_id, actor=ACTOR)
     article.strike_update(update_id, reason="Only one ferry was cancelled.", actor=ACTOR)
-    assert article.updates[update_id.hex] == STRUCK
+    assert article.update_state(update_id) == STRUCK
     with pytest.raises(errors.UpdateStruckError):
         article.strike_update(update_id, reason="again", actor=ACTOR)
     with pytest.raises(errors.UpdateStruckError):
@@ -198,11 +198,11 @@ def test_pin_and_unpin_not_twice() -> None:
     with pytest.raises(errors.NotPinnedError):
         article.unpin_update(update_id, actor=ACTOR)
     article.pin_update(update_id, actor=ACTOR)
-    assert article.updates[update_id.hex] == PINNED
+    assert article.update_state(update_id) == PINNED
     with pytest.raises(errors.AlreadyPinnedError):
         article.pin_update(update_id, actor=ACTOR)
     article.unpin_update(update_id, actor=ACTOR)
-    assert article.updates[update_id.hex] == LIVE
+    assert article.update_state(update_id) == LIVE
 
 
 # -- comments --------------------------------------------------------------------------------------
@@ -282,7 +282,7 @@ def test_hide_and_restore_only_existing_comments_and_not_twice() -> None:
     with pytest.raises(errors.ValidationError):
         article.restore_comment(comment, reason="", actor="staff:mo")
     article.restore_comment(comment, reason="Appeal upheld", actor="staff:mo")
-    assert article.comments[comment.hex] is False
+    assert article.comment_hidden(comment) is False
 
 
 # -- tags, embeds, related links -------------------------------------------------------------------
@@ -352,7 +352,9 @@ def test_deepcopy_is_independent() -> None:
     clone = copy.deepcopy(article)
     clone.append_update(body="Two", label=None, actor=ACTOR)
     clone.add_tag("extra", actor=ACTOR)
-    assert len(article.updates) == 1
-    assert len(clone.updates) == 2
+    assert article.update_count == 1
+    assert clone.update_count == 2
+    clone.pin_update(clone.update_ids()[0], actor=ACTOR)
+    assert article.update_state(article.update_ids()[0]) == LIVE
     assert "extra" not in article.tags
-    assert article.version == clone.version - 2
+    assert article.version == clone.version - 3
