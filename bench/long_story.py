@@ -18,6 +18,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -101,13 +102,9 @@ def bench_store(store: str, long_size: int, short_size: int, samples: int) -> di
         for _ in range(samples):
             for name in sizes:
                 slug = f"story-{name}"
-                results["append"][name] += timings(
-                    lambda slug=slug: app.append_update(
-                        slug, body="Another update.", label="Bench", by=OPERATOR
-                    ),
-                    1,
-                )
-                results["load"][name] += timings(lambda slug=slug: app.article(slug), 1)
+                append = partial(app.append_update, slug, body="Another update.", label="Bench", by=OPERATOR)
+                results["append"][name] += timings(append, 1)
+                results["load"][name] += timings(partial(app.article, slug), 1)
         for _ in range(max(5, samples // 20)):
             for name in sizes:
                 results["cold load"][name].append(cold_load(url, f"story-{name}"))

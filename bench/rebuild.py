@@ -14,6 +14,7 @@ import platform
 import sys
 import time
 from pathlib import Path
+from uuid import UUID
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -38,7 +39,7 @@ def generate(app: Newsroom, events: int, articles: int) -> None:
             actor=ACTOR,
         )
         article.publish(actor=ACTOR)
-        comments = []
+        comments: list[UUID] = []
         while article.version < per_article:
             step = article.version % 10
             if step < 6:
@@ -55,7 +56,7 @@ def generate(app: Newsroom, events: int, articles: int) -> None:
                         reply_to=comments[-1] if comments and step == 8 else None,
                     )
                 )
-            elif comments and article.comments[comments[-1].hex] is False:
+            elif comments and article.comment_hidden(comments[-1]) is False:
                 article.hide_comment(comments[-1], reason="Off topic", actor="staff:mod")
             else:
                 article.change_headline(headline=f"Story {n}, version {article.version}", actor=ACTOR)
