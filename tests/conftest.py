@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
+import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -18,15 +19,27 @@ def pg_database() -> Iterator[str]:
         yield name
 
 
+def url_factory(store: str, request: pytest.FixtureRequest, directory: Path) -> Callable[[], str]:
+    """Makes database URLs that each start empty: a new SQLite file, or a new schema in this run's
+    PostgreSQL database (the same "memory:" URL gives a new store in each application)."""
+    if store == "memory":
+        return lambda: "memory:"
+    if store == "sqlite":
+        return lambda: f"sqlite:///{directory}/{uuid.uuid4().hex[:12]}.sqlite3"
+    dbname = request.getfixturevalue("pg_database")
+    return lambda: postgres_url(dbname, create_schema(dbname))
+
+
 @pytest.fixture(params=STORES)
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """The same test against the in-memory store, SQLite and a real PostgreSQL (own schema per test)."""
-    if request.param == "memory":
-        return "memory:"
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path}/newsroom.sqlite3"
-    dbname = request.getfixturevalue("pg_database")
-    return postgres_url(dbname, create_schema(dbname))
+    return url_factory(request.param, request, tmp_path)()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def sql_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The same test against SQLite and a real PostgreSQL, where read models live."""
+    return url_factory(request.param, request, tmp_path)()
 
 
 @pytest.fixture

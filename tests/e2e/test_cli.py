@@ -11,7 +11,6 @@ import pytest
 
 from newsroom import Newsroom
 from newsroom.demo import DEMO_SLUG
-from tests.services import create_schema, postgres_url
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -29,12 +28,9 @@ def newsroom(*args: str, database_url: str, cwd: Path) -> subprocess.CompletedPr
     )
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def cli_database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path}/cli.sqlite3"
-    dbname = request.getfixturevalue("pg_database")
-    return postgres_url(dbname, create_schema(dbname))
+@pytest.fixture
+def cli_database(sql_url: str) -> str:
+    return sql_url
 
 
 def test_staff_add_prints_a_working_token_once(cli_database: str, tmp_path: Path) -> None:

@@ -19,8 +19,8 @@ from newsroom.demo import load_demo
 from projections.projector import Projector
 from projections.rebuild import rebuild
 from projections.registry import ALL_PROJECTIONS, open_read_models
+from tests.conftest import url_factory
 from tests.integration.test_replay_property import OPERATIONS, run
-from tests.services import create_schema, postgres_url
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -37,8 +37,7 @@ def assert_equal_to_rebuild(app: Newsroom) -> None:
 def test_read_models_equal_a_rebuild_after_any_commands(backend: str, request: pytest.FixtureRequest) -> None:
     workdir = tempfile.TemporaryDirectory()
     request.addfinalizer(workdir.cleanup)
-    pg_database = request.getfixturevalue("pg_database") if backend == "postgres" else None
-    counter = iter(range(10_000))
+    new_url = url_factory(backend, request, Path(workdir.name))
 
     @settings(
         max_examples=10 if backend == "postgres" else 20,
@@ -51,11 +50,7 @@ def test_read_models_equal_a_rebuild_after_any_commands(backend: str, request: p
         rounds=st.integers(min_value=1, max_value=4),
     )
     def check(operations: list[tuple[str, int, str]], batch_size: int, rounds: int) -> None:
-        if pg_database is None:
-            url = f"sqlite:///{workdir.name}/{next(counter)}.sqlite3"
-        else:
-            url = postgres_url(pg_database, create_schema(pg_database))
-        app = Newsroom.from_url(url)
+        app = Newsroom.from_url(new_url())
         try:
             projector = Projector(app, open_read_models(app), batch_size=batch_size)
             # Project part-way through as well as at the end, so batches meet state built earlier.
@@ -87,11 +82,7 @@ def _project(url: str, batch_size: int) -> subprocess.Popen[str]:
 def test_projector_killed_mid_batch_recovers_without_applying_anything_twice(
     backend: str, request: pytest.FixtureRequest, tmp_path: Path
 ) -> None:
-    if backend == "sqlite":
-        url = f"sqlite:///{tmp_path}/kill.sqlite3"
-    else:
-        dbname = request.getfixturevalue("pg_database")
-        url = postgres_url(dbname, create_schema(dbname))
+    url = url_factory(backend, request, tmp_path)()
     app = Newsroom.from_url(url)
     load_demo(app)
     article = app.article("varne-river-flooding-eastbrook")

@@ -6,7 +6,6 @@ import itertools
 import threading
 import time
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pytest
 from eventsourcing.persistence import IntegrityError
@@ -22,17 +21,9 @@ from tests.conftest import add_staff
 from tests.services import create_schema, execute, postgres_url
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path}/rm.sqlite3"
-    dbname = request.getfixturevalue("pg_database")
-    return postgres_url(dbname, create_schema(dbname))
-
-
 @pytest.fixture
-def app(url: str) -> Iterator[Newsroom]:
-    newsroom = Newsroom.from_url(url)
+def app(sql_url: str) -> Iterator[Newsroom]:
+    newsroom = Newsroom.from_url(sql_url)
     yield newsroom
     newsroom.close()
 

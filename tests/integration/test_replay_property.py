@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, ClassVar
 from uuid import UUID
 
@@ -19,8 +20,7 @@ from hypothesis import strategies as st
 from newsroom import Article, Newsroom
 from newsroom.article import PINNED, STRUCK, article_id
 from newsroom.errors import InvalidStateError
-from tests.conftest import STORES
-from tests.services import create_schema, postgres_url
+from tests.conftest import STORES, url_factory
 
 SLUG = "river-watch"
 
@@ -166,8 +166,7 @@ def assert_replay_equal(app: Newsroom, commanded: Article) -> None:
 def test_any_valid_command_sequence_equals_a_replay(store: str, request: pytest.FixtureRequest) -> None:
     workdir = tempfile.TemporaryDirectory()
     request.addfinalizer(workdir.cleanup)
-    pg_database = request.getfixturevalue("pg_database") if store == "postgres" else None
-    counter = iter(range(10_000))
+    new_url = url_factory(store, request, Path(workdir.name))
 
     @settings(
         max_examples=12 if store == "postgres" else 30,
@@ -180,11 +179,7 @@ def test_any_valid_command_sequence_equals_a_replay(store: str, request: pytest.
             app = SnappyNewsroom.from_url("memory:")
             assert_replay_equal(app, run(app, operations))
             return
-        if store == "sqlite":
-            url = f"sqlite:///{workdir.name}/{next(counter)}.sqlite3"
-        else:
-            assert pg_database is not None
-            url = postgres_url(pg_database, create_schema(pg_database))
+        url = new_url()
         app = SnappyNewsroom.from_url(url)
         try:
             commanded = run(app, operations)

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -11,7 +10,6 @@ from starlette.testclient import TestClient
 
 from newsroom import Newsroom, Role
 from newsroom.staff import OPERATOR
-from tests.services import create_schema, postgres_url
 from web.app import create_app
 from web.settings import Settings
 
@@ -81,12 +79,9 @@ def make_api(url: str, **settings: Any) -> Iterator[Api]:
         yield Api(client=client, tokens=tokens, url=url)
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def api_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path}/api.sqlite3"
-    dbname = request.getfixturevalue("pg_database")
-    return postgres_url(dbname, create_schema(dbname))
+@pytest.fixture
+def api_url(sql_url: str) -> str:
+    return sql_url
 
 
 @pytest.fixture
