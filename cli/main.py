@@ -17,6 +17,7 @@ from newsroom.staff import OPERATOR
 from projections.projector import Projector, run_projector
 from projections.rebuild import rebuild
 from projections.registry import ALL_PROJECTIONS, BY_NAME, open_read_models
+from web.fanout.feed import RedisPublisher, channel_name
 from web.settings import Settings
 
 Command = Callable[[argparse.Namespace, Settings], int]
@@ -107,6 +108,8 @@ def cmd_project(args: argparse.Namespace, settings: Settings) -> int:
     app = _open(settings)
     store = open_read_models(app)
     projector = Projector(app, store, batch_size=args.batch_size)
+    if settings.redis_url:
+        projector.listeners.append(RedisPublisher(settings.redis_url, channel_name(settings.redis_prefix)))
     stop = threading.Event()
 
     def shut_down(*_: object) -> None:

@@ -25,7 +25,7 @@ ITEMS: Final = Table(
 )
 TIMELINE: Final = Table(
     "timeline",
-    columns=(Column("article", "text"), Column("position", "int")),
+    columns=(Column("article", "text"), Column("position", "int"), Column("kind", "text")),
     indexes=(("article", "position"), ("position",)),
 )
 
@@ -94,7 +94,9 @@ class ArticlePageProjection:
                 "at": at,
                 **data,
             }
-            docs.put(TIMELINE, str(item.position), message, article=article_key, position=item.position)
+            docs.put(
+                TIMELINE, str(item.position), message, article=article_key, position=item.position, kind=kind
+            )
 
 
 Change = tuple[str, dict[str, Any]] | None

@@ -26,7 +26,9 @@ from projections.sqlstore import SQLReadModels
 
 log = logging.getLogger("newsroom.projector")
 
-TimelineListener = Callable[[list[TimelineItem]], None]
+# Called with a batch's new timeline items and the position of the last item published before them (None
+# when this projector has published nothing yet), so receivers can tell a gap from a repeat.
+TimelineListener = Callable[[list[TimelineItem], int | None], None]
 
 
 @dataclass
@@ -42,6 +44,7 @@ class Projector:
 
     def __post_init__(self) -> None:
         self._topics = frozenset().union(*(projection.topics for projection in self.projections))
+        self._published: int | None = None
 
     def positions(self) -> dict[str, int]:
         return {p.name: self.store.position(p.name, self.suffix) for p in self.projections}
@@ -79,8 +82,12 @@ class Projector:
                     log.info("batch up to %s for %s was stale; re-reading", last, projection.name)
                     continue
                 if timeline:
+                    previous, self._published = self._published, timeline[-1].position
                     for listener in self.listeners:
-                        listener(timeline)
+                        try:
+                            listener(timeline, previous)
+                        except Exception:  # a fan-out failure must never stop the projection
+                            log.exception("a timeline listener failed")
             read += len(notifications)
             if progress is not None:
                 progress(last)

@@ -336,6 +336,29 @@ class SQLReadModels:
             )
         return [orjson.loads(row["doc"]) for row in rows]
 
+    def timeline_rows(
+        self, *, after: int, limit: int, slug: str | None = None
+    ) -> list[tuple[int, str, bytes]]:
+        """Like ``timeline`` but as stored: (position, kind, JSON bytes), for streaming without decoding."""
+        if slug is None:
+            rows = self._rows(
+                f"SELECT position, kind, doc FROM {self.table(TIMELINE)} WHERE position > ? "
+                "ORDER BY position LIMIT ?",
+                (after, limit),
+            )
+        else:
+            rows = self._rows(
+                f"SELECT position, kind, doc FROM {self.table(TIMELINE)} WHERE article = ? AND position > ? "
+                "ORDER BY position LIMIT ?",
+                (article_id(slug).hex, after, limit),
+            )
+        return [(int(row["position"]), row["kind"], bytes(row["doc"])) for row in rows]
+
+    def timeline_head(self) -> int:
+        """The newest position in the timeline (0 when empty)."""
+        rows = self._rows(f"SELECT MAX(position) AS head FROM {self.table(TIMELINE)}")
+        return int(rows[0]["head"] or 0) if rows else 0
+
     def moderation(
         self, *, slug: str | None = None, hidden_only: bool = False, limit: int = 100
     ) -> list[Doc]:

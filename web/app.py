@@ -7,7 +7,7 @@ from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.routing import Route
 
-from web import articles, audit, ops
+from web import articles, audit, live, ops
 from web.errors import EXCEPTION_HANDLERS
 from web.lifespan import lifespan
 from web.openapi import openapi
@@ -36,6 +36,8 @@ ROUTES = [
     Route(f"{SLUG}/comments/reopen", articles.reopen_comments, methods=["POST"]),
     Route(f"{SLUG}/comments/{{comment_id}}/hide", articles.hide_comment, methods=["POST"]),
     Route(f"{SLUG}/comments/{{comment_id}}/restore", articles.restore_comment, methods=["POST"]),
+    Route(f"{SLUG}/live", live.article_live, methods=["GET"]),
+    Route("/api/live", live.site_live, methods=["GET"]),
     Route(f"{SLUG}/history", audit.history, methods=["GET"]),
     Route("/api/audit/events", audit.global_log, methods=["GET"]),
     Route("/api/moderation", articles.moderation_queue, methods=["GET"]),

@@ -1,8 +1,10 @@
-"""The lifespan owns every client: the application and its pools, the read models, the Redis client and,
-in the embedded setup, the projector thread. Nothing connects at import time."""
+"""The lifespan owns every client: the application and its pools, the read models, the Redis client, the
+fan-out hub and its feed, and, in the embedded setup, the projector thread. Nothing connects at import."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import threading
 from collections.abc import AsyncIterator
@@ -15,6 +17,8 @@ from starlette.applications import Starlette
 from newsroom import Newsroom
 from projections.projector import Projector, run_projector
 from projections.registry import open_read_models
+from web.fanout.feed import Feed, RedisPublisher, channel_name, follow_redis
+from web.fanout.hub import Hub
 from web.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
 from web.services import Services, blocking
 from web.settings import Settings
@@ -25,18 +29,38 @@ log = logging.getLogger("newsroom.web")
 @asynccontextmanager
 async def lifespan(starlette: Starlette) -> AsyncIterator[dict[str, Any]]:
     settings: Settings = starlette.state.settings
+    loop = asyncio.get_running_loop()
     app = await blocking(Newsroom.from_url, settings.database_url)
     read_models = await blocking(open_read_models, app)
-    redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
+    redis = (
+        Redis.from_url(settings.redis_url, health_check_interval=10, socket_keepalive=True)
+        if settings.redis_url
+        else None
+    )
     limiter: RateLimiter = (
         RedisRateLimiter(redis, settings.redis_prefix, settings.comment_limit, settings.comment_window)
         if redis is not None
         else MemoryRateLimiter(settings.comment_limit, settings.comment_window)
     )
+    hub = Hub(limit=settings.stream_buffer)
+    feed = Feed(hub, read_models)
+    await feed.start()
+    tasks = [asyncio.create_task(feed.run(), name="feed")]
+    if redis is not None:
+        tasks.append(asyncio.create_task(follow_redis(feed, redis, channel_name(settings.redis_prefix))))
+
     stop = threading.Event()
+    projector: Projector | None = None
     projector_thread = None
+    publisher = None
     if settings.projector == "embedded":
         projector = Projector(app, read_models)
+        if settings.redis_url:
+            # Publish through Redis like a separate projector would, so every process hears it.
+            publisher = RedisPublisher(settings.redis_url, channel_name(settings.redis_prefix))
+            projector.listeners.append(publisher)
+        else:
+            projector.listeners.append(lambda items, previous: feed.offer_threadsafe(loop, items, previous))
         projector_thread = threading.Thread(
             target=run_projector,
             args=(projector, stop),
@@ -45,15 +69,21 @@ async def lifespan(starlette: Starlette) -> AsyncIterator[dict[str, Any]]:
             daemon=True,
         )
         projector_thread.start()
+    services = Services(settings=settings, app=app, read_models=read_models, comment_limiter=limiter, hub=hub)
     try:
-        yield {
-            "services": Services(settings=settings, app=app, read_models=read_models, comment_limiter=limiter)
-        }
+        yield {"services": services}
     finally:
+        hub.close()
         stop.set()
-        if projector_thread is not None:
+        if projector is not None and projector_thread is not None:
             projector.wake.set()
             await blocking(projector_thread.join, 5)
+        for task in tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        if publisher is not None:
+            publisher.close()
         if redis is not None:
             await redis.aclose()
         await blocking(app.close)

@@ -5,12 +5,16 @@ Both answer ``hit(key)`` with None (allowed) or the seconds to wait before tryin
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 from collections import OrderedDict
 from typing import Protocol
 
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+log = logging.getLogger("newsroom.web")
 
 
 class RateLimiter(Protocol):
@@ -52,10 +56,15 @@ class RedisRateLimiter:
         now = time.time()
         window = int(now // self._window)
         name = f"{self._prefix}ratelimit:{key}:{window}"
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.incr(name)
-            pipe.expire(name, self._window * 2)
-            count, _ = await pipe.execute()
+        try:
+            async with self._redis.pipeline(transaction=True) as pipe:
+                pipe.incr(name)
+                pipe.expire(name, self._window * 2)
+                count, _ = await pipe.execute()
+        except (RedisError, OSError) as error:
+            # Fail open: readers' comments must not fail because Redis is down.
+            log.warning("rate limit not checked, redis unavailable: %s", error)
+            return None
         if int(count) > self._limit:
             return (window + 1) * self._window - now
         return None

@@ -11,6 +11,7 @@ from starlette.requests import Request
 
 from newsroom import Newsroom
 from projections.sqlstore import SQLReadModels
+from web.fanout.hub import Hub
 from web.ratelimit import RateLimiter
 from web.settings import Settings
 
@@ -24,6 +25,7 @@ class Services:
     app: Newsroom
     read_models: SQLReadModels
     comment_limiter: RateLimiter
+    hub: Hub
 
 
 def services(request: Request) -> Services:

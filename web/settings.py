@@ -24,6 +24,8 @@ class Settings:
     comment_limit: int = 5  # comments per client ...
     comment_window: float = 60.0  # ... per this many seconds
     max_projection_lag: int = 1000  # events; /readyz fails beyond it
+    max_streams: int = 10_000  # live readers per process; 503 beyond it
+    stream_buffer: int = 1024  # frames a reader may fall behind before it is cut off (and resumes)
 
     @classmethod
     def from_environ(cls) -> Settings:
@@ -38,6 +40,8 @@ class Settings:
             comment_limit=config("NEWSROOM_COMMENT_LIMIT", cast=int, default=5),
             comment_window=config("NEWSROOM_COMMENT_WINDOW", cast=float, default=60.0),
             max_projection_lag=config("NEWSROOM_MAX_PROJECTION_LAG", cast=int, default=1000),
+            max_streams=config("NEWSROOM_MAX_STREAMS", cast=int, default=10_000),
+            stream_buffer=config("NEWSROOM_STREAM_BUFFER", cast=int, default=1024),
         )
         settings.check()
         return settings

@@ -1,0 +1,1 @@
+"""Fan-out: the per-process hub, and the feed that fills it from the projector or Redis."""

@@ -1,0 +1,115 @@
+"""One hub per web process: takes each timeline item once and hands its SSE frame to the local readers.
+
+A frame is encoded once, here, and the same bytes go to every reader. Each reader has a bounded buffer; a
+reader that falls more than ``limit`` frames behind is marked dropped and its stream ends with a final
+``overflow`` event, after which it reconnects with Last-Event-ID and catches up from the timeline. Offering
+a frame never waits, so one slow reader cannot slow the others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict, deque
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from projections.documents import TimelineItem
+
+
+@dataclass(frozen=True, slots=True)
+class Frame:
+    position: int
+    slug: str
+    data: bytes  # the whole SSE message: "id: ...\nevent: ...\ndata: ...\n\n"
+
+
+def encode_frame(position: int, kind: str, data: bytes) -> bytes:
+    return b"id: %d\nevent: %s\ndata: %s\n\n" % (position, kind.encode(), data)
+
+
+def frame_of(item: TimelineItem) -> Frame:
+    return Frame(item.position, item.slug, encode_frame(item.position, item.kind, item.data))
+
+
+class Subscriber:
+    """One reader's bounded buffer. ``slug`` None means the whole site."""
+
+    __slots__ = ("_frames", "_limit", "_ready", "dropped", "slug")
+
+    def __init__(self, slug: str | None, limit: int) -> None:
+        self.slug = slug
+        self._frames: deque[Frame] = deque()
+        self._limit = limit
+        self._ready = asyncio.Event()
+        self.dropped = False
+
+    def offer(self, frame: Frame) -> bool:
+        """Buffers the frame; False when this offer is the one that overflows the reader."""
+        if self.dropped:
+            return True
+        self._ready.set()
+        if len(self._frames) >= self._limit:
+            self.dropped = True
+            self._frames.clear()
+            return False
+        self._frames.append(frame)
+        return True
+
+    async def take(self) -> list[Frame]:
+        """Everything buffered so far (waiting until there is something, or the reader was dropped)."""
+        await self._ready.wait()
+        self._ready.clear()
+        frames = list(self._frames)
+        self._frames.clear()
+        return frames
+
+    def wake(self) -> None:
+        self._ready.set()
+
+
+class Hub:
+    def __init__(self, limit: int = 1024) -> None:
+        self.limit = limit
+        self._by_slug: defaultdict[str, set[Subscriber]] = defaultdict(set)
+        self._site: set[Subscriber] = set()
+        self.last_position = 0  # the newest position dispatched: live items at or below it are repeats
+        self.delivered = 0
+        self.dropped = 0
+        self.closing = False
+
+    @property
+    def readers(self) -> int:
+        return len(self._site) + sum(len(readers) for readers in self._by_slug.values())
+
+    @contextmanager
+    def subscribe(self, slug: str | None) -> Iterator[Subscriber]:
+        """A new reader, removed again however its stream ends."""
+        subscriber = Subscriber(slug, self.limit)
+        readers = self._site if slug is None else self._by_slug[slug]
+        readers.add(subscriber)
+        try:
+            yield subscriber
+        finally:
+            readers.discard(subscriber)
+            if slug is not None and not readers:
+                self._by_slug.pop(slug, None)
+
+    def dispatch(self, items: Iterable[TimelineItem]) -> None:
+        """Hands new items to their readers, in position order; repeats are ignored. Event-loop only."""
+        for item in items:
+            if item.position <= self.last_position:
+                continue
+            self.last_position = item.position
+            frame = frame_of(item)
+            for subscriber in (*self._by_slug.get(item.slug, ()), *self._site):
+                if subscriber.offer(frame):
+                    self.delivered += 1
+                else:
+                    self.dropped += 1
+
+    def close(self) -> None:
+        """Wakes every reader so streams notice the shutdown at once."""
+        self.closing = True
+        for subscriber in (*self._site, *(s for readers in self._by_slug.values() for s in readers)):
+            subscriber.wake()
