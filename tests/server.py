@@ -24,7 +24,10 @@ def free_port() -> int:
 
 @contextmanager
 def running_server(database_url: str, *args: str, **env: str) -> Iterator[str]:
-    """Starts ``newsroom serve`` and yields its base URL once /healthz answers; stops it afterwards."""
+    """Starts ``newsroom serve`` and yields its base URL once /healthz answers; stops it afterwards.
+
+    The process is also reachable as ``running_server.last_process`` for tests that signal it.
+    """
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "cli", "serve", "--port", str(port), "--log-level", "warning", *args],
@@ -35,6 +38,7 @@ def running_server(database_url: str, *args: str, **env: str) -> Iterator[str]:
         text=True,
     )
     base = f"http://127.0.0.1:{port}"
+    running_server.last_process = process  # type: ignore[attr-defined]
     try:
         deadline = time.monotonic() + 30
         while True:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -28,6 +30,7 @@ class Reader:
     connected: threading.Event = field(default_factory=threading.Event)
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
+    _socket: socket.socket | None = None
     status: int | None = None
 
     def start(self) -> Reader:
@@ -46,6 +49,7 @@ class Reader:
                 "GET", self.url, headers=headers, timeout=httpx.Timeout(5, read=None)
             ) as response:
                 self.status = response.status_code
+                self._socket = response.extensions["network_stream"].get_extra_info("socket")
                 self.connected.set()
                 fields: dict[str, str] = {}
                 for line in response.iter_lines():
@@ -65,14 +69,18 @@ class Reader:
                     elif not line.startswith(":"):
                         name, _, value = line.partition(":")
                         fields[name] = value.removeprefix(" ")
-        except httpx.HTTPError:
-            pass
+        except (httpx.HTTPError, RuntimeError, OSError):
+            pass  # the connection was dropped, by the server or by stop()
         finally:
             self.connected.set()
             self.ended.set()
 
     def stop(self) -> None:
+        """Drops the connection now, as a reader closing the tab would."""
         self._stop.set()
+        if self._socket is not None:
+            with contextlib.suppress(OSError):
+                self._socket.shutdown(socket.SHUT_RDWR)  # wakes the reading thread at once
         if self._thread is not None:
             self._thread.join(timeout=10)
 

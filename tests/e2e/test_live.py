@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import json
+import signal
 import socket
 import time
 from collections.abc import Iterator
@@ -168,3 +169,33 @@ def test_a_slow_reader_is_cut_off_without_slowing_the_others_and_resumes(server:
         assert resumed.ids() == [p for p in positions if p > last_id]  # resumes cleanly: no gap, no repeat
     finally:
         resumed.stop()
+
+
+def test_sigterm_closes_open_streams_within_five_seconds(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/term.sqlite3"
+    with running_server(url, "--log-level", "info") as base:
+        readers = [Reader(f"{base}/api/live").start() for _ in range(5)]
+        process = running_server.last_process  # type: ignore[attr-defined]
+        started = time.monotonic()
+        process.send_signal(signal.SIGTERM)
+        # uvicorn shuts down gracefully, then re-raises the signal so its parent sees why it exited.
+        assert process.wait(timeout=10) in (0, -signal.SIGTERM)
+        took = time.monotonic() - started
+        assert all(reader.ended.wait(5) for reader in readers)
+        log = process.stdout.read()
+    assert "Application shutdown complete" in log  # the lifespan ran: projector stopped, store closed
+    assert took < 5.5, f"shutdown took {took:.1f} s with streams open"
+
+
+def test_a_process_takes_only_so_many_streams(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/cap.sqlite3"
+    with running_server(url, NEWSROOM_MAX_STREAMS="2") as base:
+        readers = [Reader(f"{base}/api/live").start() for _ in range(2)]
+        try:
+            refused = httpx.get(f"{base}/api/live")
+            assert refused.status_code == 503
+            assert refused.json()["error"]["code"] == "too_many_streams"
+            assert refused.headers["retry-after"] == "5"
+        finally:
+            for reader in readers:
+                reader.stop()
