@@ -35,6 +35,7 @@ from newsroom.errors import (
 from newsroom.idempotency import IdempotentRequest, RequestKey
 from newsroom.positions import position_of
 from newsroom.staff import Permission, Principal, Role, Staff, split_token, staff_id
+from newsroom.startup import retry_catalog_races
 from newsroom.transcoding import OrjsonTranscoder
 
 T = TypeVar("T")
@@ -69,7 +70,8 @@ class Newsroom(Application[UUID]):
 
     @classmethod
     def from_url(cls, database_url: str, **env: str) -> Newsroom:
-        return cls(env={**persistence_env(database_url), **env})
+        settings = {**persistence_env(database_url), **env}
+        return retry_catalog_races(lambda: cls(env=settings))
 
     def on_saved(self, listener: Callable[[int], None]) -> None:
         """Calls ``listener(position)`` after each save in this process (the embedded projector's wake-up)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Final, cast
 
+from newsroom.startup import retry_catalog_races
 from projections.article_page import ArticlePageProjection
 from projections.documents import Projection
 from projections.front_page import FrontPageProjection
@@ -39,7 +40,10 @@ def open_read_models(app: Newsroom) -> SQLReadModels:
     if isinstance(app.factory, PostgresFactory):
         from projections.postgres import PostgresReadModels
 
-        store = cast("SQLReadModels", app.factory.tracking_recorder(PostgresReadModels))
+        # Several web workers may start together on a new database: see newsroom.startup.
+        store = retry_catalog_races(
+            lambda: cast("SQLReadModels", app.factory.tracking_recorder(PostgresReadModels))
+        )
         store.start_tracking()
         return store
     raise UnsupportedStoreError("read models need SQLite or PostgreSQL (memory: keeps none)")
