@@ -28,8 +28,10 @@ fmt: $(STAMP)
 	$(BIN)/ruff check --fix .
 
 bench: $(STAMP)
+	bash bench/setup-peers.sh
 	$(BIN)/python bench/long_story.py
 	$(BIN)/python bench/rebuild.py
+	$(BIN)/python bench/fanout.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,454 @@
+"""Fan-out: N live readers on one machine, one update at a time; Newsroom side by side with Pushpin.
+
+    .venv/bin/python bench/fanout.py [--readers 1,1000,5000,10000] [--messages 10]
+
+Newsroom runs as it does in production: `newsroom serve` (one process, projector external) and
+`newsroom project`, on a scratch PostgreSQL database and a Redis server of its own. Each update is POSTed
+through the API; latency runs from the POST to the moment each reader has the frame. Pushpin (Debian's
+package, set up by bench/setup-peers.sh) is given frames of the same size through its publish endpoint, with
+a small GRIP origin holding its streams; latency runs from the publish POST to receipt. The same client
+reads both: raw asyncio sockets, connections ramped at 500/s.
+
+Reported per N: p50 / p99 / max delivery latency, server CPU per delivery (the serve and projector
+processes; all Pushpin processes), and RSS per connected idle reader; then the ratios Newsroom / Pushpin.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import platform
+import re
+import resource
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.scratch import scratch_database
+from newsroom import Newsroom, Role
+from newsroom.staff import OPERATOR
+from web.fanout.hub import encode_frame
+
+ROOT = Path(__file__).resolve().parents[1]
+ID = re.compile(rb"\nid: (\d+)\n")
+RAMP_PER_SECOND = 500
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    total = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime + stime
+    return total / TICKS
+
+
+def rss_bytes(pids: list[int]) -> int:
+    total = 0
+    for pid in pids:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                total += int(line.split()[1]) * 1024
+    return total
+
+
+def wait_http(url: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            httpx.get(url, timeout=1)
+            return
+        except httpx.HTTPError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+
+
+def wait_port(port: int, timeout: float = 30) -> None:
+    import socket
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+
+
+# -- the client --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Readers:
+    """N raw-socket SSE readers recording when each id arrives."""
+
+    host: str
+    port: int
+    path: str
+    received: dict[int, list[float]] = field(default_factory=dict)
+    writers: list[asyncio.StreamWriter] = field(default_factory=list)
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+    async def connect(self, count: int) -> None:
+        request = (
+            f"GET {self.path} HTTP/1.1\r\nHost: {self.host}\r\nAccept: text/event-stream\r\n\r\n".encode()
+        )
+        started = time.monotonic()
+        for n in range(count):
+            reader, writer = await asyncio.open_connection(self.host, self.port, limit=1 << 20)
+            writer.write(request)
+            self.writers.append(writer)
+            headers_seen = asyncio.Event()
+            self.tasks.append(asyncio.create_task(self._read(reader, headers_seen)))
+            await headers_seen.wait()
+            ahead = (n + 1) / RAMP_PER_SECOND - (time.monotonic() - started)
+            if ahead > 0:
+                await asyncio.sleep(ahead)
+
+    async def _read(self, reader: asyncio.StreamReader, headers_seen: asyncio.Event) -> None:
+        buffer = b""
+        while True:
+            chunk = await reader.read(1 << 16)
+            if not chunk:
+                return
+            now = time.perf_counter()
+            if not headers_seen.is_set() and b"\r\n\r\n" in chunk:
+                headers_seen.set()
+            buffer = buffer[-32:] + chunk
+            for match in ID.finditer(buffer):
+                self.received.setdefault(int(match.group(1)), []).append(now)
+            buffer = buffer[-32:]
+
+    async def wait_all(self, ident: int, count: int, timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        while len(self.received.get(ident, ())) < count and time.monotonic() < deadline:
+            await asyncio.sleep(0.002)
+
+    async def close(self) -> None:
+        for writer in self.writers:
+            writer.close()
+        for task in self.tasks:
+            task.cancel()
+        await asyncio.gather(*self.tasks, return_exceptions=True)
+
+
+@dataclass
+class Result:
+    name: str
+    readers: int
+    latencies_ms: list[float]
+    cpu_us_per_delivery: float
+    rss_per_reader: float
+    missing: int
+
+    def percentile(self, q: float) -> float:
+        ordered = sorted(self.latencies_ms)
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
+
+    def line(self) -> str:
+        return (
+            f"{self.name:9} N={self.readers:>6}: p50 {self.percentile(0.5):7.1f} ms  p99 "
+            f"{self.percentile(0.99):7.1f} ms  max {max(self.latencies_ms, default=float('nan')):7.1f} ms  "
+            f"cpu {self.cpu_us_per_delivery:6.1f} us/delivery  "
+            f"rss {self.rss_per_reader / 1024:6.1f} KB/reader"
+            + (f"  MISSING {self.missing}" if self.missing else "")
+        )
+
+
+async def measure(
+    name: str,
+    readers: Readers,
+    count: int,
+    messages: int,
+    pids: list[int],
+    send: Callable[[], Awaitable[int]],
+) -> Result:
+    before_rss = rss_bytes(pids)
+    await readers.connect(count)
+    await asyncio.sleep(1.0)
+    idle_rss = rss_bytes(pids)
+    # One unmeasured message first: subscriptions and connections on every path are live after it.
+    await readers.wait_all(await send(), count, timeout=10)
+    latencies: list[float] = []
+    missing = 0
+    cpu_before = cpu_seconds(pids)
+    for _ in range(messages):
+        started = time.perf_counter()
+        ident = await send()
+        await readers.wait_all(ident, count)
+        times = readers.received.get(ident, [])
+        missing += count - len(times)
+        latencies.extend((t - started) * 1000 for t in times)
+        await asyncio.sleep(0.05)
+    cpu = cpu_seconds(pids) - cpu_before
+    await readers.close()
+    return Result(
+        name,
+        count,
+        latencies,
+        cpu * 1e6 / max(1, count * messages),
+        (idle_rss - before_rss) / max(1, count),
+        missing,
+    )
+
+
+# -- Newsroom ----------------------------------------------------------------------------------------------
+
+
+@contextmanager
+def own_redis(directory: Path) -> Iterator[str]:
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            "redis-server",
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(directory),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        time.sleep(0.3)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        process.kill()
+        process.wait()
+
+
+@contextmanager
+def newsroom(workdir: Path) -> Iterator[tuple[str, str, list[int]]]:
+    with scratch_database("postgres") as database_url, own_redis(workdir) as redis_url:
+        app = Newsroom.from_url(database_url)
+        _, token = app.add_staff("bench", Role.EDITOR, by=OPERATOR)
+        app.close()
+        port = free_port()
+        env = {
+            **os.environ,
+            "NEWSROOM_DATABASE_URL": database_url,
+            "NEWSROOM_REDIS_URL": redis_url,
+            "NEWSROOM_PROJECTOR": "external",
+            "NEWSROOM_MAX_STREAMS": "100000",
+        }
+        projector = subprocess.Popen(
+            [sys.executable, "-m", "cli", "project"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        server = subprocess.Popen(
+            [sys.executable, "-m", "cli", "serve", "--port", str(port), "--log-level", "warning"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            base = f"http://127.0.0.1:{port}"
+            wait_http(f"{base}/healthz")
+            yield base, token, [server.pid, projector.pid]
+        finally:
+            for process in (server, projector):
+                process.send_signal(signal.SIGTERM)
+            for process in (server, projector):
+                try:
+                    process.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+
+
+async def run_newsroom(
+    base: str, token: str, pids: list[int], count: int, messages: int, slug: str
+) -> Result:
+    headers = {"Authorization": f"Bearer {token}"}
+    async with httpx.AsyncClient(base_url=base, headers=headers, timeout=30) as client:
+        (
+            await client.post("/api/articles", json={"slug": slug, "headline": "Bench", "body": "B"})
+        ).raise_for_status()
+        published = await client.post(f"/api/articles/{slug}/publish")
+        await client.get(f"/api/articles/{slug}", params={"after": published.json()["position"]})
+        body = "The river is rising at the weir. " * 6
+
+        async def send() -> int:
+            response = await client.post(
+                f"/api/articles/{slug}/updates", json={"body": body, "label": "Bench"}
+            )
+            return int(response.json()["position"])
+
+        host, port = base.removeprefix("http://").split(":")
+        readers = Readers(host, int(port), f"/api/articles/{slug}/live")
+        return await measure("newsroom", readers, count, messages, pids, send)
+
+
+# -- Pushpin -----------------------------------------------------------------------------------------------
+
+
+class GripOrigin(asyncio.Protocol):
+    """Answers every request by asking Pushpin to hold it as an SSE stream on channel "bench"."""
+
+    RESPONSE = (
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nGrip-Hold: stream\r\n"
+        b"Grip-Channel: bench\r\nGrip-Keep-Alive: :\\n\\n; format=cstring; timeout=15\r\n"
+        b"Content-Length: 0\r\n\r\n"
+    )
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport
+
+    def data_received(self, data: bytes) -> None:
+        if b"\r\n\r\n" in data:
+            self.transport.write(self.RESPONSE)  # type: ignore[attr-defined]
+
+
+@contextmanager
+def pushpin(workdir: Path, origin_port: int) -> Iterator[tuple[int, list[int]]]:
+    binary = shutil.which("pushpin")
+    if binary is None:
+        raise SystemExit("pushpin is not installed: run bench/setup-peers.sh")
+    rundir, logdir = workdir / "run", workdir / "log"
+    rundir.mkdir()
+    logdir.mkdir()
+    internal = (
+        Path("/usr/lib/pushpin/internal.conf")
+        .read_text()
+        .replace("ipc:///var/run/zurl/zurl-", "ipc://{rundir}/{ipc_prefix}zurl-")
+    )
+    (workdir / "internal.conf").write_text(internal)
+    config = Path("/etc/pushpin/pushpin.conf").read_text()
+    http_port = free_port()
+    replacements = {
+        r"^include=.*$": f"include={workdir}/internal.conf",
+        r"^rundir=.*$": f"rundir={rundir}",
+        r"^logdir=.*$": f"logdir={logdir}",
+        r"^http_port=.*$": f"http_port=127.0.0.1:{http_port}",
+        r"^services=.*$": "services=condure,zurl,pushpin-proxy,pushpin-handler",
+        r"^message_rate=.*$": "message_rate=1000000",
+        r"^message_hwm=.*$": "message_hwm=1000000",
+        r"^routesfile=.*$": f"routesfile={workdir}/routes",
+    }
+    for pattern, value in replacements.items():
+        config = re.sub(pattern, value, config, flags=re.MULTILINE)
+    (workdir / "pushpin.conf").write_text(config)
+    (workdir / "routes").write_text(f"* 127.0.0.1:{origin_port}\n")
+    process = subprocess.Popen(
+        [binary, "--config", str(workdir / "pushpin.conf")],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        wait_port(5561)
+        wait_port(http_port)  # a GET would be held open by the origin: only check that it listens
+        children = subprocess.run(
+            ["pgrep", "-s", str(process.pid)], capture_output=True, text=True
+        ).stdout.split()
+        yield http_port, [int(pid) for pid in children]
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)  # never leave a Pushpin holding its fixed ports
+            process.wait()
+
+
+async def run_pushpin(workdir: Path, count: int, messages: int, frame_size: int) -> Result:
+    loop = asyncio.get_running_loop()
+    origin_port = free_port()
+    server = await loop.create_server(GripOrigin, "127.0.0.1", origin_port)
+    try:
+        with pushpin(workdir, origin_port) as (port, pids):
+            counter = iter(range(1, 10**9))
+            async with httpx.AsyncClient(timeout=30) as client:
+
+                async def send() -> int:
+                    ident = next(counter)
+                    payload = b'{"kind":"update-appended","body":"' + b"x" * frame_size + b'"}'
+                    content = encode_frame(ident, "update-appended", payload).decode()
+                    item = {
+                        "channel": "bench",
+                        "id": str(ident),
+                        "formats": {"http-stream": {"content": content}},
+                    }
+                    response = await client.post("http://127.0.0.1:5561/publish/", json={"items": [item]})
+                    response.raise_for_status()
+                    return ident
+
+                readers = Readers("127.0.0.1", port, "/stream")
+                return await measure("pushpin", readers, count, messages, pids, send)
+    finally:
+        server.close()
+
+
+# -- main ----------------------------------------------------------------------------------------------------
+
+
+async def main_async(counts: list[int], messages: int, peer: bool) -> None:
+    for count in counts:
+        with tempfile.TemporaryDirectory() as scratch:
+            with newsroom(Path(scratch)) as (base, token, pids):
+                ours = await run_newsroom(base, token, pids, count, messages, f"bench-{count}")
+            print(ours.line(), flush=True)
+        if not peer:
+            continue
+        with tempfile.TemporaryDirectory() as scratch:
+            theirs = await run_pushpin(Path(scratch), count, messages, frame_size=600)
+        print(theirs.line(), flush=True)
+        print(
+            f"{'ratio':9} N={count:>6}: p50 {ours.percentile(0.5) / theirs.percentile(0.5):5.2f}x  p99 "
+            f"{ours.percentile(0.99) / theirs.percentile(0.99):5.2f}x  cpu "
+            f"{ours.cpu_us_per_delivery / max(theirs.cpu_us_per_delivery, 1e-9):5.2f}x  rss "
+            f"{ours.rss_per_reader / max(theirs.rss_per_reader, 1):5.2f}x  (Newsroom / Pushpin)",
+            flush=True,
+        )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser.add_argument("--readers", default="1,1000,5000,10000")
+    parser.add_argument("--messages", type=int, default=10)
+    parser.add_argument("--no-peer", action="store_true", help="skip Pushpin")
+    args = parser.parse_args()
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # children inherit it
+    print(
+        f"fanout: {platform.node()} {platform.machine()}, {os.cpu_count()} cores, Python "
+        f"{platform.python_version()}, {args.messages} messages per N"
+    )
+    asyncio.run(main_async([int(n) for n in args.readers.split(",")], args.messages, not args.no_peer))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
