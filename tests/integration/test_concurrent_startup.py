@@ -37,8 +37,13 @@ def test_processes_starting_together_on_a_new_schema_all_come_up(pg_database: st
         url = postgres_url(pg_database, create_schema(pg_database))
         start_at = str(time.time() + 1.5)
         starters = [
-            subprocess.Popen([sys.executable, "-c", STARTER, url, start_at], cwd=ROOT,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            subprocess.Popen(
+                [sys.executable, "-c", STARTER, url, start_at],
+                cwd=ROOT,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
             for _ in range(5)
         ]
         results = [starter.communicate(timeout=60) for starter in starters]
