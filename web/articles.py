@@ -8,6 +8,7 @@ from uuid import UUID
 from starlette.requests import Request
 from starlette.responses import Response
 
+from newsroom import Principal
 from newsroom.errors import ArticleNotFoundError, ValidationError
 from newsroom.staff import Permission
 from web.audit import article_as_of
@@ -29,6 +30,28 @@ def _int_param(
     if not value.lstrip("-").isdigit() or not low <= int(value) <= high:
         raise ValidationError(name, f"must be a whole number from {low} to {high}")
     return int(value)
+
+
+async def _staff_body(
+    request: Request, permission: Permission, fields: set[str]
+) -> tuple[Principal, str, dict[str, Any], bytes]:
+    """Who asks (401/403 first), the article in the path (404), then the JSON body with only ``fields``."""
+    who = await staff(request, permission)
+    slug = path_slug(request)
+    body, raw = await read_json(request)
+    reject_unknown(body, fields)
+    return who, slug, body, raw
+
+
+async def _staff_item_body(
+    request: Request, permission: Permission, item: str, fields: set[str]
+) -> tuple[Principal, str, UUID, dict[str, Any], bytes]:
+    """Like ``_staff_body`` for routes that name an update or comment: its id is checked before the body."""
+    who = await staff(request, permission)
+    slug, item_id = path_slug(request), path_uuid(request, item)
+    body, raw = await read_json(request)
+    reject_unknown(body, fields)
+    return who, slug, item_id, body, raw
 
 
 # -- editors ---------------------------------------------------------------------------------------
@@ -96,10 +119,9 @@ async def _editor_action(request: Request, name: str, *, reason: bool = False) -
 
 
 async def edit_article(request: Request) -> Response:
-    editor = await staff(request, Permission.WRITE_ARTICLES)
-    slug = path_slug(request)
-    body, raw = await read_json(request)
-    reject_unknown(body, {"headline", "body", "correction_note"})
+    editor, slug, body, raw = await _staff_body(
+        request, Permission.WRITE_ARTICLES, {"headline", "body", "correction_note"}
+    )
     result = await write(
         request,
         services(request).app.edit_article,
@@ -115,10 +137,7 @@ async def edit_article(request: Request) -> Response:
 
 
 async def append_update(request: Request) -> Response:
-    editor = await staff(request, Permission.WRITE_ARTICLES)
-    slug = path_slug(request)
-    body, raw = await read_json(request)
-    reject_unknown(body, {"body", "label"})
+    editor, slug, body, raw = await _staff_body(request, Permission.WRITE_ARTICLES, {"body", "label"})
     result = await write(
         request,
         services(request).app.append_update,
@@ -133,10 +152,9 @@ async def append_update(request: Request) -> Response:
 
 
 async def revise_update(request: Request) -> Response:
-    editor = await staff(request, Permission.WRITE_ARTICLES)
-    slug, update_id = path_slug(request), path_uuid(request, "update_id")
-    body, raw = await read_json(request)
-    reject_unknown(body, {"body", "note"})
+    editor, slug, update_id, body, raw = await _staff_item_body(
+        request, Permission.WRITE_ARTICLES, "update_id", {"body", "note"}
+    )
     result = await write(
         request,
         services(request).app.revise_update,
@@ -152,10 +170,9 @@ async def revise_update(request: Request) -> Response:
 
 
 async def strike_update(request: Request) -> Response:
-    editor = await staff(request, Permission.WRITE_ARTICLES)
-    slug, update_id = path_slug(request), path_uuid(request, "update_id")
-    body, raw = await read_json(request)
-    reject_unknown(body, {"reason"})
+    editor, slug, update_id, body, raw = await _staff_item_body(
+        request, Permission.WRITE_ARTICLES, "update_id", {"reason"}
+    )
     result = await write(
         request,
         services(request).app.strike_update,
@@ -194,10 +211,7 @@ async def _update_flag(request: Request, name: str) -> Response:
 
 
 async def add_tag(request: Request) -> Response:
-    editor = await staff(request, Permission.WRITE_ARTICLES)
-    slug = path_slug(request)
-    body, raw = await read_json(request)
-    reject_unknown(body, {"tag"})
+    editor, slug, body, raw = await _staff_body(request, Permission.WRITE_ARTICLES, {"tag"})
     result = await write(
         request,
         services(request).app.tag,
@@ -224,10 +238,9 @@ async def remove_tag(request: Request) -> Response:
 
 
 async def attach_embed(request: Request) -> Response:
-    editor = await staff(request, Permission.WRITE_ARTICLES)
-    slug = path_slug(request)
-    body, raw = await read_json(request)
-    reject_unknown(body, {"kind", "url", "caption"})
+    editor, slug, body, raw = await _staff_body(
+        request, Permission.WRITE_ARTICLES, {"kind", "url", "caption"}
+    )
     result = await write(
         request,
         services(request).app.attach_embed,
@@ -242,10 +255,7 @@ async def attach_embed(request: Request) -> Response:
 
 
 async def link_related(request: Request) -> Response:
-    editor = await staff(request, Permission.WRITE_ARTICLES)
-    slug = path_slug(request)
-    body, raw = await read_json(request)
-    reject_unknown(body, {"url", "title"})
+    editor, slug, body, raw = await _staff_body(request, Permission.WRITE_ARTICLES, {"url", "title"})
     result = await write(
         request,
         services(request).app.link_related,
@@ -351,10 +361,9 @@ async def restore_comment(request: Request) -> Response:
 
 
 async def _moderate(request: Request, name: str) -> Response:
-    moderator = await staff(request, Permission.MODERATE_COMMENTS)
-    slug, comment_id = path_slug(request), path_uuid(request, "comment_id")
-    body, raw = await read_json(request)
-    reject_unknown(body, {"reason"})
+    moderator, slug, comment_id, body, raw = await _staff_item_body(
+        request, Permission.MODERATE_COMMENTS, "comment_id", {"reason"}
+    )
     command = getattr(services(request).app, name)
     result = await write(
         request,
