@@ -257,6 +257,31 @@ def _query(name: str, schema: Schema, description: str = "") -> dict[str, Any]:
     return {"name": name, "in": "query", "required": False, "schema": schema, "description": description}
 
 
+def _stream(summary: str, params: list[dict[str, Any]]) -> dict[str, Any]:
+    resume = [
+        {
+            "name": "Last-Event-ID",
+            "in": "header",
+            "required": False,
+            "schema": {"type": "string"},
+            "description": "Resume after this position: the missed changes come first, then live ones.",
+        },
+        _query("last_event_id", {"type": "string"}, "the same, for clients that cannot set headers"),
+    ]
+    return {
+        "summary": summary,
+        "description": "Each message: id = global position, event = kind, data = one JSON object.",
+        "parameters": params + resume,
+        "responses": {
+            "200": {
+                "description": "An endless event stream",
+                "content": {"text/event-stream": {"schema": {"type": "string"}}},
+            },
+            **_errors("404", "503"),
+        },
+    }
+
+
 ARTICLE = "/api/articles/{slug}"
 UPDATE = f"{ARTICLE}/updates/{{update_id}}"
 COMMENT = f"{ARTICLE}/comments/{{comment_id}}"
@@ -363,6 +388,8 @@ PATHS: dict[str, dict[str, Any]] = {
             staff=True,
         )
     },
+    f"{ARTICLE}/live": {"get": _stream("Server-Sent Events: this story's changes", [PATH_PARAMS["slug"]])},
+    "/api/live": {"get": _stream("Server-Sent Events: every story's changes", [])},
     "/healthz": {"get": _read("Liveness", [], {"type": "object"}, ())},
     "/readyz": {
         "get": _read("Readiness: store reachable, projections caught up", [], {"type": "object"}, ("503",))
