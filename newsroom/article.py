@@ -501,3 +501,9 @@ class Article(Aggregate):
     def _require_published(self) -> None:
         if not self.is_published:
             raise NotPublishedError(f"{self.slug} is not published")
+
+
+# The pinned topic of every Article event: what a read model of whole articles subscribes to.
+ARTICLE_TOPICS: Final = frozenset(
+    cls.TOPIC for cls in vars(Article).values() if isinstance(cls, type) and hasattr(cls, "TOPIC")
+)

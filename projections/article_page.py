@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Final
 
-from newsroom.article import PUBLISHED, Article
+from newsroom.article import ARTICLE_TOPICS, PUBLISHED, Article
 from projections.documents import Column, Doc, Documents, Positioned, Table, iso
 
 ARTICLES: Final = Table("page_articles", columns=(Column("slug", "text"),))
@@ -58,9 +58,7 @@ def _header(event: Article.Drafted, at: str) -> Doc:
 class ArticlePageProjection:
     name = "article-pages"
     tables = (ARTICLES, ITEMS, TIMELINE)
-    topics = frozenset(
-        cls.TOPIC for cls in vars(Article).values() if isinstance(cls, type) and hasattr(cls, "TOPIC")
-    )
+    topics = ARTICLE_TOPICS
 
     def apply(self, docs: Documents, item: Positioned) -> None:
         event = item.event

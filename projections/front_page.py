@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from newsroom.article import Article
+from newsroom.article import ARTICLE_TOPICS, Article
 from projections.documents import Column, Doc, Documents, Positioned, Table, iso
 
 ARTICLES: Final = Table(
@@ -32,9 +32,7 @@ EXCERPT: Final = 280
 class FrontPageProjection:
     name = "front-page"
     tables = (ARTICLES, TAGS)
-    topics = frozenset(
-        cls.TOPIC for cls in vars(Article).values() if isinstance(cls, type) and hasattr(cls, "TOPIC")
-    )
+    topics = ARTICLE_TOPICS
 
     def apply(self, docs: Documents, item: Positioned) -> None:
         event = item.event
