@@ -9,6 +9,7 @@ import sys
 import threading
 from collections.abc import Callable, Sequence
 
+from cli.audit import add_audit_commands
 from cli.progress import ProgressBar
 from newsroom import Newsroom, Role
 from newsroom.demo import DEMO_SLUG, load_demo
@@ -197,6 +198,7 @@ def build_parser() -> argparse.ArgumentParser:
     deactivate = staff_commands.add_parser("deactivate", help="revoke a staff member's access")
     deactivate.add_argument("name")
     deactivate.set_defaults(run=cmd_staff_deactivate)
+    add_audit_commands(commands)
     return parser
 
 
@@ -209,3 +211,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except NewsroomError as error:
         print(f"newsroom: {error.message}", file=sys.stderr)
         return 1
+    except BrokenPipeError:  # the reader went away (`newsroom audit export | head`): not an error
+        sys.stderr.close()
+        return 0

@@ -62,6 +62,12 @@ class VersionNotFoundError(NotFoundError):
     code = "version_not_found"
 
 
+class NotInAuditTreeError(NotFoundError):
+    """A position or subtree the audit tree has not recorded (yet)."""
+
+    code = "not_in_audit_tree"
+
+
 # -- conflicts with what is already stored ---------------------------------------------------------
 
 

@@ -27,6 +27,7 @@ TIMELINE: Final = Table(
     "timeline",
     columns=(Column("article", "text"), Column("position", "int"), Column("kind", "text")),
     indexes=(("article", "position"), ("position",)),
+    append_only=True,
 )
 
 UPDATE: Final = "update"

@@ -28,6 +28,9 @@ class Table:
     name: str
     columns: tuple[Column, ...] = ()
     indexes: tuple[tuple[str, ...], ...] = ()
+    # Rows written once and never read back while projecting: stored as they are when put, even if the
+    # documents they were made from change later in the same batch.
+    append_only: bool = False
 
 
 class Documents(Protocol):
@@ -66,7 +69,8 @@ class Projection(Protocol):
     def tables(self) -> tuple[Table, ...]: ...
 
     @property
-    def topics(self) -> frozenset[str]: ...
+    def topics(self) -> frozenset[str] | None:
+        """The event topics it reads, or None for every record of the log as stored (not decoded)."""
 
     def apply(self, docs: Documents, item: Positioned) -> None: ...
 

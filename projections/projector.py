@@ -43,7 +43,7 @@ class Projector:
     listeners: list[TimelineListener] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self._topics = frozenset().union(*(projection.topics for projection in self.projections))
+        self._topics = frozenset().union(*(p.topics for p in self.projections if p.topics is not None))
         self._published: int | None = None
 
     def positions(self) -> dict[str, int]:
@@ -70,10 +70,11 @@ class Projector:
                 applied = positions[projection.name]
                 if applied >= last:
                     continue
+                topics = projection.topics
                 items = [
-                    Positioned(n.id, events[n.id])
+                    Positioned(n.id, n if topics is None else events[n.id])
                     for n in notifications
-                    if n.id > applied and n.topic in projection.topics
+                    if n.id > applied and (topics is None or n.topic in topics)
                 ]
                 try:
                     timeline = self.store.process(projection, items, last, self.suffix, applied=applied)

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Final, cast
 
 from newsroom.startup import retry_catalog_races
 from projections.article_page import ArticlePageProjection
+from projections.audit_tree import AuditTreeProjection
 from projections.documents import Projection
 from projections.front_page import FrontPageProjection
 from projections.moderation import ModerationProjection
@@ -18,6 +19,7 @@ ALL_PROJECTIONS: Final[tuple[Projection, ...]] = (
     ArticlePageProjection(),
     FrontPageProjection(),
     ModerationProjection(),
+    AuditTreeProjection(),
 )
 BY_NAME: Final = {projection.name: projection for projection in ALL_PROJECTIONS}
 

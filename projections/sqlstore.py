@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 import time
 from abc import abstractmethod
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
@@ -22,6 +22,10 @@ from newsroom.article import article_id
 from projections.article_page import ARTICLES as PAGE_ARTICLES
 from projections.article_page import ITEMS as PAGE_ITEMS
 from projections.article_page import TIMELINE, render_page
+from projections.audit_tree import HEAD as AUDIT_HEAD
+from projections.audit_tree import LEAVES as AUDIT_LEAVES
+from projections.audit_tree import NODES as AUDIT_NODES
+from projections.audit_tree import TREE as AUDIT_TREE
 from projections.documents import Doc, Positioned, Projection, Table, TimelineItem
 from projections.front_page import ARTICLES as FRONT_ARTICLES
 from projections.front_page import TAGS as FRONT_TAGS
@@ -45,9 +49,9 @@ def tracking_name(projection: str, suffix: str = "") -> str:
 class Batch:
     """The unit of work of one batch: documents read once, changed in memory, written once at the end.
 
-    Timeline messages are encoded when they are put: they share lists with the page they came from, and
-    must keep the state of that moment even if the page changes later in the batch. Other documents are
-    stored in their final state, so they are encoded once, at the flush.
+    Rows of append-only tables (the timeline) are encoded when they are put: they share lists with the page
+    they came from, and must keep the state of that moment even if the page changes later in the batch.
+    Other documents are stored in their final state, so they are encoded once, at the flush.
     """
 
     def __init__(self, store: SQLReadModels, cursor: Any, suffix: str) -> None:
@@ -56,7 +60,7 @@ class Batch:
         self._suffix = suffix
         self._docs: dict[tuple[str, str], Doc | None] = {}
         self._dirty: dict[tuple[str, str], tuple[Table, dict[str, Any]]] = {}
-        self._appended: list[tuple[Any, ...]] = []
+        self._appended: dict[Table, list[tuple[Any, ...]]] = {}
         self.timeline: list[TimelineItem] = []
 
     def get(self, table: Table, key: str) -> Doc | None:
@@ -71,10 +75,13 @@ class Batch:
         return self._docs[slot]
 
     def put(self, table: Table, key: str, doc: Doc, **columns: Any) -> None:
-        if table is TIMELINE:
+        if table.append_only:
             encoded = orjson.dumps(doc)
-            self._appended.append((key, encoded, *(columns[c.name] for c in table.columns)))
-            self.timeline.append(TimelineItem(doc["position"], doc["slug"], doc["kind"], encoded))
+            self._appended.setdefault(table, []).append(
+                (key, encoded, *(columns[c.name] for c in table.columns))
+            )
+            if table is TIMELINE:
+                self.timeline.append(TimelineItem(doc["position"], doc["slug"], doc["kind"], encoded))
             return
         slot = (table.name, key)
         self._docs[slot] = doc
@@ -95,8 +102,8 @@ class Batch:
             else:
                 row = (key, orjson.dumps(doc), *(columns[c.name] for c in table.columns))
                 upserts.setdefault(table.name, (table, []))[1].append(row)
-        if self._appended:
-            upserts[TIMELINE.name] = (TIMELINE, self._appended)
+        for table, rows in self._appended.items():
+            upserts[table.name] = (table, rows)
         for table, keys in deletes.values():
             self._store.delete_rows(self._cursor, table, self._suffix, [key for (key,) in keys])
         for table, rows in upserts.values():
@@ -376,6 +383,46 @@ class SQLReadModels:
             (*params, limit),
         )
         return [orjson.loads(row["doc"]) for row in rows]
+
+    # -- the audit tree ----------------------------------------------------------------------------
+
+    def audit_head(self) -> Doc | None:
+        rows = self._rows(f"SELECT doc FROM {self.table(AUDIT_TREE)} WHERE key = ?", (AUDIT_HEAD,))
+        return orjson.loads(rows[0]["doc"]) if rows else None
+
+    def audit_subtrees(self, wanted: Iterable[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
+        """Hashes of complete subtrees by (level, index); level 0 are the leaves."""
+        found: dict[tuple[int, int], bytes] = {}
+        by_table: dict[Table, dict[str, tuple[int, int]]] = {AUDIT_LEAVES: {}, AUDIT_NODES: {}}
+        for level, index in wanted:
+            if level == 0:
+                by_table[AUDIT_LEAVES][str(index)] = (level, index)
+            else:
+                by_table[AUDIT_NODES][f"{level}/{index}"] = (level, index)
+        for table, keys in by_table.items():
+            if not keys:
+                continue
+            marks = ", ".join("?" for _ in keys)
+            rows = self._rows(f"SELECT key, doc FROM {self.table(table)} WHERE key IN ({marks})", list(keys))
+            for row in rows:
+                found[keys[row["key"]]] = bytes.fromhex(orjson.loads(row["doc"])["hash"])
+        return found
+
+    def audit_leaf_at(self, position: int) -> tuple[int, bytes] | None:
+        """(leaf index, leaf hash) of the record at ``position``."""
+        rows = self._rows(f"SELECT key, doc FROM {self.table(AUDIT_LEAVES)} WHERE position = ?", (position,))
+        if not rows:
+            return None
+        return int(rows[0]["key"]), bytes.fromhex(orjson.loads(rows[0]["doc"])["hash"])
+
+    def audit_leaves(self, *, after_position: int, limit: int) -> list[tuple[int, bytes]]:
+        """(position, leaf hash) of recorded leaves after a position, in log order."""
+        rows = self._rows(
+            f"SELECT position, doc FROM {self.table(AUDIT_LEAVES)} WHERE position > ? "
+            "ORDER BY position LIMIT ?",
+            (after_position, limit),
+        )
+        return [(int(row["position"]), bytes.fromhex(orjson.loads(row["doc"])["hash"])) for row in rows]
 
     def dump(self, projection: Projection, suffix: str = "") -> dict[str, list[tuple[str, Doc]]]:
         """Every row of a read model, sorted: for comparing a live read model with a rebuilt one."""

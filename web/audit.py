@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import datetime
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import Response, StreamingResponse
 
 from newsroom.errors import ValidationError
 from newsroom.staff import Permission
+from projections import audit
 from projections.history import article_history, event_record, page_as_of
 from web.auth import staff
 from web.http import JSON
@@ -23,6 +25,10 @@ def _bounded(request: Request, name: str, default: int, high: int) -> int:
     if not value.isdigit() or int(value) > high:
         raise ValidationError(name, f"must be a whole number from 0 to {high}")
     return int(value)
+
+
+def _optional(request: Request, name: str) -> int | None:
+    return _bounded(request, name, 0, 2**62) if name in request.query_params else None
 
 
 async def history(request: Request) -> Response:
@@ -65,3 +71,41 @@ async def global_log(request: Request) -> Response:
     events = await blocking(read)
     following = events[-1]["position"] if len(events) == limit else None
     return JSON({"events": events, "next_after": following})
+
+
+async def tree_head(request: Request) -> Response:
+    """Public on purpose: a transparency log's signed head is meant to be copied and kept by anyone."""
+    found = services(request)
+    return JSON(await blocking(audit.tree_head, found.read_models, found.signer))
+
+
+async def inclusion_proof(request: Request) -> Response:
+    await staff(request, Permission.READ_AUDIT)
+    value = request.path_params["position"]
+    if not value.isdigit():
+        raise ValidationError("position", "must be a position in the log, a whole number")
+    tree_size = _optional(request, "tree_size")
+    return JSON(await blocking(audit.inclusion, services(request).read_models, int(value), tree_size))
+
+
+async def consistency_proof(request: Request) -> Response:
+    await staff(request, Permission.READ_AUDIT)
+    if "from" not in request.query_params:
+        raise ValidationError("from", "is required: the size of the older tree head")
+    old = _bounded(request, "from", 0, 2**62)
+    new = _optional(request, "to")
+    return JSON(await blocking(audit.consistency, services(request).read_models, old, new))
+
+
+async def export(request: Request) -> Response:
+    """The log as NDJSON, streamed a page at a time: constant memory for any size of log."""
+    await staff(request, Permission.READ_AUDIT)
+    after = _bounded(request, "after", 0, 2**62)
+    app = services(request).app
+
+    async def chunks() -> AsyncIterator[bytes]:
+        pages = audit.export_chunks(app, after=after)
+        while (chunk := await blocking(next, pages, None)) is not None:
+            yield chunk
+
+    return StreamingResponse(chunks(), media_type="application/x-ndjson")

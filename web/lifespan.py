@@ -69,7 +69,14 @@ async def lifespan(starlette: Starlette) -> AsyncIterator[dict[str, Any]]:
             daemon=True,
         )
         projector_thread.start()
-    services = Services(settings=settings, app=app, read_models=read_models, comment_limiter=limiter, hub=hub)
+    services = Services(
+        settings=settings,
+        app=app,
+        read_models=read_models,
+        comment_limiter=limiter,
+        hub=hub,
+        signer=settings.signer(),
+    )
     try:
         yield {"services": services}
     finally:

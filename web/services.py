@@ -10,6 +10,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
 from newsroom import Newsroom
+from newsroom.treehead import TreeSigner
 from projections.sqlstore import SQLReadModels
 from web.fanout.hub import Hub
 from web.ratelimit import RateLimiter
@@ -26,6 +27,7 @@ class Services:
     read_models: SQLReadModels
     comment_limiter: RateLimiter
     hub: Hub
+    signer: TreeSigner | None
 
 
 def services(request: Request) -> Services:

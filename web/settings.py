@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from starlette.config import Config, environ
 
 from newsroom.database import DEFAULT_DATABASE_URL, persistence_env
 from newsroom.errors import ValidationError
+from newsroom.treehead import TreeSigner
 
 PROJECTOR_MODES = ("embedded", "external")
 
@@ -26,6 +27,7 @@ class Settings:
     max_projection_lag: int = 1000  # events; /readyz fails beyond it
     max_streams: int = 10_000  # live readers per process; 503 beyond it
     stream_buffer: int = 1024  # frames a reader may fall behind before it is cut off (and resumes)
+    audit_key: str | None = field(default=None, repr=False)  # Ed25519 key that signs audit tree heads
 
     @classmethod
     def from_environ(cls) -> Settings:
@@ -42,6 +44,7 @@ class Settings:
             max_projection_lag=config("NEWSROOM_MAX_PROJECTION_LAG", cast=int, default=1000),
             max_streams=config("NEWSROOM_MAX_STREAMS", cast=int, default=10_000),
             stream_buffer=config("NEWSROOM_STREAM_BUFFER", cast=int, default=1024),
+            audit_key=config("NEWSROOM_AUDIT_KEY", default=None) or None,
         )
         settings.check()
         return settings
@@ -49,6 +52,7 @@ class Settings:
     def check(self) -> None:
         """Raises ValidationError naming the setting when one cannot work."""
         persistence_env(self.database_url)
+        self.signer()
         if self.redis_url is not None and urlsplit(self.redis_url).scheme not in ("redis", "rediss", "unix"):
             raise ValidationError("NEWSROOM_REDIS_URL", "must start with redis://, rediss:// or unix://")
         if self.projector not in PROJECTOR_MODES:
@@ -57,3 +61,7 @@ class Settings:
             raise ValidationError(
                 "NEWSROOM_COMMENT_LIMIT", "the comment rate must allow at least one comment"
             )
+
+    def signer(self) -> TreeSigner | None:
+        """What signs audit tree heads; None leaves them unsigned."""
+        return TreeSigner.from_setting(self.audit_key) if self.audit_key else None

@@ -1,0 +1,169 @@
+"""``newsroom audit``: keygen, tree-head, export, verify, history."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from newsroom import Newsroom
+from newsroom.errors import ValidationError
+from newsroom.treehead import TreeSigner, b64, key_id
+from projections import audit
+from projections.history import article_history, page_as_of
+from projections.registry import open_read_models
+from web.settings import Settings
+
+
+def cmd_keygen(args: argparse.Namespace, settings: Settings) -> int:
+    signer = TreeSigner.generate()
+    print("New audit key. Keep the first line secret; publish the public key.", file=sys.stderr)
+    print(f"NEWSROOM_AUDIT_KEY={signer.setting()}")
+    print(f"# public key {b64(signer.public_key)} (key id {key_id(signer.public_key)})")
+    return 0
+
+
+def cmd_tree_head(args: argparse.Namespace, settings: Settings) -> int:
+    app = Newsroom.from_url(settings.database_url)
+    try:
+        head = audit.tree_head(open_read_models(app), settings.signer())
+    finally:
+        app.close()
+    sys.stdout.buffer.write(orjson.dumps(head, option=orjson.OPT_INDENT_2) + b"\n")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
+    app = Newsroom.from_url(settings.database_url)
+    out = open(args.output, "wb") if args.output else sys.stdout.buffer  # noqa: SIM115 - stdout stays open
+    try:
+        for chunk in audit.export_chunks(app, after=args.after):
+            out.write(chunk)
+        out.flush()
+    finally:
+        if args.output:
+            out.close()
+        app.close()
+    return 0
+
+
+def cmd_verify(args: argparse.Namespace, settings: Settings) -> int:
+    saved: dict[str, Any] | None = None
+    if args.tree_head:
+        try:
+            saved = orjson.loads(Path(args.tree_head).read_bytes())
+        except (OSError, orjson.JSONDecodeError) as error:
+            raise ValidationError(
+                "--tree-head", f"cannot read a tree head from {args.tree_head}: {error}"
+            ) from None
+    signer = settings.signer()
+    app = Newsroom.from_url(settings.database_url)
+    try:
+        report = audit.verify(
+            app, open_read_models(app), saved_head=saved, public_key=signer.public_key if signer else None
+        )
+    finally:
+        app.close()
+    if report.ok:
+        checked = f"; it extends the saved head of {saved['tree_size']:,}" if saved else ""
+        print(f"ok: {report.records:,} records, root {report.root}{checked}")
+        return 0
+    if report.first_bad_position is not None:
+        print(f"FAILED at position {report.first_bad_position}", file=sys.stderr)
+    for problem in report.problems:
+        print(f"  {problem}", file=sys.stderr)
+    return 1
+
+
+def cmd_history(args: argparse.Namespace, settings: Settings) -> int:
+    app = Newsroom.from_url(settings.database_url)
+    try:
+        if args.as_of:
+            print(_render_page(_as_of(app, args.slug, args.as_of)))
+            return 0
+        after = 0
+        while True:
+            events = article_history(app, args.slug, after_version=after, limit=500)
+            for event in events:
+                print(_history_line(event))
+            if len(events) < 500:
+                return 0
+            after = events[-1]["version"]
+    finally:
+        app.close()
+
+
+def _as_of(app: Newsroom, slug: str, value: str) -> dict[str, Any]:
+    if value.isdigit():
+        return page_as_of(app, slug, version=int(value))
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValidationError("--as-of", "must be a version number or an ISO-8601 time") from None
+    if moment.tzinfo is None:
+        raise ValidationError("--as-of", "an ISO-8601 time needs its offset, e.g. 2026-01-10T06:40:00Z")
+    return page_as_of(app, slug, moment=moment)
+
+
+def _short(value: Any, width: int = 60) -> str:
+    text = value if isinstance(value, str) else orjson.dumps(value).decode()
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _history_line(event: dict[str, Any]) -> str:
+    data = ", ".join(
+        f"{key}={_short(value, 40)}" for key, value in event["data"].items() if value not in (None, "", [])
+    )
+    return (
+        f"v{event['version']:<5} #{event['position'] or '?':<7} {event['at'][:19].replace('T', ' ')}  "
+        f"{(event['actor'] or '-'):<22} {event['type']:<16} {_short(data, 90)}"
+    )
+
+
+def _render_page(page: dict[str, Any]) -> str:
+    lines = [
+        f"{page['headline']}",
+        f"as of version {page['as_of']['version']} ({page['as_of']['at']}), {page['status']}",
+        f"by {page['byline'].get('name', '-')}",
+        "",
+        _short(page["body"], 400),
+    ]
+    for correction in page["corrections"]:
+        lines.append(f"  Correction (v{correction['version']}): {correction['note']}")
+    if page["updates"]:
+        lines.append("")
+        lines.append("Updates:")
+    for update in page["updates"]:
+        mark = " [PINNED]" if update["pinned"] else ""
+        struck = f" [STRUCK: {update['struck_reason']}]" if update["struck"] else ""
+        label = f"{update['label']}: " if update["label"] else ""
+        lines.append(
+            f"  {update['at'][:16].replace('T', ' ')}{mark}{struck} {label}{_short(update['body'], 80)}"
+        )
+    lines.append(f"\n{page['comment_count']} visible comments")
+    return "\n".join(lines)
+
+
+def add_audit_commands(commands: Any) -> None:
+    parser = commands.add_parser("audit", help="audit the log: history, export, tree heads, verification")
+    actions = parser.add_subparsers(dest="audit_command", required=True, metavar="ACTION")
+    keygen = actions.add_parser("keygen", help="make a new Ed25519 key for signing tree heads")
+    keygen.set_defaults(run=cmd_keygen)
+    head = actions.add_parser("tree-head", help="print the current signed tree head (save it to check later)")
+    head.set_defaults(run=cmd_tree_head)
+    export = actions.add_parser("export", help="write the whole log as NDJSON (constant memory)")
+    export.add_argument("--output", "-o", help="a file (default: standard output)")
+    export.add_argument("--after", type=int, default=0, help="start after this position")
+    export.set_defaults(run=cmd_export)
+    verify = actions.add_parser("verify", help="recompute the tree from the stored events and check it")
+    verify.add_argument("--tree-head", metavar="FILE", help="an older saved head the log must extend")
+    verify.set_defaults(run=cmd_verify)
+    history = actions.add_parser("history", help="an article's history, readable")
+    history.add_argument("slug")
+    history.add_argument("--as-of", metavar="VERSION|TIME", help="print the article as it stood then")
+    history.set_defaults(run=cmd_history)

@@ -1,0 +1,266 @@
+"""What auditors ask of the audit tree: signed heads, proofs, the exported log, and a full verification.
+
+Proofs come from the audit-tree read model; verification recomputes every leaf from the stored records and
+compares them with what the tree recorded when each record was first seen, and the log with a saved head.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+
+from newsroom import Newsroom
+from newsroom.errors import NotInAuditTreeError, ValidationError
+from newsroom.merkle import (
+    EMPTY_ROOT,
+    Frontier,
+    Subtree,
+    consistency_proof,
+    inclusion_proof,
+    range_hash,
+    verify_consistency,
+)
+from newsroom.treehead import TreeSigner, verify_head
+from projections.audit_tree import frontier_of, record_leaf
+from projections.history import event_record
+from projections.sqlstore import SQLReadModels
+
+PAGE = 1000
+
+
+def _with_subtrees(store: SQLReadModels, compute: Callable[[Subtree], Any]) -> Any:
+    """Runs ``compute`` twice: once to learn which subtrees it needs (which never depends on their
+    values), then with them all fetched in one query per table."""
+    wanted: set[tuple[int, int]] = set()
+
+    def record(level: int, index: int) -> bytes:
+        wanted.add((level, index))
+        return EMPTY_ROOT
+
+    compute(record)
+    found = store.audit_subtrees(wanted)
+    missing = wanted - found.keys()
+    if missing:
+        raise NotInAuditTreeError(f"the audit tree has no subtree {sorted(missing)[0]} yet")
+    return compute(lambda level, index: found[(level, index)])
+
+
+def _size(store: SQLReadModels) -> tuple[int, int]:
+    head = store.audit_head()
+    return (head["size"], head["last_position"]) if head else (0, 0)
+
+
+def root_at(store: SQLReadModels, size: int) -> bytes:
+    if size == 0:
+        return EMPTY_ROOT
+    head = store.audit_head()
+    if head is not None and head["size"] == size:
+        return frontier_of(head).root()
+    root: bytes = _with_subtrees(store, lambda subtree: range_hash(0, size, subtree))
+    return root
+
+
+def tree_head(store: SQLReadModels, signer: TreeSigner | None) -> dict[str, Any]:
+    """The current head, signed when a key is configured."""
+    head = store.audit_head()
+    size, last = (head["size"], head["last_position"]) if head else (0, 0)
+    root = (frontier_of(head).root() if head else EMPTY_ROOT).hex()
+    timestamp = datetime.now(UTC).isoformat()
+    if signer is None:
+        return {
+            "tree_size": size,
+            "root_hash": root,
+            "last_position": last,
+            "timestamp": timestamp,
+            "signature": None,
+            "note": "unsigned: set NEWSROOM_AUDIT_KEY (see `newsroom audit keygen`)",
+        }
+    return signer.sign(tree_size=size, root_hash=root, last_position=last, timestamp=timestamp)
+
+
+def _checked_size(store: SQLReadModels, requested: int | None, name: str) -> int:
+    size, _ = _size(store)
+    if requested is None:
+        return size
+    if not 0 < requested <= size:
+        raise ValidationError(name, f"must be a tree size from 1 to {size}")
+    return requested
+
+
+def inclusion(store: SQLReadModels, position: int, tree_size: int | None = None) -> dict[str, Any]:
+    leaf = store.audit_leaf_at(position)
+    if leaf is None:
+        raise NotInAuditTreeError(f"no record at position {position} in the audit tree (yet)")
+    index, digest = leaf
+    size = _checked_size(store, tree_size, "tree_size")
+    if index >= size:
+        raise ValidationError("tree_size", f"position {position} is leaf {index}, beyond a tree of {size}")
+    path = _with_subtrees(store, lambda subtree: inclusion_proof(index, size, subtree))
+    return {
+        "position": position,
+        "leaf_index": index,
+        "leaf_hash": digest.hex(),
+        "tree_size": size,
+        "root_hash": root_at(store, size).hex(),
+        "audit_path": [node.hex() for node in path],
+    }
+
+
+def consistency(store: SQLReadModels, old_size: int, new_size: int | None) -> dict[str, Any]:
+    new = _checked_size(store, new_size, "to")
+    if not 0 < old_size <= new:
+        raise ValidationError("from", f"must be a tree size from 1 to {new}")
+    proof = _with_subtrees(store, lambda subtree: consistency_proof(old_size, new, subtree))
+    return {
+        "from": old_size,
+        "to": new,
+        "from_root": root_at(store, old_size).hex(),
+        "to_root": root_at(store, new).hex(),
+        "proof": [node.hex() for node in proof],
+    }
+
+
+def records(app: Newsroom, *, after: int = 0) -> Iterator[Any]:
+    """Every stored record after a position, in log order, a page at a time (constant memory)."""
+    while True:
+        page = app.recorder.select_notifications(start=after + 1, limit=PAGE)
+        yield from page
+        if len(page) < PAGE:
+            return
+        after = page[-1].id
+
+
+def export_line(app: Newsroom, record: Any) -> bytes:
+    """One event as an NDJSON line, with its position and its leaf hash in the audit tree."""
+    line = event_record(app.mapper.to_domain_event(record), record.id)
+    line["topic"] = record.topic
+    line["hash"] = record_leaf(record.id, record).hex()
+    return orjson.dumps(line) + b"\n"
+
+
+def export_chunks(app: Newsroom, *, after: int = 0) -> Iterator[bytes]:
+    """The whole log as NDJSON, a page of lines per chunk, in constant memory."""
+    while True:
+        page = app.recorder.select_notifications(start=after + 1, limit=PAGE)
+        if page:
+            yield b"".join(export_line(app, record) for record in page)
+        if len(page) < PAGE:
+            return
+        after = page[-1].id
+
+
+@dataclass
+class Verification:
+    records: int = 0
+    root: str = EMPTY_ROOT.hex()
+    problems: list[str] = field(default_factory=list)
+    first_bad_position: int | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def fail(self, position: int | None, problem: str) -> None:
+        if position is not None and self.first_bad_position is None:
+            self.first_bad_position = position
+        self.problems.append(problem)
+
+
+def verify(
+    app: Newsroom,
+    store: SQLReadModels,
+    *,
+    saved_head: dict[str, Any] | None = None,
+    public_key: bytes | None = None,
+) -> Verification:
+    """Recomputes the tree from the stored records; checks each leaf against the one recorded when the
+    record was first seen, the root against the current head, and, given an older saved head, that the
+    log only grew since (the RFC 9162 consistency proof from the stored tree must tie both roots)."""
+    report = Verification()
+    frontier = Frontier()
+    head = store.audit_head()
+    head_size = head["size"] if head else 0
+    saved_size = int(saved_head["tree_size"]) if saved_head else None
+    saved_root_now: bytes | None = None
+    head_root_now = EMPTY_ROOT
+    recorded = _recorded_leaves(store)
+    pending = next(recorded, None)
+    for record in records(app):
+        leaf = record_leaf(record.id, record)
+        while pending is not None and pending[0] < record.id:  # recorded, but no longer in the log
+            report.fail(
+                pending[0], f"position {pending[0]}: recorded in the audit tree, missing from the log"
+            )
+            pending = next(recorded, None)
+        if pending is not None and pending[0] == record.id:
+            if pending[1] != leaf:
+                report.fail(
+                    record.id, f"position {record.id}: the stored event differs from when it was recorded"
+                )
+            pending = next(recorded, None)
+        frontier.append(leaf)
+        if frontier.size == saved_size:
+            saved_root_now = frontier.root()
+        if frontier.size == head_size:
+            head_root_now = frontier.root()
+    while pending is not None:
+        report.fail(pending[0], f"position {pending[0]}: recorded in the audit tree, missing from the log")
+        pending = next(recorded, None)
+    report.records = frontier.size
+    report.root = frontier.root().hex()
+    if head is not None and frontier_of(head).root() != head_root_now:
+        report.fail(None, f"the log's first {head_size} records do not hash to the audit tree's root")
+    if saved_head is not None:
+        _check_saved_head(store, report, saved_head, saved_root_now, public_key)
+    return report
+
+
+def _recorded_leaves(store: SQLReadModels) -> Iterator[tuple[int, bytes]]:
+    after = 0
+    while True:
+        page = store.audit_leaves(after_position=after, limit=PAGE)
+        yield from page
+        if len(page) < PAGE:
+            return
+        after = page[-1][0]
+
+
+def _check_saved_head(
+    store: SQLReadModels,
+    report: Verification,
+    saved: dict[str, Any],
+    root_now: bytes | None,
+    public_key: bytes | None,
+) -> None:
+    size = int(saved["tree_size"])
+    if saved.get("signature") and not verify_head(saved, public_key):
+        report.fail(None, "the saved tree head's signature does not verify")
+    if size > report.records:
+        report.fail(
+            None,
+            f"the log holds {report.records} records, fewer than the {size} of the saved head: "
+            "records were removed",
+        )
+        return
+    if root_now is None or root_now.hex() != saved["root_hash"]:
+        report.fail(None, f"the first {size} records no longer hash to the saved head's root")
+        return
+    if size == 0:
+        return
+    tree_size, _ = _size(store)
+    if tree_size < size:
+        report.fail(None, f"the audit tree holds {tree_size} records, fewer than the saved head's {size}")
+        return
+    proof = consistency(store, size, tree_size)
+    if not verify_consistency(
+        size,
+        tree_size,
+        [bytes.fromhex(node) for node in proof["proof"]],
+        bytes.fromhex(saved["root_hash"]),
+        bytes.fromhex(proof["to_root"]),
+    ):
+        report.fail(None, "the audit tree's consistency proof does not tie the saved head to the current one")
