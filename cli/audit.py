@@ -14,7 +14,7 @@ from newsroom import Newsroom
 from newsroom.errors import ValidationError
 from newsroom.treehead import TreeSigner, b64, key_id
 from projections import audit
-from projections.history import article_history, page_as_of
+from projections.history import article_history, page_as_of, plain_page
 from projections.registry import open_read_models
 from web.settings import Settings
 
@@ -83,7 +83,7 @@ def cmd_history(args: argparse.Namespace, settings: Settings) -> int:
     app = Newsroom.from_url(settings.database_url)
     try:
         if args.as_of:
-            print(_render_page(_as_of(app, args.slug, args.as_of)))
+            print(_render_page(plain_page(_as_of(app, args.slug, args.as_of))))
             return 0
         after = 0
         while True:
@@ -99,14 +99,14 @@ def cmd_history(args: argparse.Namespace, settings: Settings) -> int:
 
 def _as_of(app: Newsroom, slug: str, value: str) -> dict[str, Any]:
     if value.isdigit():
-        return page_as_of(app, slug, version=int(value))
+        return page_as_of(app, slug, version=int(value), read_models=open_read_models(app))
     try:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         raise ValidationError("--as-of", "must be a version number or an ISO-8601 time") from None
     if moment.tzinfo is None:
         raise ValidationError("--as-of", "an ISO-8601 time needs its offset, e.g. 2026-01-10T06:40:00Z")
-    return page_as_of(app, slug, moment=moment)
+    return page_as_of(app, slug, moment=moment, read_models=open_read_models(app))
 
 
 def _short(value: Any, width: int = 60) -> str:

@@ -7,6 +7,11 @@ Tables:
   page_articles  one header document per article (headline, body, byline, tags, embeds, corrections...)
   page_items     one document per update or comment, ordered by the position that created it
   timeline       one item per reader-visible change, keyed by its global position (what SSE sends)
+  page_item_versions  every state of every update and comment, with the version that made it
+  page_checkpoints    the header every CHECKPOINT_EVERY versions
+
+The last two make "the page as of version V" cost a checkpoint, the items as they stood then, and fewer
+than CHECKPOINT_EVERY events replayed, however long the story is.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from collections.abc import Callable
 from typing import Any, Final
 
 from newsroom.article import ARTICLE_TOPICS, PUBLISHED, Article
-from projections.documents import Column, Doc, Documents, Positioned, Table, iso
+from projections.documents import Column, Doc, Documents, Positioned, Table, iso, micros
 
 ARTICLES: Final = Table("page_articles", columns=(Column("slug", "text"),))
 ITEMS: Final = Table(
@@ -29,6 +34,28 @@ TIMELINE: Final = Table(
     indexes=(("article", "position"), ("position",)),
     append_only=True,
 )
+
+ITEM_VERSIONS: Final = Table(
+    "page_item_versions",
+    columns=(
+        Column("article", "text"),
+        Column("item", "text"),
+        Column("kind", "text"),
+        Column("version", "int"),
+        Column("position", "int"),
+        Column("shown", "bool"),
+        Column("pinned", "bool"),
+    ),
+    indexes=(("article", "version"),),
+    append_only=True,
+)
+CHECKPOINTS: Final = Table(
+    "page_checkpoints",
+    columns=(Column("article", "text"), Column("version", "int"), Column("at_us", "int")),
+    indexes=(("article", "version"), ("article", "at_us")),
+    append_only=True,
+)
+CHECKPOINT_EVERY: Final = 64
 
 UPDATE: Final = "update"
 COMMENT: Final = "comment"
@@ -58,7 +85,7 @@ def _header(event: Article.Drafted, at: str) -> Doc:
 
 class ArticlePageProjection:
     name = "article-pages"
-    tables = (ARTICLES, ITEMS, TIMELINE)
+    tables = (ARTICLES, ITEMS, TIMELINE, ITEM_VERSIONS, CHECKPOINTS)
     topics = ARTICLE_TOPICS
 
     def apply(self, docs: Documents, item: Positioned) -> None:
@@ -72,6 +99,8 @@ class ArticlePageProjection:
             if existing is None:  # pragma: no cover - the log always starts an article with Drafted
                 return
             header = existing
+        header["version"] = event.originator_version
+        header["position"] = item.position
         handler = _HANDLERS.get(type(event))
         change = handler(header, docs, event, item.position, at) if handler else None
         # Readers see a story only while it is published; its unpublication is the last thing they see.
@@ -80,9 +109,16 @@ class ArticlePageProjection:
         )
         if visible:
             header["updated_at"] = at
-        header["version"] = event.originator_version
-        header["position"] = item.position
         docs.put(ARTICLES, article_key, header, slug=header["slug"])
+        if event.originator_version % CHECKPOINT_EVERY == 0:
+            docs.put(
+                CHECKPOINTS,
+                f"{article_key}/{event.originator_version}",
+                {"at": at, "header": header},
+                article=article_key,
+                version=event.originator_version,
+                at_us=micros(event.timestamp),
+            )
         if change is not None and visible:
             kind, data = change
             message = {
@@ -174,7 +210,7 @@ def _comment_added(
     }
     header["comment_count"] += 1
     _put_item(docs, header, COMMENT, comment)
-    return "comment-added", {"comment": _public_comment(comment)}
+    return "comment-added", {"comment": public_comment(comment)}
 
 
 def _comment_visibility(hidden: bool) -> Handler:
@@ -187,7 +223,7 @@ def _comment_visibility(hidden: bool) -> Handler:
         _put_item(docs, header, COMMENT, comment)
         if hidden:
             return "comment-hidden", {"comment_id": comment["id"]}
-        return "comment-restored", {"comment": _public_comment(comment)}
+        return "comment-restored", {"comment": public_comment(comment)}
 
     return handle
 
@@ -231,9 +267,24 @@ def _comments_open(is_open: bool) -> Handler:
 
 def _put_item(docs: Documents, header: Doc, kind: str, item: Doc) -> None:
     docs.put(ITEMS, item["id"], item, article=header["id"], kind=kind, position=item["position"])
+    # Stored in the form a page shows, with what rendering needs beside it, so an as-of page can pass
+    # the items the replay does not touch through without decoding them.
+    version = header["version"]
+    docs.put(
+        ITEM_VERSIONS,
+        f"{item['id']}/{version}",
+        item if kind == UPDATE else public_comment(item),
+        article=header["id"],
+        item=item["id"],
+        kind=kind,
+        version=version,
+        position=item["position"],
+        shown=kind == UPDATE or not item["hidden"],
+        pinned=kind == UPDATE and item["pinned"],
+    )
 
 
-def _public_comment(comment: Doc) -> Doc:
+def public_comment(comment: Doc) -> Doc:
     return {key: value for key, value in comment.items() if key != "hidden"}
 
 
@@ -275,7 +326,7 @@ def render_page(header: Doc, items: list[tuple[str, Doc]]) -> Doc:
     ``items`` are (kind, document) pairs in position order.
     """
     updates = [doc for kind, doc in items if kind == UPDATE]
-    comments = [_public_comment(doc) for kind, doc in items if kind == COMMENT and not doc["hidden"]]
+    comments = [public_comment(doc) for kind, doc in items if kind == COMMENT and not doc["hidden"]]
     return {
         **header,
         "pinned": [update["id"] for update in updates if update["pinned"]],

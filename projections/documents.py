@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
+
+import orjson
 
 Doc = dict[str, Any]
 
@@ -86,6 +88,8 @@ class MemoryDocuments:
         return row[0] if row else None
 
     def put(self, table: Table, key: str, doc: Doc, **columns: Any) -> None:
+        if table.append_only:  # kept as it is now, like the SQL stores do
+            doc = orjson.loads(orjson.dumps(doc))
         self.rows.setdefault(table.name, {})[key] = (doc, columns)
 
     def delete(self, table: Table, key: str) -> None:
@@ -97,6 +101,14 @@ class MemoryDocuments:
 
 def iso(moment: datetime) -> str:
     return moment.isoformat()
+
+
+def micros(moment: datetime) -> int:
+    """An instant as whole microseconds since the epoch: ordered by SQL, whatever the ISO form."""
+    return (moment - EPOCH) // timedelta(microseconds=1)
+
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def apply_all(projection: Projection, docs: Documents, items: Sequence[Positioned]) -> None:

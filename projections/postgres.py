@@ -9,6 +9,7 @@ from typing import Any, ClassVar
 
 import psycopg
 from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
+from psycopg.rows import tuple_row
 from psycopg.sql import SQL, Identifier
 
 from projections.documents import Projection, Table
@@ -56,6 +57,9 @@ class PostgresReadModels(SQLReadModels, PostgresTrackingRecorder):
 
     def delete_rows(self, cursor: Any, table: Table, suffix: str, keys: list[str]) -> None:
         cursor.execute(f"DELETE FROM {self.table(table, suffix)} WHERE key = ANY(%s)", (keys,))
+
+    def plain_rows(self, cursor: Any) -> None:
+        cursor.row_factory = tuple_row
 
     def table(self, table: Table, suffix: str = "") -> str:
         return f'"{self.datastore.schema}"."{table.name}{suffix}"'

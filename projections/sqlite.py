@@ -35,6 +35,9 @@ class SQLiteReadModels(SQLReadModels, SQLiteTrackingRecorder):
                 statements.extend(self.table_statements(table))
         return statements
 
+    def plain_rows(self, cursor: Any) -> None:
+        cursor.sqlite_cursor.row_factory = None  # the library wraps a new sqlite3 cursor per transaction
+
     def table(self, table: Table, suffix: str = "") -> str:
         return f'"{table.name}{suffix}"'
 

@@ -13,13 +13,15 @@ import time
 from abc import abstractmethod
 from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple, Protocol
 
 import orjson
 from eventsourcing.persistence import IntegrityError, Tracking
 
 from newsroom.article import article_id
 from projections.article_page import ARTICLES as PAGE_ARTICLES
+from projections.article_page import CHECKPOINTS as PAGE_CHECKPOINTS
+from projections.article_page import ITEM_VERSIONS as PAGE_ITEM_VERSIONS
 from projections.article_page import ITEMS as PAGE_ITEMS
 from projections.article_page import TIMELINE, render_page
 from projections.audit_tree import HEAD as AUDIT_HEAD
@@ -32,6 +34,16 @@ from projections.front_page import TAGS as FRONT_TAGS
 from projections.moderation import COMMENTS as MODERATION_COMMENTS
 
 REBUILD_SUFFIX = "__rebuild"
+
+
+class ItemState(NamedTuple):
+    """An update or comment as a page shows it at some version, its JSON still encoded."""
+
+    kind: str
+    position: int
+    shown: bool
+    pinned: bool
+    doc: bytes
 
 
 class RunnerLock(Protocol):
@@ -137,6 +149,10 @@ class SQLReadModels:
     @abstractmethod
     def index_swap_statements(self, table: Table, columns: tuple[str, ...]) -> list[str]:
         """After a rebuilt table takes the live name: statements that give its index the live name."""
+
+    @abstractmethod
+    def plain_rows(self, cursor: Any) -> None:
+        """Makes ``cursor`` return plain tuples."""
 
     def sql(self, statement: str) -> str:
         return statement if self.placeholder == "?" else statement.replace("?", self.placeholder)
@@ -310,6 +326,45 @@ class SQLReadModels:
         return render_page(
             orjson.loads(header[0]["doc"]), [(row["kind"], orjson.loads(row["doc"])) for row in items]
         )
+
+    def page_checkpoint(
+        self, article: str, *, version: int | None = None, at_us: int | None = None
+    ) -> tuple[int, Doc] | None:
+        """The newest header checkpoint at or before a version or an instant: (version, {at, header})."""
+        column, bound = ("version", version) if version is not None else ("at_us", at_us)
+        rows = self._rows(
+            f"SELECT version, doc FROM {self.table(PAGE_CHECKPOINTS)} WHERE article = ? AND {column} <= ? "
+            "ORDER BY version DESC LIMIT 1",
+            (article, bound),
+        )
+        return (int(rows[0]["version"]), orjson.loads(rows[0]["doc"])) if rows else None
+
+    def next_page_checkpoint(self, article: str, after_version: int) -> int | None:
+        rows = self._rows(
+            f"SELECT MIN(version) AS next FROM {self.table(PAGE_CHECKPOINTS)} "
+            "WHERE article = ? AND version > ?",
+            (article, after_version),
+        )
+        return int(rows[0]["next"]) if rows and rows[0]["next"] is not None else None
+
+    def page_items_as_of(self, article: str, version: int) -> dict[str, ItemState]:
+        """Every update and comment of an article as it stood at ``version``, by id, still encoded."""
+        # One index range read in version order; the newest state of each item wins. Most items never
+        # change, so this beats a window function.
+        with self.datastore.transaction(commit=False) as cursor:
+            self.plain_rows(cursor)  # thousands of rows: a dict per row would cost more than the query
+            cursor.execute(
+                self.sql(
+                    f"SELECT item, kind, position, shown, pinned, doc FROM {self.table(PAGE_ITEM_VERSIONS)} "
+                    "WHERE article = ? AND version <= ? ORDER BY version"
+                ),
+                (article, version),
+            )
+            newest = {row[0]: row for row in cursor.fetchall()}
+        return {
+            item: ItemState(kind, position, bool(shown), bool(pinned), doc)
+            for item, kind, position, shown, pinned, doc in newest.values()
+        }
 
     def front_page(self, *, limit: int, before: int | None = None, tag: str | None = None) -> list[Doc]:
         """Listed stories, most recently active first; ``before`` is the last page's final ``activity``."""

@@ -39,6 +39,7 @@ ROUTES = [
     Route(f"{SLUG}/live", live.article_live, methods=["GET"]),
     Route("/api/live", live.site_live, methods=["GET"]),
     Route(f"{SLUG}/history", audit.history, methods=["GET"]),
+    Route(f"{SLUG}/diff", audit.diff, methods=["GET"]),
     Route("/api/audit/events", audit.global_log, methods=["GET"]),
     Route("/api/audit/export", audit.export, methods=["GET"]),
     Route("/api/audit/tree-head", audit.tree_head, methods=["GET"]),

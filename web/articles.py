@@ -14,22 +14,11 @@ from newsroom.staff import Permission
 from web.audit import article_as_of
 from web.auth import optional_staff, staff
 from web.http import JSON, HTTPError, read_json, reject_unknown, text
+from web.params import int_param, read_your_writes
 from web.services import blocking, services
 from web.writes import expected_version, path_slug, path_uuid, receipt, request_key, write
 
-READ_YOUR_WRITES_TIMEOUT = 2.0
 PAGE_MAX = 100
-
-
-def _int_param(
-    request: Request, name: str, default: int | None, *, low: int = 0, high: int = 2**62
-) -> int | None:
-    value = request.query_params.get(name)
-    if value is None or value == "":
-        return default
-    if not value.lstrip("-").isdigit() or not low <= int(value) <= high:
-        raise ValidationError(name, f"must be a whole number from {low} to {high}")
-    return int(value)
 
 
 async def _staff_body(
@@ -313,9 +302,7 @@ async def get_article(request: Request) -> Response:
     svc = services(request)
     if "as_of" in request.query_params:
         return await article_as_of(request, slug)
-    after = _int_param(request, "after", None) or _header_position(request)
-    if after:
-        await blocking(svc.read_models.wait_for, after, READ_YOUR_WRITES_TIMEOUT)
+    await read_your_writes(request, "article-pages")
     page = await blocking(svc.read_models.article_page, slug)
     if page is None:
         raise ArticleNotFoundError(f"no article {slug}", slug=slug)
@@ -327,23 +314,12 @@ async def get_article(request: Request) -> Response:
     return JSON(page, headers={"ETag": f'"{page["version"]}"', "Cache-Control": "no-cache"})
 
 
-def _header_position(request: Request) -> int | None:
-    value = request.headers.get("newsroom-after")
-    if value is None:
-        return None
-    if not value.isdigit():
-        raise HTTPError(400, "invalid_header", "Newsroom-After takes a global position")
-    return int(value)
-
-
 async def list_articles(request: Request) -> Response:
-    limit = _int_param(request, "limit", 20, low=1, high=PAGE_MAX) or 20
-    before = _int_param(request, "before", None, low=1)
+    limit = int_param(request, "limit", 20, low=1, high=PAGE_MAX) or 20
+    before = int_param(request, "before", None, low=1)
     tag = request.query_params.get("tag") or None
-    after = _int_param(request, "after", None) or _header_position(request)
     svc = services(request)
-    if after:
-        await blocking(svc.read_models.wait_for, after, READ_YOUR_WRITES_TIMEOUT, "front-page")
+    await read_your_writes(request, "front-page")
     articles = await blocking(svc.read_models.front_page, limit=limit, before=before, tag=tag)
     following = articles[-1]["activity"] if len(articles) == limit else None
     return JSON({"articles": articles, "next_before": following})
@@ -381,10 +357,8 @@ async def moderation_queue(request: Request) -> Response:
     await staff(request, Permission.MODERATE_COMMENTS)
     slug = request.query_params.get("slug") or None
     hidden = request.query_params.get("hidden") in ("1", "true", "yes")
-    limit = _int_param(request, "limit", 100, low=1, high=PAGE_MAX) or 100
-    after = _int_param(request, "after", None) or _header_position(request)
-    if after:
-        await blocking(services(request).read_models.wait_for, after, READ_YOUR_WRITES_TIMEOUT, "moderation")
+    limit = int_param(request, "limit", 100, low=1, high=PAGE_MAX) or 100
+    await read_your_writes(request, "moderation")
     comments = await blocking(
         services(request).read_models.moderation, slug=slug, hidden_only=hidden, limit=limit
     )

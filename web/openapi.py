@@ -159,6 +159,56 @@ SCHEMAS: dict[str, Schema] = {
         },
     ),
     "Moderation": _object(["comments"], {"comments": {"type": "array", "items": {"type": "object"}}}),
+    "Diff": _object(
+        ["slug", "from", "to", "events", "headline", "body", "status", "tags", "updates", "comments"],
+        {
+            "slug": SLUG,
+            "from": {"type": "object"},
+            "to": {"type": "object"},
+            "events": {"type": "integer"},
+            "headline": {"type": ["object", "null"]},
+            "body": {"type": ["object", "null"]},
+            "status": {"type": ["object", "null"]},
+            "tags": {"type": "object"},
+            "updates": {"type": "object"},
+            "comments": {"type": "object"},
+            "other": {"type": "array"},
+        },
+    ),
+    "TreeHead": _object(
+        ["tree_size", "root_hash", "last_position", "timestamp", "signature"],
+        {
+            "tree_size": {"type": "integer", "minimum": 0},
+            "root_hash": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+            "last_position": POSITION,
+            "timestamp": {"type": "string"},
+            "signature": {"type": ["string", "null"], "description": "base64 Ed25519, or null if no key"},
+            "public_key": {"type": "string"},
+            "key_id": {"type": "string"},
+        },
+        closed=False,
+    ),
+    "InclusionProof": _object(
+        ["position", "leaf_index", "leaf_hash", "tree_size", "root_hash", "audit_path"],
+        {
+            "position": POSITION,
+            "leaf_index": {"type": "integer"},
+            "leaf_hash": {"type": "string"},
+            "tree_size": {"type": "integer"},
+            "root_hash": {"type": "string"},
+            "audit_path": {"type": "array", "items": {"type": "string"}},
+        },
+    ),
+    "ConsistencyProof": _object(
+        ["from", "to", "from_root", "to_root", "proof"],
+        {
+            "from": {"type": "integer"},
+            "to": {"type": "integer"},
+            "from_root": {"type": "string"},
+            "to_root": {"type": "string"},
+            "proof": {"type": "array", "items": {"type": "string"}},
+        },
+    ),
 }
 
 ERROR_TEXT = {
@@ -358,17 +408,69 @@ PATHS: dict[str, dict[str, Any]] = {
             [
                 PATH_PARAMS["slug"],
                 _query("after_version", INT),
-                _query("limit", {"type": "integer", "minimum": 0}),
+                _query("limit", {"type": "integer", "minimum": 1, "maximum": 1000}),
             ],
             _ref("History"),
             ("400", "401", "403", "404", "422", "503"),
             staff=True,
         )
     },
+    f"{ARTICLE}/diff": {
+        "get": _read(
+            "What changed between two versions, and who changed it (auditors)",
+            [PATH_PARAMS["slug"], _query("from", INT), _query("to", INT)],
+            _ref("Diff"),
+            ("401", "403", "404", "422", "503"),
+            staff=True,
+        )
+    },
+    "/api/audit/export": {
+        "get": {
+            "summary": "The whole log as NDJSON, one event a line with its leaf hash (auditors)",
+            "parameters": [_query("after", INT)],
+            "security": [{"bearer": []}],
+            "responses": {
+                "200": {
+                    "description": "A stream of JSON lines",
+                    "content": {"application/x-ndjson": {"schema": {"type": "string"}}},
+                },
+                **_errors("401", "403", "422", "503"),
+            },
+        }
+    },
+    "/api/audit/tree-head": {
+        "get": _read(
+            "The signed head of the audit tree (public)",
+            [_query("after", INT, "wait for this position first")],
+            _ref("TreeHead"),
+            ("422", "503"),
+        )
+    },
+    "/api/audit/proof/{position}": {
+        "get": _read(
+            "RFC 9162 inclusion proof of the event at a position (auditors)",
+            [
+                {"name": "position", "in": "path", "required": True, "schema": {"type": "string"}},
+                _query("tree_size", INT),
+            ],
+            _ref("InclusionProof"),
+            ("401", "403", "404", "422", "503"),
+            staff=True,
+        )
+    },
+    "/api/audit/consistency": {
+        "get": _read(
+            "RFC 9162 consistency proof between two tree sizes (auditors)",
+            [_query("from", INT), _query("to", INT)],
+            _ref("ConsistencyProof"),
+            ("401", "403", "404", "422", "503"),
+            staff=True,
+        )
+    },
     "/api/audit/events": {
         "get": _read(
             "The global event log (auditors)",
-            [_query("after", INT), _query("limit", {"type": "integer", "minimum": 0})],
+            [_query("after", INT), _query("limit", {"type": "integer", "minimum": 1, "maximum": 1000})],
             _ref("Log"),
             ("400", "401", "403", "422", "503"),
             staff=True,

@@ -37,6 +37,10 @@ ROUTES: list[tuple[str, str, dict[str, Any] | None, set[str]]] = [
     ("GET", "/api/articles/{slug}/history", None, AUDITORS),
     ("GET", "/api/articles/{slug}?as_of=1", None, AUDITORS),
     ("GET", "/api/audit/events", None, AUDITORS),
+    ("GET", "/api/articles/{slug}/diff?from=1&to=2", None, AUDITORS),
+    ("GET", "/api/audit/export", None, AUDITORS),
+    ("GET", "/api/audit/proof/1", None, AUDITORS),
+    ("GET", "/api/audit/consistency?from=1", None, AUDITORS),
 ]
 
 

@@ -1,0 +1,111 @@
+"""What changed in an article between two versions, and who changed it.
+
+The two pages come from the as-of view; the events between them say who did each thing and when. Every
+entry names its actor (``staff:<name>``, or ``reader:<name>`` for a comment).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from newsroom import Newsroom
+from newsroom.article import Article
+from newsroom.errors import ValidationError
+from projections.documents import Doc, iso
+from projections.history import page_as_of, plain_page
+
+if TYPE_CHECKING:
+    from projections.sqlstore import SQLReadModels
+
+
+def _by(event: Any) -> dict[str, Any]:
+    return {"by": event.actor, "at": iso(event.timestamp), "version": event.originator_version}
+
+
+def _field(before: Doc, after: Doc, name: str, events: list[Any]) -> Doc | None:
+    if not events and before[name] == after[name]:
+        return None
+    return {"before": before[name], "after": after[name], "changes": [_by(event) for event in events]}
+
+
+def diff_pages(before: Doc, after: Doc, events: Sequence[Any]) -> Doc:
+    """``before`` and ``after`` are plain as-of pages; ``events`` the article's events between them."""
+    updates_before = {update["id"]: update for update in before["updates"]}
+    comments_after = {comment["id"]: comment for comment in after["comments"]}
+    touched: dict[str, list[Any]] = {"headline": [], "body": [], "status": []}
+    updates: dict[str, list[Doc]] = {"added": [], "revised": [], "struck": [], "pinned": [], "unpinned": []}
+    comments: dict[str, list[Doc]] = {"added": [], "hidden": [], "restored": []}
+    other: list[Doc] = []
+    for event in events:
+        if isinstance(event, Article.HeadlineChanged):
+            touched["headline"].append(event)
+        elif isinstance(event, Article.BodyRevised):
+            touched["body"].append(event)
+        elif isinstance(event, Article.Published | Article.Unpublished):
+            touched["status"].append(event)
+        elif isinstance(event, Article.UpdateAppended):
+            updates["added"].append(
+                {"id": event.update_id.hex, "label": event.label or None, "body": event.body, **_by(event)}
+            )
+        elif isinstance(event, Article.UpdateRevised):
+            was = updates_before.get(event.update_id.hex, {}).get("body")
+            updates["revised"].append(
+                {"id": event.update_id.hex, "before": was, "after": event.body, "note": event.note or None}
+                | _by(event)
+            )
+        elif isinstance(event, Article.UpdateStruck):
+            updates["struck"].append({"id": event.update_id.hex, "reason": event.reason, **_by(event)})
+        elif isinstance(event, Article.UpdatePinned | Article.UpdateUnpinned):
+            kind = "pinned" if isinstance(event, Article.UpdatePinned) else "unpinned"
+            updates[kind].append({"id": event.update_id.hex, **_by(event)})
+        elif isinstance(event, Article.CommentAdded):
+            comments["added"].append(
+                {
+                    "id": event.comment_id.hex,
+                    "author": event.author,
+                    "body": event.body,
+                    "visible_now": event.comment_id.hex in comments_after,
+                    **_by(event),
+                }
+            )
+        elif isinstance(event, Article.CommentHidden):
+            comments["hidden"].append({"id": event.comment_id.hex, "reason": event.reason, **_by(event)})
+        elif isinstance(event, Article.CommentRestored):
+            comments["restored"].append({"id": event.comment_id.hex, "reason": event.reason, **_by(event)})
+        else:
+            other.append({"type": type(event).__qualname__, **_by(event)})
+    body = _field(before, after, "body", touched["body"])
+    if body is not None:
+        body["corrections"] = [
+            {"note": event.correction_note, **_by(event)}
+            for event in touched["body"]
+            if event.correction_note
+        ]
+    return {
+        "slug": after["slug"],
+        "from": before["as_of"],
+        "to": after["as_of"],
+        "events": len(events),
+        "headline": _field(before, after, "headline", touched["headline"]),
+        "body": body,
+        "status": _field(before, after, "status", touched["status"]),
+        "tags": {
+            "added": [tag for tag in after["tags"] if tag not in before["tags"]],
+            "removed": [tag for tag in before["tags"] if tag not in after["tags"]],
+        },
+        "updates": updates,
+        "comments": comments,
+        "other": other,
+    }
+
+
+def article_diff(
+    app: Newsroom, slug: str, *, from_version: int, to_version: int, read_models: SQLReadModels | None = None
+) -> Doc:
+    if not 1 <= from_version <= to_version:
+        raise ValidationError("from", "must be a version from 1 up to `to`")
+    before = plain_page(page_as_of(app, slug, version=from_version, read_models=read_models))
+    after = plain_page(page_as_of(app, slug, version=to_version, read_models=read_models))
+    events = list(app.article_events(slug, after_version=from_version, up_to_version=to_version))
+    return diff_pages(before, after, events)
