@@ -31,6 +31,7 @@ bench: $(STAMP)
 	bash bench/setup-peers.sh
 	$(BIN)/python bench/long_story.py
 	$(BIN)/python bench/rebuild.py
+	$(BIN)/python bench/asof.py
 	$(BIN)/python bench/fanout.py
 
 clean:

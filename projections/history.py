@@ -26,7 +26,7 @@ from projections.article_page import (
 )
 
 if TYPE_CHECKING:
-    from projections.sqlstore import ItemState, SQLReadModels
+    from projections.sqlstore import ItemRow, SQLReadModels
 from projections.documents import Doc, MemoryDocuments, Positioned, Table, iso, micros
 
 HIDDEN_FIELDS = frozenset({"originator_id", "originator_version", "timestamp", "actor", "originator_topic"})
@@ -106,12 +106,12 @@ def page_as_of(
     last = events[-1].originator_version if events else since
     if version is not None and last != version:
         raise VersionNotFoundError(f"{slug} has versions 1 to {last}, not {version}", latest_version=last)
-    docs = _AsOfDocuments({})
+    docs = _AsOfDocuments()
     at = iso(events[-1].timestamp) if events else ""
     if start is not None and read_models is not None:
         at = at or start[1]["at"]
         docs.put(ARTICLES, key, start[1]["header"])
-        docs.untouched = read_models.page_items_as_of(key, since)
+        docs.stored = read_models.page_items_as_of(key, since)
     positions = positions_of(app.recorder, article_id(slug), after_version=since, up_to_version=last)
     projection = ArticlePageProjection()
     for event in events:
@@ -132,40 +132,44 @@ def plain_page(page: Doc) -> Doc:
 class _AsOfDocuments(MemoryDocuments):
     """Page documents over the items as they stood at a checkpoint, decoded only if the replay asks."""
 
-    def __init__(self, untouched: dict[str, ItemState]) -> None:
+    def __init__(self) -> None:
         super().__init__()
-        self.untouched = untouched
+        self.stored: dict[str, ItemRow] = {}
 
     def get(self, table: Table, key: str) -> Doc | None:
-        if table is ITEMS and key in self.untouched:
-            state = self.untouched.pop(key)
-            doc = orjson.loads(state.doc)
-            if state.kind == COMMENT:
-                doc["hidden"] = not state.shown
-            self.put(ITEMS, key, doc, kind=state.kind, position=state.position)
-        return super().get(table, key)
+        found = super().get(table, key)
+        if found is None and table is ITEMS and key in self.stored:
+            _, kind, position, shown, _, raw = self.stored[key]
+            found = orjson.loads(raw)
+            if kind == COMMENT:
+                found["hidden"] = not shown
+            self.put(ITEMS, key, found, kind=kind, position=position)
+        return found
 
 
 def _render(header: Doc, docs: _AsOfDocuments) -> Doc:
-    """What ``render_page`` makes, from decoded items and still-encoded ones alike."""
-    entries: list[tuple[int, str, bool, bool, str, Any]] = [
-        (state.position, state.kind, state.shown, state.pinned, item, orjson.Fragment(state.doc))
-        for item, state in docs.untouched.items()
-    ]
-    for doc, columns in docs.all(ITEMS):
-        kind = columns["kind"]
-        shown = kind == UPDATE or not doc["hidden"]
-        pinned = kind == UPDATE and doc["pinned"]
-        entries.append((doc["position"], kind, shown, pinned, doc["id"], doc))
-    entries.sort(key=lambda entry: entry[0])
-    updates = [entry for entry in entries if entry[1] == UPDATE]
-    return {
-        **header,
-        "pinned": [entry[4] for entry in updates if entry[3]],
-        "updates": [entry[5] for entry in updates],
-        "comments": [
-            entry[5] if isinstance(entry[5], orjson.Fragment) else public_comment(entry[5])
-            for entry in entries
-            if entry[1] == COMMENT and entry[2]
-        ],
-    }
+    """What ``render_page`` makes: stored items in their (position) order, passed through still encoded
+    unless the replay changed them, then the items the replay created, which all came later."""
+    decoded = {doc["id"]: (doc, columns["kind"]) for doc, columns in docs.all(ITEMS)}
+    made = sorted(
+        (key for key in decoded if key not in docs.stored), key=lambda key: decoded[key][0]["position"]
+    )
+    updates: list[Any] = []
+    comments: list[Any] = []
+    pinned: list[str] = []
+    for key in [*docs.stored, *made]:
+        body: Any
+        if key in decoded:
+            doc, kind = decoded[key]
+            shown, is_pinned = kind == UPDATE or not doc["hidden"], kind == UPDATE and doc["pinned"]
+            body = doc if kind == UPDATE else public_comment(doc)
+        else:
+            _, kind, _, shown, is_pinned, raw = docs.stored[key]
+            body = orjson.Fragment(raw)
+        if kind == UPDATE:
+            updates.append(body)
+            if is_pinned:
+                pinned.append(key)
+        elif shown:
+            comments.append(body)
+    return {**header, "pinned": pinned, "updates": updates, "comments": comments}

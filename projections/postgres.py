@@ -58,8 +58,10 @@ class PostgresReadModels(SQLReadModels, PostgresTrackingRecorder):
     def delete_rows(self, cursor: Any, table: Table, suffix: str, keys: list[str]) -> None:
         cursor.execute(f"DELETE FROM {self.table(table, suffix)} WHERE key = ANY(%s)", (keys,))
 
-    def plain_rows(self, cursor: Any) -> None:
+    def plain_rows(self, cursor: Any, statement: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
         cursor.row_factory = tuple_row
+        cursor.execute(statement, params, binary=True)  # bytea as bytes, not hex text
+        return list(cursor.fetchall())
 
     def table(self, table: Table, suffix: str = "") -> str:
         return f'"{self.datastore.schema}"."{table.name}{suffix}"'

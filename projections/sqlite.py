@@ -35,8 +35,10 @@ class SQLiteReadModels(SQLReadModels, SQLiteTrackingRecorder):
                 statements.extend(self.table_statements(table))
         return statements
 
-    def plain_rows(self, cursor: Any) -> None:
+    def plain_rows(self, cursor: Any, statement: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
         cursor.sqlite_cursor.row_factory = None  # the library wraps a new sqlite3 cursor per transaction
+        cursor.execute(statement, params)
+        return list(cursor.fetchall())
 
     def table(self, table: Table, suffix: str = "") -> str:
         return f'"{table.name}{suffix}"'

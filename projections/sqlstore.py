@@ -13,7 +13,7 @@ import time
 from abc import abstractmethod
 from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager
-from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 import orjson
 from eventsourcing.persistence import IntegrityError, Tracking
@@ -36,14 +36,10 @@ from projections.moderation import COMMENTS as MODERATION_COMMENTS
 REBUILD_SUFFIX = "__rebuild"
 
 
-class ItemState(NamedTuple):
-    """An update or comment as a page shows it at some version, its JSON still encoded."""
-
-    kind: str
-    position: int
-    shown: bool
-    pinned: bool
-    doc: bytes
+# An update or comment as a page shows it at some version, its JSON still encoded:
+# (id, kind, position, shown, pinned, doc). Plain tuples as the driver returns them: an as-of page of a long
+# story holds thousands, and building an object per item made the garbage collector the slowest part.
+ItemRow = tuple[str, str, int, Any, Any, bytes]
 
 
 class RunnerLock(Protocol):
@@ -151,8 +147,8 @@ class SQLReadModels:
         """After a rebuilt table takes the live name: statements that give its index the live name."""
 
     @abstractmethod
-    def plain_rows(self, cursor: Any) -> None:
-        """Makes ``cursor`` return plain tuples."""
+    def plain_rows(self, cursor: Any, statement: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+        """Runs a query whose rows are many: as plain tuples, by the driver's cheapest path."""
 
     def sql(self, statement: str) -> str:
         return statement if self.placeholder == "?" else statement.replace("?", self.placeholder)
@@ -347,24 +343,21 @@ class SQLReadModels:
         )
         return int(rows[0]["next"]) if rows and rows[0]["next"] is not None else None
 
-    def page_items_as_of(self, article: str, version: int) -> dict[str, ItemState]:
-        """Every update and comment of an article as it stood at ``version``, by id, still encoded."""
-        # One index range read in version order; the newest state of each item wins. Most items never
-        # change, so this beats a window function.
+    def page_items_as_of(self, article: str, version: int) -> dict[str, ItemRow]:
+        """Every update and comment of an article as it stood at ``version``, by id, in position order."""
+        # One index range read in version order; the newest state of each item wins, keeping the place of
+        # its first state (creation order is position order). Most items never change, so this beats a
+        # window function.
         with self.datastore.transaction(commit=False) as cursor:
-            self.plain_rows(cursor)  # thousands of rows: a dict per row would cost more than the query
-            cursor.execute(
+            rows = self.plain_rows(
+                cursor,
                 self.sql(
                     f"SELECT item, kind, position, shown, pinned, doc FROM {self.table(PAGE_ITEM_VERSIONS)} "
                     "WHERE article = ? AND version <= ? ORDER BY version"
                 ),
                 (article, version),
             )
-            newest = {row[0]: row for row in cursor.fetchall()}
-        return {
-            item: ItemState(kind, position, bool(shown), bool(pinned), doc)
-            for item, kind, position, shown, pinned, doc in newest.values()
-        }
+        return {row[0]: row for row in rows}
 
     def front_page(self, *, limit: int, before: int | None = None, tag: str | None = None) -> list[Doc]:
         """Listed stories, most recently active first; ``before`` is the last page's final ``activity``."""

@@ -4,17 +4,20 @@ Each message: ``id:`` the global position, ``event:`` the kind, ``data:`` one JS
 With ``Last-Event-ID`` (or ``?last_event_id=``) a reader first gets what came after that position from the
 timeline read model, then continues live: the stream subscribes to the hub BEFORE reading the timeline and
 drops live frames at or below the last position it sent, so nothing is missed or repeated at the seam.
+The site feed also opens with the audit log's signed tree head (``event: tree-head``, no id).
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
+import orjson
 from sse_starlette import EventSourceResponse
 from starlette.requests import Request
 from starlette.responses import Response
 
 from newsroom.errors import ArticleNotFoundError
+from projections import audit
 from projections.sqlstore import SQLReadModels
 from web.fanout.hub import Hub, encode_frame
 from web.http import HTTPError
@@ -66,8 +69,12 @@ async def _stream(request: Request, slug: str | None) -> Response:
             resync = last_seen > await blocking(svc.app.last_position)
         else:
             resync = True
+    tree_head = None
+    if slug is None:  # the site feed opens with the audit log's signed head: readers can keep and check it
+        head = await blocking(audit.tree_head, svc.read_models, svc.signer)
+        tree_head = b"event: tree-head\ndata: %s\n\n" % orjson.dumps(head)
     return EventSourceResponse(
-        _frames(svc.hub, svc.read_models, slug, last_seen, resync),
+        _frames(svc.hub, svc.read_models, slug, last_seen, resync, tree_head),
         ping=HEARTBEAT_SECONDS,
         send_timeout=SEND_TIMEOUT_SECONDS,
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
@@ -75,7 +82,12 @@ async def _stream(request: Request, slug: str | None) -> Response:
 
 
 async def _frames(
-    hub: Hub, read_models: SQLReadModels, slug: str | None, last_seen: int | None, resync: bool
+    hub: Hub,
+    read_models: SQLReadModels,
+    slug: str | None,
+    last_seen: int | None,
+    resync: bool,
+    tree_head: bytes | None,
 ) -> AsyncIterator[bytes]:
     with hub.subscribe(slug) as subscriber:
         yield RETRY
@@ -91,6 +103,8 @@ async def _frames(
                     break
                 yield b"".join(encode_frame(position, kind, data) for position, kind, data in rows)
                 sent = rows[-1][0]
+        if tree_head is not None:
+            yield tree_head  # no id: it must not move the reader's Last-Event-ID
         while not hub.closing:
             frames = await subscriber.take()
             if subscriber.dropped:

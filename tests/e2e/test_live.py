@@ -72,6 +72,11 @@ def test_a_published_update_arrives_live(server: tuple[str, str]) -> None:
             "Trees down on the coast road.",
         )
         assert article.status == 200
+        # The site feed opened with the audit log's signed head (no id, so resuming is unaffected).
+        head = site.events[0]
+        assert (head.kind, head.id) == ("tree-head", None)
+        assert json.loads(head.data)["tree_size"] >= 1
+        assert article.events[0].kind != "tree-head"
     finally:
         article.stop()
         site.stop()
