@@ -16,6 +16,7 @@ run: $(STAMP)
 	$(BIN)/newsroom serve --demo
 
 test: $(STAMP)
+	sh tests/browser/ensure-chromium.sh
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 check: $(STAMP)

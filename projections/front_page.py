@@ -1,7 +1,8 @@
 """The front page: published stories, most recently active first, with counts; and the same per tag.
 
 Activity is the global position of the story's last publication, update or comment, so the order is total
-and a page cursor is just a position.
+and a page cursor is just a position. ``revised_at`` is when the story last got an update, a revised or
+struck update, or a correction: what feeds report as the story's `updated` time.
 
 Tables:
   front_articles  one summary per article; ``listed`` while published; ``activity`` orders the page
@@ -27,6 +28,14 @@ TAGS: Final = Table(
 )
 
 EXCERPT: Final = 280
+# What makes a feed re-emit a story's entry with a new `updated` time.
+REVISIONS: Final = (
+    Article.Published,
+    Article.UpdateAppended,
+    Article.UpdateRevised,
+    Article.UpdateStruck,
+    Article.BodyRevised,
+)
 
 
 class FrontPageProjection:
@@ -46,6 +55,7 @@ class FrontPageProjection:
                 "tags": list(event.tags),
                 "published_at": None,
                 "last_activity_at": None,
+                "revised_at": None,
                 "update_count": 0,
                 "comment_count": 0,
                 "latest_update": None,
@@ -61,6 +71,10 @@ class FrontPageProjection:
         if self._change(summary, event, at):
             summary["activity"] = item.position
             summary["last_activity_at"] = at
+        if isinstance(event, REVISIONS) and (
+            not isinstance(event, Article.BodyRevised) or event.correction_note
+        ):
+            summary["revised_at"] = at  # feeds re-emit the story: an update or a correction landed
         docs.put(
             ARTICLES,
             key,

@@ -23,12 +23,12 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_server(database_url: str, *args: str, **env: str) -> Iterator[str]:
+def running_server(database_url: str, *args: str, port: int | None = None, **env: str) -> Iterator[str]:
     """Starts ``newsroom serve`` and yields its base URL once /healthz answers; stops it afterwards.
 
     The process is also reachable as ``running_server.last_process`` for tests that signal it.
     """
-    port = free_port()
+    port = port or free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "cli", "serve", "--port", str(port), "--log-level", "warning", *args],
         cwd=ROOT,

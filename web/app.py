@@ -5,17 +5,19 @@ from __future__ import annotations
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
-from starlette.routing import Route
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
 
 from web import articles, audit, live, ops
 from web.errors import EXCEPTION_HANDLERS
 from web.lifespan import lifespan
 from web.openapi import openapi
+from web.pages import feeds, reader, staff
 from web.settings import Settings
 
 SLUG = "/api/articles/{slug}"
 
-ROUTES = [
+API_ROUTES = [
     Route("/api/articles", articles.list_articles, methods=["GET"]),
     Route("/api/articles", articles.draft_article, methods=["POST"]),
     Route(SLUG, articles.get_article, methods=["GET"]),
@@ -51,6 +53,21 @@ ROUTES = [
     Route("/metrics", ops.metrics, methods=["GET"]),
     Route("/openapi.json", openapi, methods=["GET"]),
 ]
+
+# Pages and feeds for people and feed readers (outside the OpenAPI description of the JSON API).
+PAGE_ROUTES = [
+    Route("/", reader.front_page, methods=["GET"]),
+    Route("/articles/{slug}", reader.article_page, methods=["GET"]),
+    Route("/desk", staff.desk, methods=["GET"]),
+    Route("/audit/{slug}", staff.auditor, methods=["GET"]),
+    Route("/feed.atom", feeds.site_atom, methods=["GET"]),
+    Route("/feed.json", feeds.site_json, methods=["GET"]),
+    Route("/articles/{slug}/feed.atom", feeds.story_atom, methods=["GET"]),
+    Route("/articles/{slug}/feed.json", feeds.story_json, methods=["GET"]),
+    Mount("/static", StaticFiles(packages=[("web", "static")]), name="static"),
+]
+
+ROUTES = [*API_ROUTES, *PAGE_ROUTES]
 
 MIDDLEWARE = [
     Middleware(GZipMiddleware, minimum_size=1024),

@@ -505,10 +505,12 @@ def test_health_readiness_metrics_openapi(api: Api) -> None:
     spec = api.get("/openapi.json").json()
     assert spec["openapi"].startswith("3.")
     assert "/api/articles/{slug}/updates" in spec["paths"]
-    from web.app import ROUTES
+    from web.app import API_ROUTES
 
     documented = {(path, method.upper()) for path, item in spec["paths"].items() for method in item}
-    served = {(route.path, method) for route in ROUTES for method in route.methods or () if method != "HEAD"}
+    served = {
+        (route.path, method) for route in API_ROUTES for method in route.methods or () if method != "HEAD"
+    }
     assert served - documented == {
         ("/openapi.json", "GET"),
         ("/metrics", "GET"),
