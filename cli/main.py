@@ -90,7 +90,10 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
             app.close()
         if result is not None:
             print(f"Loaded the demo story; demo-editor token (shown once): {result.editor_token}")
-        print(f"Open http://{host}:{port}/api/articles/{DEMO_SLUG}", flush=True)
+        print(
+            f"Open http://{host}:{port}/articles/{DEMO_SLUG}  (editor desk: http://{host}:{port}/desk)",
+            flush=True,
+        )
     uvicorn.run(
         "web.app:create_app",
         factory=True,
