@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import functools
+import logging.config
+import os
 import signal
 import sys
+import tempfile
 import threading
 from collections.abc import Callable, Sequence
 
@@ -19,6 +21,8 @@ from projections.projector import Projector, run_projector
 from projections.rebuild import rebuild
 from projections.registry import ALL_PROJECTIONS, BY_NAME, open_read_models
 from web.fanout.feed import RedisPublisher, channel_name
+from web.logs import log_config
+from web.metrics import MULTIPROCESS_DIR
 from web.settings import Settings
 
 Command = Callable[[argparse.Namespace, Settings], int]
@@ -94,6 +98,9 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
             f"Open http://{host}:{port}/articles/{DEMO_SLUG}  (editor desk: http://{host}:{port}/desk)",
             flush=True,
         )
+    if args.workers > 1 and not os.environ.get(MULTIPROCESS_DIR):
+        # Each worker writes its metrics here, so a scrape of any worker reports them all.
+        os.environ[MULTIPROCESS_DIR] = tempfile.mkdtemp(prefix="newsroom-metrics-")
     uvicorn.run(
         "web.app:create_app",
         factory=True,
@@ -104,6 +111,8 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         http="httptools",
         timeout_graceful_shutdown=5,
         log_level=args.log_level,
+        log_config=log_config(args.log_level),
+        access_log=False,  # newsroom.access logs each request, with its id
     )
     return 0
 
@@ -122,7 +131,8 @@ def cmd_project(args: argparse.Namespace, settings: Settings) -> int:
 
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, shut_down)
-    say = functools.partial(print, "newsroom project:", file=sys.stderr, flush=True)
+    logging.config.dictConfig(log_config())
+    say = logging.getLogger("newsroom.projector").info
     say(f"projecting {', '.join(p.name for p in ALL_PROJECTIONS)}")
     try:
         ran = run_projector(projector, stop, standby=not args.no_standby, say=say)

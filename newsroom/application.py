@@ -66,22 +66,23 @@ class Newsroom(Application[UUID]):
 
     def __init__(self, env: dict[str, str] | None = None) -> None:
         super().__init__(env)
-        self._save_listeners: list[Callable[[int], None]] = []
+        self._save_listeners: list[Callable[[int, int], None]] = []
 
     @classmethod
     def from_url(cls, database_url: str, **env: str) -> Newsroom:
         settings = {**persistence_env(database_url), **env}
         return retry_catalog_races(lambda: cls(env=settings))
 
-    def on_saved(self, listener: Callable[[int], None]) -> None:
-        """Calls ``listener(position)`` after each save in this process (the embedded projector's wake-up)."""
+    def on_saved(self, listener: Callable[[int, int], None]) -> None:
+        """Calls ``listener(position, events)`` after each save in this process: the newest position and how
+        many events the save stored (the embedded projector's wake-up, and a metric)."""
         self._save_listeners.append(listener)
 
     def _notify(self, recordings: list[Recording[UUID]]) -> None:
         if recordings:
             position = recordings[-1].notification.id
             for listener in self._save_listeners:
-                listener(position)
+                listener(position, len(recordings))
 
     def construct_transcoder(self) -> Transcoder:
         return OrjsonTranscoder()

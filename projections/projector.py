@@ -95,7 +95,7 @@ class Projector:
 
     def run(self, stop: threading.Event) -> None:
         """Catches up whenever woken, until ``stop`` is set. Store outages are retried, never fatal."""
-        self.app.on_saved(lambda _position: self.wake.set())
+        self.app.on_saved(lambda _position, _events: self.wake.set())
         backoff = 0.1
         while not stop.is_set():
             self.wake.clear()

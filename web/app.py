@@ -11,6 +11,7 @@ from starlette.staticfiles import StaticFiles
 from web import articles, audit, live, ops
 from web.errors import EXCEPTION_HANDLERS
 from web.lifespan import lifespan
+from web.logs import RequestIdMiddleware
 from web.openapi import openapi
 from web.pages import feeds, reader, staff
 from web.settings import Settings
@@ -70,6 +71,7 @@ PAGE_ROUTES = [
 ROUTES = [*API_ROUTES, *PAGE_ROUTES]
 
 MIDDLEWARE = [
+    Middleware(RequestIdMiddleware),
     Middleware(GZipMiddleware, minimum_size=1024),
 ]
 

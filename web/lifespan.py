@@ -19,6 +19,7 @@ from projections.projector import Projector, run_projector
 from projections.registry import open_read_models
 from web.fanout.feed import Feed, RedisPublisher, channel_name, follow_redis
 from web.fanout.hub import Hub
+from web.metrics import EVENTS_APPENDED
 from web.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
 from web.services import Services, blocking
 from web.settings import Settings
@@ -31,6 +32,7 @@ async def lifespan(starlette: Starlette) -> AsyncIterator[dict[str, Any]]:
     settings: Settings = starlette.state.settings
     loop = asyncio.get_running_loop()
     app = await blocking(Newsroom.from_url, settings.database_url)
+    app.on_saved(lambda _position, events: EVENTS_APPENDED.inc(events))
     read_models = await blocking(open_read_models, app)
     redis = (
         Redis.from_url(settings.redis_url, health_check_interval=10, socket_keepalive=True)

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import time
+from typing import Any
+
+from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
+from starlette.responses import Response
 
 from projections.registry import ALL_PROJECTIONS
 from web.http import JSON, error_body
+from web.metrics import exposition
 from web.services import Services, blocking, services
 
 
@@ -37,16 +42,21 @@ def _positions(svc: Services) -> tuple[int, dict[str, int]]:
 
 
 async def metrics(request: Request) -> Response:
-    head, positions = await blocking(_positions, services(request))
-    lines = [
-        "# HELP newsroom_log_position Global position of the newest stored event.",
-        "# TYPE newsroom_log_position gauge",
-        f"newsroom_log_position {head}",
-        "# HELP newsroom_projection_lag_events Events stored but not yet applied to a read model.",
-        "# TYPE newsroom_projection_lag_events gauge",
-        *(
-            f'newsroom_projection_lag_events{{projection="{name}"}} {head - position}'
-            for name, position in positions.items()
-        ),
-    ]
-    return PlainTextResponse("\n".join(lines) + "\n", media_type="text/plain; version=0.0.4")
+    svc = services(request)
+    body = await blocking(exposition, lambda: _lag(svc))
+    return Response(body, media_type=CONTENT_TYPE_LATEST)
+
+
+def _lag(svc: Services) -> dict[str, tuple[int, float]]:
+    """Per read model: events behind, and the age in seconds of the oldest event it has not applied."""
+    head, positions = _positions(svc)
+    lag = {}
+    for name, position in positions.items():
+        age = 0.0
+        if position < head:
+            oldest = svc.app.recorder.select_notifications(start=position + 1, limit=1)
+            if oldest:
+                event: Any = svc.app.mapper.to_domain_event(oldest[0])
+                age = max(0.0, time.time() - event.timestamp.timestamp())
+        lag[name] = (head - position, age)
+    return lag

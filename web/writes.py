@@ -12,12 +12,14 @@ from newsroom import Newsroom, Receipt, RequestKey
 from newsroom.errors import (
     ArticleNotFoundError,
     CommentNotFoundError,
+    NewsroomError,
     UpdateNotFoundError,
     VersionConflictError,
 )
 from newsroom.rules import slug as check_slug
 from projections.history import event_record
 from web.http import JSON, HTTPError
+from web.metrics import COMMANDS
 from web.services import blocking, services
 
 
@@ -59,15 +61,25 @@ def request_key(request: Request, scope: str, raw_body: bytes = b"") -> RequestK
 
 async def write(http: Request, command: Callable[..., Receipt], /, *args: Any, **kwargs: Any) -> Receipt:
     """Runs a command in the thread pool. On a stale If-Match, the 409 lists what changed since."""
+    name = getattr(command, "__name__", "command")
     try:
-        return await blocking(command, *args, **kwargs)
+        result = await blocking(command, *args, **kwargs)
     except VersionConflictError as conflict:
+        COMMANDS.labels(name, conflict.code).inc()
         slug = http.path_params.get("slug")
         if slug:
             http.scope["newsroom.changes_since"] = await blocking(
                 changes_since, services(http).app, slug, conflict.expected_version
             )
         raise
+    except NewsroomError as error:
+        COMMANDS.labels(name, error.code).inc()
+        raise
+    except Exception:
+        COMMANDS.labels(name, "error").inc()
+        raise
+    COMMANDS.labels(name, "replayed" if result.replayed else "ok").inc()
+    return result
 
 
 CHANGES_SHOWN = 50

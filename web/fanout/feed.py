@@ -108,7 +108,8 @@ class Feed:
                     return
                 self.catch_ups += 1
                 self.hub.dispatch(
-                    TimelineItem(position, slug_of(data), kind, data) for position, kind, data in rows
+                    (TimelineItem(position, slug_of(data), kind, data) for position, kind, data in rows),
+                    pushed=False,
                 )
                 if len(rows) < CATCH_UP_PAGE:
                     return

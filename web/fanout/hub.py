@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from projections.documents import TimelineItem
+from web.metrics import MESSAGES_FANNED_OUT, OPEN_STREAMS, SLOW_READERS_DROPPED, observe_dispatch
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,25 +89,32 @@ class Hub:
         subscriber = Subscriber(slug, self.limit)
         readers = self._site if slug is None else self._by_slug[slug]
         readers.add(subscriber)
+        OPEN_STREAMS.inc()
         try:
             yield subscriber
         finally:
+            OPEN_STREAMS.dec()
             readers.discard(subscriber)
             if slug is not None and not readers:
                 self._by_slug.pop(slug, None)
 
-    def dispatch(self, items: Iterable[TimelineItem]) -> None:
+    def dispatch(self, items: Iterable[TimelineItem], *, pushed: bool = True) -> None:
         """Hands new items to their readers, in position order; repeats are ignored. Event-loop only."""
+        delivered, dropped = self.delivered, self.dropped
         for item in items:
             if item.position <= self.last_position:
                 continue
             self.last_position = item.position
             frame = frame_of(item)
+            if pushed:  # a catch-up's items are old news: they would skew the push latency
+                observe_dispatch(item.data)
             for subscriber in (*self._by_slug.get(item.slug, ()), *self._site):
                 if subscriber.offer(frame):
                     self.delivered += 1
                 else:
                     self.dropped += 1
+        MESSAGES_FANNED_OUT.inc(self.delivered - delivered)
+        SLOW_READERS_DROPPED.inc(self.dropped - dropped)
 
     def close(self) -> None:
         """Wakes every reader so streams notice the shutdown at once."""
