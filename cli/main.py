@@ -49,6 +49,18 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
+    """Creates the event store's and the read models' tables (idempotent), for deployments that want it
+    done once before the web processes and the projector start."""
+    app = _open(settings)
+    try:
+        open_read_models(app)
+    finally:
+        app.close()
+    print("tables ready")
+    return 0
+
+
 def cmd_staff_add(args: argparse.Namespace, settings: Settings) -> int:
     app = _open(settings)
     try:
@@ -171,6 +183,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Event-sourced newsroom backend. Settings come from NEWSROOM_* variables.",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    migrate = commands.add_parser("migrate", help="create the tables (done on demand anyway), then exit")
+    migrate.set_defaults(run=cmd_migrate)
 
     demo = commands.add_parser("demo", help="load the sample running story (once)")
     demo.set_defaults(run=cmd_demo)

@@ -17,6 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 import redis
+import yaml
 
 from newsroom import Newsroom, Role
 from newsroom.staff import OPERATOR
@@ -79,10 +80,16 @@ class OwnRedis:
             self.process = None
 
 
+# The commands and settings this test runs the cluster with: compose.yaml must run the same ones.
+SERVE = ["serve"]
+PROJECT = ["project"]
+WEB_ENV = {"NEWSROOM_PROJECTOR": "external"}
+
+
 @contextmanager
 def projector(database_url: str, redis_url: str) -> Iterator[subprocess.Popen[str]]:
     process = subprocess.Popen(
-        [sys.executable, "-m", "cli", "project"],
+        [sys.executable, "-m", "cli", *PROJECT],
         cwd=ROOT,
         env={**os.environ, "NEWSROOM_DATABASE_URL": database_url, "NEWSROOM_REDIS_URL": redis_url},
         stdout=subprocess.PIPE,
@@ -109,8 +116,8 @@ def test_readers_on_two_processes_get_every_event_once_through_a_redis_restart(
     own_redis = OwnRedis(tmp_path)
     own_redis.start()
     env = {
+        **WEB_ENV,
         "NEWSROOM_REDIS_URL": own_redis.url,
-        "NEWSROOM_PROJECTOR": "external",
         "NEWSROOM_REDIS_PREFIX": f"t{SEED}:",
         "NEWSROOM_COMMENT_LIMIT": "100000",
     }
@@ -133,6 +140,15 @@ def test_readers_on_two_processes_get_every_event_once_through_a_redis_restart(
                 published.raise_for_status()
                 httpx.get(f"{web_a}/api/articles/{slug}", params={"after": published.json()["position"]})
             start_position = published.json()["position"]
+
+            # A reader on process B gets an update posted to process A (through the projector and Redis).
+            on_b = Reader(f"{web_b}/api/articles/harbour/live").start()
+            posted = httpx.post(
+                f"{web_a}/api/articles/harbour/updates", json={"body": "Via A"}, headers=headers
+            )
+            assert on_b.wait_for(lambda r: posted.json()["position"] in r.ids())
+            on_b.stop()
+            start_position = posted.json()["position"]
 
             # Each reader follows the whole site; its record is every event id it ever received.
             readers: list[tuple[list[int], Reader]] = []
@@ -185,3 +201,27 @@ def test_readers_on_two_processes_get_every_event_once_through_a_redis_restart(
                 assert record == expected  # every event, exactly once, in position order
     finally:
         own_redis.stop()
+
+
+def test_compose_runs_the_commands_this_cluster_test_runs() -> None:
+    compose = yaml.safe_load((ROOT / "compose.yaml").read_text())
+    services = compose["services"]
+    web, project = services["web"], services["projector"]
+    assert web["command"][:2] == ["newsroom", *SERVE]
+    assert project["command"] == ["newsroom", *PROJECT]
+    assert project["deploy"]["replicas"] == 1  # exactly one projector
+    assert web["deploy"]["replicas"] >= 2  # stateless web processes, scaled out
+    for service in (web, project):
+        environment = service["environment"]
+        assert WEB_ENV.items() <= environment.items()
+        assert environment["NEWSROOM_DATABASE_URL"].startswith("postgresql://")
+        assert environment["NEWSROOM_REDIS_URL"].startswith("redis://")
+        assert {"postgres", "redis", "migrate"} <= set(service["depends_on"])
+    assert services["migrate"]["command"] == ["newsroom", "migrate"]
+    for engine in ("postgres", "redis"):
+        assert services[engine]["healthcheck"]["test"] and services[engine]["volumes"]
+    # Every command compose runs is one the CLI has.
+    from cli.main import build_parser
+
+    for service in (web, project, services["migrate"]):
+        build_parser().parse_args(service["command"][1:])
