@@ -6,10 +6,15 @@ CI must exercise both on every run.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
+import subprocess
+import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -68,3 +73,47 @@ def execute(dbname: str, statement: str, *params: object) -> list[tuple[object, 
     with _admin_connection(dbname) as conn:
         cursor = conn.execute(statement, params or None)  # type: ignore[arg-type]
         return cursor.fetchall() if cursor.description else []
+
+
+class OwnPostgres:
+    """A PostgreSQL server of this test's own (initdb + pg_ctl in a temp dir, on a free port) that the test
+    may stop and start; never the machine's shared one. Runs as the ``postgres`` user when started as root,
+    since PostgreSQL refuses to run as root."""
+
+    def __init__(self, port: int) -> None:
+        # Its own temp dir rather than pytest's: the postgres user must be able to reach it.
+        self.directory = Path(tempfile.mkdtemp(prefix="newsroom-pg-"))
+        self.data = self.directory / "data"
+        self.port = port
+
+    @property
+    def url(self) -> str:
+        return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+
+    def _run(self, *command: str) -> None:
+        prefix: list[str] = []
+        if os.geteuid() == 0:
+            prefix = ["runuser", "-u", "postgres", "--"]
+        subprocess.run([*prefix, *command], check=True, capture_output=True, timeout=60)
+
+    def init(self) -> None:
+        for tool in ("initdb", "pg_ctl"):
+            if shutil.which(tool) is None:
+                unavailable(f"{tool} is not installed")
+        if os.geteuid() == 0:
+            shutil.chown(self.directory, "postgres", "postgres")
+        self._run("initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8")
+
+    def start(self) -> None:
+        options = f"-p {self.port} -k {self.directory} -c listen_addresses=127.0.0.1 -c fsync=off"
+        self._run(
+            "pg_ctl", "-D", str(self.data), "-o", options, "-l", str(self.directory / "log"), "-w", "start"
+        )
+
+    def stop(self) -> None:
+        self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
+
+    def remove(self) -> None:
+        with contextlib.suppress(subprocess.CalledProcessError):
+            self.stop()
+        shutil.rmtree(self.directory, ignore_errors=True)

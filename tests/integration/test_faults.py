@@ -1,0 +1,91 @@
+"""PostgreSQL restarted under writes, on a server of this test's own: while it is down clients get 503 with
+Retry-After (never a 500), no acknowledged write is lost, and the service recovers by itself.
+
+(Redis killed and restarted under writes and readers: tests/integration/test_cluster_live.py. The projector
+killed with SIGKILL mid-batch: tests/integration/test_projection_recovery.py.)
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import httpx
+import pytest
+
+from newsroom import Newsroom, Role
+from newsroom.staff import OPERATOR
+from tests.server import free_port, running_server
+from tests.services import OwnPostgres
+
+DOWN_SECONDS = 12
+
+
+@pytest.mark.postgres
+def test_postgres_restarted_during_writes() -> None:
+    postgres = OwnPostgres(free_port())
+    postgres.init()
+    postgres.start()
+    try:
+        app = Newsroom.from_url(postgres.url)
+        _, token = app.add_staff("desk", Role.EDITOR, by=OPERATOR)
+        app.close()
+        headers = {"Authorization": f"Bearer {token}"}
+        with running_server(postgres.url) as base:
+            body = {"slug": "storm-surge", "headline": "Storm surge", "body": "The sea is rising."}
+            httpx.post(f"{base}/api/articles", json=body, headers=headers).raise_for_status()
+            httpx.post(f"{base}/api/articles/storm-surge/publish", headers=headers).raise_for_status()
+            answers: list[tuple[float, int, str | None, dict[str, object]]] = []
+            stop = threading.Event()
+
+            def editor() -> None:
+                n = 0
+                while not stop.is_set():
+                    n += 1
+                    response = httpx.post(
+                        f"{base}/api/articles/storm-surge/updates",
+                        json={"body": f"Reading {n}"},
+                        headers=headers,
+                        timeout=60,
+                    )
+                    answers.append(
+                        (
+                            time.monotonic(),
+                            response.status_code,
+                            response.headers.get("retry-after"),
+                            response.json(),
+                        )
+                    )
+                    time.sleep(0.02)
+
+            writer = threading.Thread(target=editor)
+            writer.start()
+            time.sleep(1)
+            postgres.stop()
+            down_at = time.monotonic()
+            time.sleep(DOWN_SECONDS)
+            postgres.start()
+            up_at = time.monotonic()
+            # Recovers by itself: writes succeed again without restarting anything.
+            deadline = time.monotonic() + 30
+            while not [a for a in answers if a[0] > up_at and a[1] == 201] and time.monotonic() < deadline:
+                time.sleep(0.1)
+            time.sleep(1)
+            stop.set()
+            writer.join(timeout=70)
+
+            statuses = {status for _, status, _, _ in answers}
+            assert statuses <= {201, 503}, statuses  # never a 500
+            refused = [a for a in answers if a[1] == 503]
+            assert refused, "no request was refused while the store was down"
+            assert all(a[2] is not None and int(a[2]) > 0 for a in refused)  # Retry-After
+            assert all(down_at <= a[0] for a in refused)
+            assert any(a[1] == 201 for a in answers if a[0] > up_at)
+            acknowledged = {a[3]["update_id"] for a in answers if a[1] == 201}
+            last = max(a[3]["position"] for a in answers if a[1] == 201)
+            page = httpx.get(f"{base}/api/articles/storm-surge", params={"after": last}).json()
+            assert acknowledged <= {update["id"] for update in page["updates"]}  # no acknowledged write lost
+            ready = httpx.get(f"{base}/readyz")
+            assert ready.status_code == 200, ready.text
+    finally:
+        postgres.remove()
