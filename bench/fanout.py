@@ -247,12 +247,13 @@ def own_redis(directory: Path) -> Iterator[str]:
 
 
 @contextmanager
-def newsroom(workdir: Path) -> Iterator[tuple[str, str, list[int]]]:
+def newsroom(workdir: Path, workers: int = 1) -> Iterator[tuple[str, str, list[int]]]:
     with scratch_database("postgres") as database_url, own_redis(workdir) as redis_url:
         app = Newsroom.from_url(database_url)
         _, token = app.add_staff("bench", Role.EDITOR, by=OPERATOR)
         app.close()
         port = free_port()
+        workers_args = ["--workers", str(workers)]
         env = {
             **os.environ,
             "NEWSROOM_DATABASE_URL": database_url,
@@ -268,7 +269,17 @@ def newsroom(workdir: Path) -> Iterator[tuple[str, str, list[int]]]:
             stderr=subprocess.DEVNULL,
         )
         server = subprocess.Popen(
-            [sys.executable, "-m", "cli", "serve", "--port", str(port), "--log-level", "warning"],
+            [
+                sys.executable,
+                "-m",
+                "cli",
+                "serve",
+                "--port",
+                str(port),
+                "--log-level",
+                "warning",
+                *workers_args,
+            ],
             cwd=ROOT,
             env=env,
             stdout=subprocess.DEVNULL,

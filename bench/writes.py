@@ -1,0 +1,132 @@
+"""The write path: HTTP appends per second with 8 concurrent editors, side by side with pgbench.
+
+    .venv/bin/python bench/writes.py [--seconds 20] [--editors 8] [--workers 2]
+
+Newsroom runs as in production on a scratch PostgreSQL database: `newsroom serve --workers N` and
+`newsroom project`, with Redis. Each editor appends updates to a story of its own through the API, one
+request after another (each answered 201 with the stored position). In the same run, pgbench inserts an
+event-sized row (a uuid, a version, a topic and a ~300-byte state) with as many clients, one row per
+transaction: PostgreSQL's own ceiling for one stored event. Target: >= 0.25x pgbench.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.fanout import cpu_seconds, newsroom
+from bench.scratch import ADMIN, scratch_database
+
+STATE = "x" * 300
+INSERT = (
+    "INSERT INTO bench_events (originator_id, originator_version, topic, state) "
+    f"VALUES (gen_random_uuid(), 1, 'newsroom:Article.UpdateAppended', convert_to('{STATE}', 'UTF8'));\n"
+)
+
+
+def pgbench(seconds: int, clients: int) -> float:
+    if shutil.which("pgbench") is None:
+        raise SystemExit("pgbench is not installed (Debian: postgresql-contrib / postgresql-client)")
+    with scratch_database("postgres") as url, tempfile.TemporaryDirectory() as workdir:
+        dbname = url.rsplit("/", 1)[-1]
+        import psycopg
+
+        with psycopg.connect(ADMIN.replace("dbname=postgres", f"dbname={dbname}"), autocommit=True) as conn:
+            conn.execute(
+                "CREATE TABLE bench_events (id BIGSERIAL PRIMARY KEY, originator_id UUID NOT NULL, "
+                "originator_version INT NOT NULL, topic TEXT NOT NULL, state BYTEA NOT NULL)"
+            )
+        where = ["-h", "127.0.0.1", "-U", "postgres", dbname]
+        script = Path(workdir) / "insert.sql"
+        script.write_text(INSERT)
+        output = subprocess.run(
+            ["pgbench", "-n", "-f", str(script), "-c", str(clients), "-j", "2", "-T", str(seconds), *where],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    match = re.search(r"tps = ([\d.]+) \(without initial connection time\)", output)
+    if match is None:
+        raise SystemExit(f"could not read pgbench's output:\n{output}")
+    return float(match.group(1))
+
+
+async def editors(base: str, token: str, count: int, seconds: float) -> tuple[int, list[float]]:
+    headers = {"Authorization": f"Bearer {token}"}
+    limits = httpx.Limits(max_connections=count, max_keepalive_connections=count)
+    async with httpx.AsyncClient(base_url=base, headers=headers, timeout=30, limits=limits) as client:
+        for n in range(count):
+            slug = f"desk-{n}"
+            (
+                await client.post("/api/articles", json={"slug": slug, "headline": "Bench", "body": "B"})
+            ).raise_for_status()
+            (await client.post(f"/api/articles/{slug}/publish")).raise_for_status()
+        body = {
+            "body": "The river is rising at the weir; the council has opened the sports hall.",
+            "label": "Live",
+        }
+        latencies: list[float] = []
+        deadline = time.monotonic() + seconds
+
+        async def editor(slug: str) -> int:
+            done = 0
+            while time.monotonic() < deadline:
+                started = time.perf_counter()
+                response = await client.post(f"/api/articles/{slug}/updates", json=body)
+                latencies.append(time.perf_counter() - started)
+                if response.status_code != 201:
+                    raise RuntimeError(f"append failed: {response.status_code} {response.text}")
+                done += 1
+            return done
+
+        done = await asyncio.gather(*(editor(f"desk-{n}") for n in range(count)))
+    return sum(done), latencies
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser.add_argument("--seconds", type=int, default=20)
+    parser.add_argument("--editors", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+    print(
+        f"writes: {platform.node()} {platform.machine()}, Python {platform.python_version()}, "
+        f"{args.editors} editors, {args.seconds} s each side"
+    )
+    ceiling = pgbench(args.seconds, args.editors)
+    print(f"pgbench, {args.editors} clients, one event-sized row per transaction: {ceiling:,.0f} rows/s")
+    with (
+        tempfile.TemporaryDirectory() as workdir,
+        newsroom(Path(workdir), workers=args.workers) as (base, token, pids),
+    ):
+        cpu_before = cpu_seconds(pids)
+        started = time.monotonic()
+        appended, latencies = asyncio.run(editors(base, token, args.editors, args.seconds))
+        elapsed = time.monotonic() - started
+        cpu = cpu_seconds(pids) - cpu_before
+    rate = appended / elapsed
+    latencies.sort()
+    p50, p99 = latencies[len(latencies) // 2], latencies[int(len(latencies) * 0.99)]
+    print(
+        f"newsroom, {args.editors} editors over HTTP (serve --workers {args.workers} + project): "
+        f"{rate:,.0f} appends/s, p50 {p50 * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms, "
+        f"server CPU {cpu / appended * 1e6:,.0f} us per append"
+    )
+    print(f"ratio: {rate / ceiling:.2f}x pgbench (target >= 0.25x)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
