@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import signal
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -47,7 +48,10 @@ async def lifespan(starlette: Starlette) -> AsyncIterator[dict[str, Any]]:
     hub = Hub(limit=settings.stream_buffer)
     feed = Feed(hub, read_models)
     await feed.start()
-    tasks = [asyncio.create_task(feed.run(), name="feed")]
+    tasks = [
+        asyncio.create_task(feed.run(), name="feed"),
+        asyncio.create_task(close_streams_on_exit(hub), name="close-streams-on-exit"),
+    ]
     if redis is not None:
         tasks.append(asyncio.create_task(follow_redis(feed, redis, channel_name(settings.redis_prefix))))
 
@@ -96,3 +100,15 @@ async def lifespan(starlette: Starlette) -> AsyncIterator[dict[str, Any]]:
         if redis is not None:
             await redis.aclose()
         await blocking(app.close)
+
+
+async def close_streams_on_exit(hub: Hub, poll: float = 0.25) -> None:
+    """uvicorn runs the lifespan's shutdown only after open requests end, and a live stream never ends by
+    itself: so watch uvicorn's exit flag (its SIGTERM handler is a method of the server) and close every
+    stream as soon as it is set; readers reconnect elsewhere and resume."""
+    while True:
+        server = getattr(signal.getsignal(signal.SIGTERM), "__self__", None)
+        if getattr(server, "should_exit", False):
+            hub.close()
+            return
+        await asyncio.sleep(poll)

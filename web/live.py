@@ -9,23 +9,30 @@ The site feed also opens with the audit log's signed tree head (``event: tree-he
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+import contextlib
+from collections.abc import AsyncGenerator, Callable
 
 import orjson
-from sse_starlette import EventSourceResponse
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
 
 from newsroom.errors import ArticleNotFoundError
 from projections import audit
 from projections.sqlstore import SQLReadModels
-from web.fanout.hub import Hub, encode_frame
+from web.fanout.hub import Hub, Subscriber, encode_frame
 from web.http import HTTPError
 from web.services import blocking, services
 from web.writes import path_slug
 
 RETRY = b"retry: 2000\n\n"
-HEARTBEAT_SECONDS = 15
+PING = b": ping\n\n"
+STREAM_HEADERS = [
+    (b"content-type", b"text/event-stream; charset=utf-8"),
+    (b"cache-control", b"no-cache"),
+    (b"x-accel-buffering", b"no"),
+]
 SEND_TIMEOUT_SECONDS = 30  # a reader whose socket takes longer than this for one write is cut off
 CATCH_UP_PAGE = 500
 
@@ -73,44 +80,93 @@ async def _stream(request: Request, slug: str | None) -> Response:
     if slug is None:  # the site feed opens with the audit log's signed head: readers can keep and check it
         head = await blocking(audit.tree_head, svc.read_models, svc.signer)
         tree_head = b"event: tree-head\ndata: %s\n\n" % orjson.dumps(head)
-    return EventSourceResponse(
-        _frames(svc.hub, svc.read_models, slug, last_seen, resync, tree_head),
-        ping=HEARTBEAT_SECONDS,
-        send_timeout=SEND_TIMEOUT_SECONDS,
-        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    return EventStream(
+        svc.hub,
+        slug,
+        lambda subscriber: _frames(
+            svc.hub, subscriber, svc.read_models, slug, last_seen, resync, tree_head, svc.settings.heartbeat
+        ),
     )
+
+
+class EventStream(Response):
+    """A Server-Sent Events response that costs one task per reader: the request's own.
+
+    (sse-starlette, used before, runs a task group of four per stream; at thousands of readers that was most
+    of the memory per reader: see README.) Heartbeats come from a timer on the reader's buffer, and each one
+    first checks, without waiting, whether the reader hung up (so a gone reader is noticed within
+    one heartbeat, and costs only its bounded buffer until then). A write that cannot complete within
+    SEND_TIMEOUT_SECONDS cuts the reader off; the hub closing (SIGTERM) ends the stream at once.
+    """
+
+    def __init__(
+        self, hub: Hub, slug: str | None, produce: Callable[[Subscriber], AsyncGenerator[bytes, None]]
+    ) -> None:
+        # Not Response.__init__: there is no body to render; the stream writes its own messages.
+        self.status_code = 200
+        self.background = None
+        self.hub = hub
+        self.slug = slug
+        self.produce = produce
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        with self.hub.subscribe(self.slug) as subscriber:
+            try:
+                await send({"type": "http.response.start", "status": 200, "headers": STREAM_HEADERS})
+                async with contextlib.aclosing(self.produce(subscriber)) as chunks:
+                    async for chunk in chunks:
+                        if chunk is PING and await _hung_up(receive):
+                            return
+                        async with asyncio.timeout(SEND_TIMEOUT_SECONDS):
+                            await send({"type": "http.response.body", "body": chunk, "more_body": True})
+                await send({"type": "http.response.body", "body": b"", "more_body": False})
+            except TimeoutError:
+                return  # a reader that stopped reading: cut off (it resumes with Last-Event-ID)
+
+
+async def _hung_up(receive: Receive) -> bool:
+    """True if the reader has disconnected; never waits (the ASGI server answers a disconnect at once)."""
+    try:
+        async with asyncio.timeout(0):
+            message = await receive()
+    except TimeoutError:
+        return False
+    return bool(message["type"] == "http.disconnect")
 
 
 async def _frames(
     hub: Hub,
+    subscriber: Subscriber,
     read_models: SQLReadModels,
     slug: str | None,
     last_seen: int | None,
     resync: bool,
     tree_head: bytes | None,
-) -> AsyncIterator[bytes]:
-    with hub.subscribe(slug) as subscriber:
-        yield RETRY
-        if resync:
-            yield RESYNC
+    heartbeat: float,
+) -> AsyncGenerator[bytes, None]:
+    yield RETRY
+    if resync:
+        yield RESYNC
+        return
+    sent = 0
+    if last_seen is not None:
+        sent = last_seen
+        while True:
+            rows = await blocking(read_models.timeline_rows, after=sent, limit=CATCH_UP_PAGE, slug=slug)
+            if not rows:
+                break
+            yield b"".join(encode_frame(position, kind, data) for position, kind, data in rows)
+            sent = rows[-1][0]
+    if tree_head is not None:
+        yield tree_head  # no id: it must not move the reader's Last-Event-ID
+    while not hub.closing:
+        frames = await subscriber.take(heartbeat)
+        if subscriber.dropped:
+            yield OVERFLOW
             return
-        sent = 0
-        if last_seen is not None:
-            sent = last_seen
-            while True:
-                rows = await blocking(read_models.timeline_rows, after=sent, limit=CATCH_UP_PAGE, slug=slug)
-                if not rows:
-                    break
-                yield b"".join(encode_frame(position, kind, data) for position, kind, data in rows)
-                sent = rows[-1][0]
-        if tree_head is not None:
-            yield tree_head  # no id: it must not move the reader's Last-Event-ID
-        while not hub.closing:
-            frames = await subscriber.take()
-            if subscriber.dropped:
-                yield OVERFLOW
-                return
-            fresh = [frame for frame in frames if frame.position > sent]
-            if fresh:
-                sent = fresh[-1].position
-                yield b"".join(frame.data for frame in fresh)
+        fresh = [frame for frame in frames if frame.position > sent]
+        if fresh:
+            sent = fresh[-1].position
+            yield b"".join(frame.data for frame in fresh)
+        elif not frames and not hub.closing:
+            yield PING  # nothing for a while: keeps proxies from closing an idle stream

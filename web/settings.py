@@ -27,6 +27,9 @@ class Settings:
     max_projection_lag: int = 1000  # events; /readyz fails beyond it
     max_streams: int = 10_000  # live readers per process; 503 beyond it
     stream_buffer: int = 1024  # frames a reader may fall behind before it is cut off (and resumes)
+    heartbeat: float = (
+        15.0  # seconds of quiet before a stream sends a comment (and checks its reader is there)
+    )
     audit_key: str | None = field(default=None, repr=False)  # Ed25519 key that signs audit tree heads
 
     @classmethod
@@ -44,6 +47,7 @@ class Settings:
             max_projection_lag=config("NEWSROOM_MAX_PROJECTION_LAG", cast=int, default=1000),
             max_streams=config("NEWSROOM_MAX_STREAMS", cast=int, default=10_000),
             stream_buffer=config("NEWSROOM_STREAM_BUFFER", cast=int, default=1024),
+            heartbeat=config("NEWSROOM_HEARTBEAT", cast=float, default=15.0),
             audit_key=config("NEWSROOM_AUDIT_KEY", default=None) or None,
         )
         settings.check()

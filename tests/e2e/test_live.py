@@ -204,3 +204,22 @@ def test_a_process_takes_only_so_many_streams(tmp_path: Path) -> None:
         finally:
             for reader in readers:
                 reader.stop()
+
+
+def test_a_reader_that_hangs_up_frees_its_stream_within_a_heartbeat(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/hangup.sqlite3"
+    with running_server(url, NEWSROOM_MAX_STREAMS="1", NEWSROOM_HEARTBEAT="0.5") as base:
+        first = Reader(f"{base}/api/live").start()
+        assert httpx.get(f"{base}/api/live").status_code == 503  # the one stream is taken
+        assert first.wait_for(lambda r: any(e.kind == "tree-head" for e in r.events))
+        first.stop()  # the reader goes away without a word
+        deadline = time.monotonic() + 5
+        while "newsroom_open_streams 1.0" in httpx.get(f"{base}/metrics").text:
+            assert time.monotonic() < deadline, "the gone reader still holds its stream"
+            time.sleep(0.1)
+        again = Reader(f"{base}/api/live").start()
+        try:
+            assert again.wait_for(lambda r: any(e.kind == "tree-head" for e in r.events))
+            assert again.status == 200
+        finally:
+            again.stop()

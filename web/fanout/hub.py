@@ -57,9 +57,15 @@ class Subscriber:
         self._frames.append(frame)
         return True
 
-    async def take(self) -> list[Frame]:
-        """Everything buffered so far (waiting until there is something, or the reader was dropped)."""
-        await self._ready.wait()
+    async def take(self, timeout: float | None = None) -> list[Frame]:
+        """Everything buffered so far, waiting until there is something, the reader was dropped or woken, or
+        ``timeout`` seconds passed (then the list may be empty). A timer, not a task: streams are many."""
+        timer = None if timeout is None else asyncio.get_running_loop().call_later(timeout, self._ready.set)
+        try:
+            await self._ready.wait()
+        finally:
+            if timer is not None:
+                timer.cancel()
         self._ready.clear()
         frames = list(self._frames)
         self._frames.clear()
