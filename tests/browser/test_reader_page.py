@@ -193,3 +193,55 @@ def test_without_javascript_the_page_is_complete(site: Site, browser: Any) -> No
         assert '"@type":"LiveBlogPosting"' in (data or "")
     finally:
         context.close()
+
+
+def test_the_desk_drafts_publishes_corrects_strikes_pins_and_moderates(
+    site: Site, page: Any, browser: Any
+) -> None:
+    page.goto(f"{site.base}/desk")
+    page.fill("#token", site.editor)
+    page.click("#signin-form button")
+    page.click("details summary")
+    page.fill("#draft-slug", "quay-wall")
+    page.fill("#draft-headline", "Quay wall cracks after the storm")
+    page.fill("#draft-body", "Engineers closed the north quay this morning.")
+    page.click("#draft-form button")
+    expect(page.locator("#desk-status")).to_have_text("draft", timeout=3000)
+    page.click("#publish")
+    expect(page.locator("#desk-status")).to_have_text("published", timeout=3000)
+    page.fill("#update-body", "Divers found a second crack.")
+    page.click("#update-form button")
+    expect(page.locator("#desk-updates li")).to_have_count(1, timeout=3000)
+    update = page.locator("#desk-updates li").first
+    update.locator("button", has_text="Pin").click()
+    expect(page.locator("#desk-updates li").first).to_contain_text("(pinned)", timeout=3000)
+    page.locator("#desk-updates li").first.locator("input").fill("It was the same crack")
+    page.locator("#desk-updates li").first.locator("button", has_text="Strike").click()
+    expect(page.locator("#desk-updates li s")).to_have_text("Divers found a second crack.", timeout=3000)
+    page.fill("#correct-body", "Engineers closed the north and east quays this morning.")
+    page.fill("#correct-note", "Both quays are closed, not only the north one.")
+    page.click("#correct-form button")
+    expect(page.locator("#message")).to_contain_text("Saved", timeout=3000)
+    # What readers see now.
+    reader_context = browser.new_context()
+    try:
+        reader = reader_context.new_page()
+        reader.goto(f"{site.base}/articles/quay-wall")
+        expect(reader.locator("#corrections")).to_contain_text("Both quays are closed")
+        expect(reader.locator(".update.struck .struck-reason")).to_contain_text("It was the same crack")
+        comment = site.call(
+            "POST", "/api/articles/quay-wall/comments", json={"author": "Sam", "body": "Buy my boat"}
+        ).json()
+        # A moderator on the desk hides it; the reader's page drops it live.
+        expect(reader.locator(f"#c-{comment['comment_id']}")).to_be_visible(timeout=3000)
+        page.click("#signout")
+        page.fill("#token", site.moderator)
+        page.click("#signin-form button")
+        page.fill("#slug", "quay-wall")
+        page.click("#open-form button")
+        row = page.locator(f"#desk-comments li[data-id='{comment['comment_id']}']")
+        row.locator("input").fill("Advertising")
+        row.locator("button", has_text="Hide").click()
+        expect(reader.locator(f"#c-{comment['comment_id']}")).to_have_count(0, timeout=3000)
+    finally:
+        reader_context.close()
