@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.middleware.gzip import GZipMiddleware
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from web import articles, audit, live, ops
+from web.compression import CompressResponses
 from web.errors import EXCEPTION_HANDLERS
 from web.lifespan import lifespan
 from web.logs import RequestIdMiddleware
@@ -72,7 +72,7 @@ ROUTES = [*API_ROUTES, *PAGE_ROUTES]
 
 MIDDLEWARE = [
     Middleware(RequestIdMiddleware),
-    Middleware(GZipMiddleware, minimum_size=1024),
+    Middleware(CompressResponses, minimum_size=1024),
 ]
 
 

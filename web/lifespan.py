@@ -20,6 +20,7 @@ from projections.projector import Projector, run_projector
 from projections.registry import open_read_models
 from web.fanout.feed import Feed, RedisPublisher, channel_name, follow_redis
 from web.fanout.hub import Hub
+from web.live import SEND_TIMEOUT_SECONDS
 from web.metrics import EVENTS_APPENDED
 from web.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
 from web.services import Services, blocking
@@ -51,6 +52,7 @@ async def lifespan(starlette: Starlette) -> AsyncIterator[dict[str, Any]]:
     tasks = [
         asyncio.create_task(feed.run(), name="feed"),
         asyncio.create_task(close_streams_on_exit(hub), name="close-streams-on-exit"),
+        asyncio.create_task(hub.watch_sends(SEND_TIMEOUT_SECONDS), name="send-watchdog"),
     ]
     if redis is not None:
         tasks.append(asyncio.create_task(follow_redis(feed, redis, channel_name(settings.redis_prefix))))

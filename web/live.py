@@ -96,7 +96,7 @@ class EventStream(Response):
     of the memory per reader: see README.) Heartbeats come from a timer on the reader's buffer, and each one
     first checks, without waiting, whether the reader hung up (so a gone reader is noticed within
     one heartbeat, and costs only its bounded buffer until then). A write that cannot complete within
-    SEND_TIMEOUT_SECONDS cuts the reader off; the hub closing (SIGTERM) ends the stream at once.
+    SEND_TIMEOUT_SECONDS is cut off by the hub's watchdog; the hub closing (SIGTERM) ends the stream at once.
     """
 
     def __init__(
@@ -110,18 +110,26 @@ class EventStream(Response):
         self.produce = produce
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        loop = asyncio.get_running_loop()
         with self.hub.subscribe(self.slug) as subscriber:
+            subscriber.task = asyncio.current_task()
             try:
                 await send({"type": "http.response.start", "status": 200, "headers": STREAM_HEADERS})
                 async with contextlib.aclosing(self.produce(subscriber)) as chunks:
                     async for chunk in chunks:
                         if chunk is PING and await _hung_up(receive):
                             return
-                        async with asyncio.timeout(SEND_TIMEOUT_SECONDS):
-                            await send({"type": "http.response.body", "body": chunk, "more_body": True})
+                        subscriber.sending_since = loop.time()  # the hub's watchdog cuts off a stuck write
+                        await send({"type": "http.response.body", "body": chunk, "more_body": True})
+                        subscriber.sending_since = None
                 await send({"type": "http.response.body", "body": b"", "more_body": False})
-            except TimeoutError:
-                return  # a reader that stopped reading: cut off (it resumes with Last-Event-ID)
+            except asyncio.CancelledError:
+                if not subscriber.cut_off:
+                    raise
+                # A reader that stopped reading, cut off by the watchdog: it resumes with Last-Event-ID.
+                task = asyncio.current_task()
+                if task is not None:
+                    task.uncancel()
 
 
 async def _hung_up(receive: Receive) -> bool:

@@ -36,7 +36,7 @@ def frame_of(item: TimelineItem) -> Frame:
 class Subscriber:
     """One reader's bounded buffer. ``slug`` None means the whole site."""
 
-    __slots__ = ("_frames", "_limit", "_ready", "dropped", "slug")
+    __slots__ = ("_frames", "_limit", "_ready", "cut_off", "dropped", "sending_since", "slug", "task")
 
     def __init__(self, slug: str | None, limit: int) -> None:
         self.slug = slug
@@ -44,6 +44,10 @@ class Subscriber:
         self._limit = limit
         self._ready = asyncio.Event()
         self.dropped = False
+        # For the hub's send watchdog: when the stream's current write began, and the task writing it.
+        self.sending_since: float | None = None
+        self.task: asyncio.Task[object] | None = None
+        self.cut_off = False
 
     def offer(self, frame: Frame) -> bool:
         """Buffers the frame; False when this offer is the one that overflows the reader."""
@@ -122,8 +126,29 @@ class Hub:
         MESSAGES_FANNED_OUT.inc(self.delivered - delivered)
         SLOW_READERS_DROPPED.inc(self.dropped - dropped)
 
+    def subscribers(self) -> Iterator[Subscriber]:
+        yield from self._site
+        for readers in self._by_slug.values():
+            yield from readers
+
+    async def watch_sends(self, timeout: float, every: float = 1.0) -> None:
+        """Cuts off readers whose one write has taken over ``timeout`` seconds (they stopped reading).
+
+        One task for the whole process, instead of a timer around every write: at thousands of readers,
+        arming and disarming those timers cost as much CPU as the writes themselves (measured with py-spy).
+        """
+        loop = asyncio.get_running_loop()
+        while True:
+            await asyncio.sleep(every)
+            now = loop.time()
+            for subscriber in list(self.subscribers()):
+                since = subscriber.sending_since
+                if since is not None and now - since > timeout and subscriber.task is not None:
+                    subscriber.cut_off = True
+                    subscriber.task.cancel()
+
     def close(self) -> None:
         """Wakes every reader so streams notice the shutdown at once."""
         self.closing = True
-        for subscriber in (*self._site, *(s for readers in self._by_slug.values() for s in readers)):
+        for subscriber in self.subscribers():
             subscriber.wake()
