@@ -436,10 +436,15 @@ async def main_async(counts: list[int], messages: int, peer: bool) -> None:
         with tempfile.TemporaryDirectory() as scratch:
             theirs = await run_pushpin(Path(scratch), count, messages, frame_size=600)
         print(theirs.line(), flush=True)
+        # With one reader the CPU counters (clock ticks) can read 0: no ratio then.
+        cpu_ratio = (
+            f"{ours.cpu_us_per_delivery / theirs.cpu_us_per_delivery:5.2f}x"
+            if theirs.cpu_us_per_delivery > 0
+            else "  n/a"
+        )
         print(
             f"{'ratio':9} N={count:>6}: p50 {ours.percentile(0.5) / theirs.percentile(0.5):5.2f}x  p99 "
-            f"{ours.percentile(0.99) / theirs.percentile(0.99):5.2f}x  cpu "
-            f"{ours.cpu_us_per_delivery / max(theirs.cpu_us_per_delivery, 1e-9):5.2f}x  rss "
+            f"{ours.percentile(0.99) / theirs.percentile(0.99):5.2f}x  cpu {cpu_ratio}  rss "
             f"{ours.rss_per_reader / max(theirs.rss_per_reader, 1):5.2f}x  (Newsroom / Pushpin)",
             flush=True,
         )
