@@ -55,9 +55,22 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def with_children(pids: list[int]) -> list[int]:
+    """The processes and their children (uvicorn's workers are children of `newsroom serve`)."""
+    found = list(pids)
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) in pids:
+            found.append(int(stat.parent.name))
+    return found
+
+
 def cpu_seconds(pids: list[int]) -> float:
     total = 0
-    for pid in pids:
+    for pid in with_children(pids):
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         total += int(fields[11]) + int(fields[12])  # utime + stime
     return total / TICKS

@@ -47,7 +47,7 @@ class Projector:
         self._published: int | None = None
 
     def positions(self) -> dict[str, int]:
-        return {p.name: self.store.position(p.name, self.suffix) for p in self.projections}
+        return self.store.positions([p.name for p in self.projections], self.suffix)
 
     def catch_up(self, *, until: int | None = None, progress: Callable[[int], None] | None = None) -> int:
         """Applies everything after the read models' positions (up to ``until``); returns events read."""

@@ -8,6 +8,7 @@ position are written in one transaction (``process``), so an event is applied ex
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from abc import abstractmethod
@@ -34,6 +35,7 @@ from projections.front_page import TAGS as FRONT_TAGS
 from projections.moderation import COMMENTS as MODERATION_COMMENTS
 
 REBUILD_SUFFIX = "__rebuild"
+SMALL_BATCH = 20  # events: a live batch, whose writes are few rows each
 
 
 # An update or comment as a page shows it at some version, its JSON still encoded:
@@ -146,6 +148,13 @@ class SQLReadModels:
     def index_swap_statements(self, table: Table, columns: tuple[str, ...]) -> list[str]:
         """After a rebuilt table takes the live name: statements that give its index the live name."""
 
+    def begin_batch(self, cursor: Any) -> None:
+        """Called first in each batch's transaction."""
+
+    def pipelined(self, cursor: Any, *, small: bool) -> AbstractContextManager[object]:
+        """Where the driver can, sends a small batch's writes together rather than one round trip each."""
+        return contextlib.nullcontext()
+
     @abstractmethod
     def plain_rows(self, cursor: Any, statement: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
         """Runs a query whose rows are many: as plain tuples, by the driver's cheapest path."""
@@ -209,6 +218,7 @@ class SQLReadModels:
         """
         name = tracking_name(projection.name, suffix)
         with self.datastore.transaction(commit=True) as cursor:
+            self.begin_batch(cursor)
             cursor.execute(
                 self.sql(
                     f"UPDATE {self.tracking_table} SET notification_id = notification_id "
@@ -221,12 +231,24 @@ class SQLReadModels:
             batch = Batch(self, cursor, suffix)
             for item in items:
                 projection.apply(batch, item)
-            batch.flush()
-            self._insert_tracking(cursor, Tracking(name, last_position))
+            with self.pipelined(cursor, small=len(items) < SMALL_BATCH):
+                batch.flush()
+                self._insert_tracking(cursor, Tracking(name, last_position))
         return batch.timeline
 
     def position(self, projection: str, suffix: str = "") -> int:
         return self.max_tracking_id(tracking_name(projection, suffix)) or 0
+
+    def positions(self, projections: Sequence[str], suffix: str = "") -> dict[str, int]:
+        """Every named read model's position in one query (the projector asks before each batch)."""
+        names = {tracking_name(name, suffix): name for name in projections}
+        rows = self._rows(
+            f"SELECT application_name, MAX(notification_id) AS position FROM {self.tracking_table} "
+            f"WHERE application_name IN ({', '.join('?' for _ in names)}) GROUP BY application_name",
+            list(names),
+        )
+        found = {names[row["application_name"]]: int(row["position"] or 0) for row in rows}
+        return {name: found.get(name, 0) for name in projections}
 
     def wait_for(self, position: int, timeout: float, projection: str = "article-pages") -> bool:
         """Read-your-writes: waits until ``projection`` has applied ``position``; False on timeout."""
