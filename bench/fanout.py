@@ -57,15 +57,15 @@ def free_port() -> int:
 
 def with_children(pids: list[int]) -> list[int]:
     """The processes and their children (uvicorn's workers are children of `newsroom serve`)."""
-    found = list(pids)
+    found = set(pids)
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             fields = stat.read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
         if int(fields[1]) in pids:
-            found.append(int(stat.parent.name))
-    return found
+            found.add(int(stat.parent.name))
+    return sorted(found)
 
 
 def cpu_seconds(pids: list[int]) -> float:
