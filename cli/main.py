@@ -164,14 +164,14 @@ def cmd_rebuild(args: argparse.Namespace, settings: Settings) -> int:
     app = _open(settings)
     store = open_read_models(app)
     try:
-        for name in args.names or list(BY_NAME):
-            bar = ProgressBar(name)
-            report = rebuild(app, store, BY_NAME[name], progress=bar)
-            bar.finish()
-            print(
-                f"rebuilt {name}: {report.events:,} events in {report.seconds:.2f} s "
-                f"({report.events_per_second:,.0f} events/s)"
-            )
+        names = list(dict.fromkeys(args.names)) or list(BY_NAME)
+        bar = ProgressBar(", ".join(names))
+        report = rebuild(app, store, [BY_NAME[name] for name in names], progress=bar)  # one pass for all
+        bar.finish()
+        print(
+            f"rebuilt {report.name}: {report.events:,} events in {report.seconds:.2f} s "
+            f"({report.events_per_second:,.0f} events/s)"
+        )
     finally:
         app.close()
     return 0
