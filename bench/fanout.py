@@ -78,7 +78,7 @@ def cpu_seconds(pids: list[int]) -> float:
 
 def rss_bytes(pids: list[int]) -> int:
     total = 0
-    for pid in pids:
+    for pid in with_children(pids):
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
             if line.startswith("VmRSS:"):
                 total += int(line.split()[1]) * 1024
@@ -438,10 +438,10 @@ async def run_pushpin(workdir: Path, count: int, messages: int, frame_size: int)
 # -- main ----------------------------------------------------------------------------------------------------
 
 
-async def main_async(counts: list[int], messages: int, peer: bool) -> None:
+async def main_async(counts: list[int], messages: int, peer: bool, workers: int = 1) -> None:
     for count in counts:
         with tempfile.TemporaryDirectory() as scratch:
-            with newsroom(Path(scratch)) as (base, token, pids):
+            with newsroom(Path(scratch), workers=workers) as (base, token, pids):
                 ours = await run_newsroom(base, token, pids, count, messages, f"bench-{count}")
             print(ours.line(), flush=True)
         if not peer:
@@ -468,6 +468,7 @@ def main() -> int:
     parser.add_argument("--readers", default="1,1000,5000,10000")
     parser.add_argument("--messages", type=int, default=10)
     parser.add_argument("--no-peer", action="store_true", help="skip Pushpin")
+    parser.add_argument("--workers", type=int, default=1, help="`newsroom serve --workers N`")
     args = parser.parse_args()
     _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # children inherit it
@@ -475,7 +476,8 @@ def main() -> int:
         f"fanout: {platform.node()} {platform.machine()}, {os.cpu_count()} cores, Python "
         f"{platform.python_version()}, {args.messages} messages per N"
     )
-    asyncio.run(main_async([int(n) for n in args.readers.split(",")], args.messages, not args.no_peer))
+    counts = [int(n) for n in args.readers.split(",")]
+    asyncio.run(main_async(counts, args.messages, not args.no_peer, args.workers))
     return 0
 
 
