@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +13,7 @@ from newsroom import Newsroom
 from newsroom.errors import ValidationError
 from newsroom.treehead import TreeSigner, b64, key_id
 from projections import audit
-from projections.history import article_history, page_as_of, plain_page
+from projections.history import article_history, as_of_point, page_as_of, plain_page
 from projections.registry import open_read_models
 from web.settings import Settings
 
@@ -98,15 +97,8 @@ def cmd_history(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _as_of(app: Newsroom, slug: str, value: str) -> dict[str, Any]:
-    if value.isdigit():
-        return page_as_of(app, slug, version=int(value), read_models=open_read_models(app))
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise ValidationError("--as-of", "must be a version number or an ISO-8601 time") from None
-    if moment.tzinfo is None:
-        raise ValidationError("--as-of", "an ISO-8601 time needs its offset, e.g. 2026-01-10T06:40:00Z")
-    return page_as_of(app, slug, moment=moment, read_models=open_read_models(app))
+    version, moment = as_of_point(value, "--as-of")
+    return page_as_of(app, slug, version=version, moment=moment, read_models=open_read_models(app))
 
 
 def _short(value: Any, width: int = 60) -> str:

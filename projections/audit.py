@@ -6,7 +6,7 @@ compares them with what the tree recorded when each record was first seen, and t
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -49,46 +49,55 @@ def _with_subtrees(store: SQLReadModels, compute: Callable[[Subtree], Any]) -> A
     return compute(lambda level, index: found[(level, index)])
 
 
-def _size(store: SQLReadModels) -> tuple[int, int]:
-    head = store.audit_head()
-    return (head["size"], head["last_position"]) if head else (0, 0)
+@dataclass(frozen=True)
+class Head:
+    """The audit tree as its read model has it now."""
 
+    size: int
+    last_position: int
+    root: bytes
 
-def root_at(store: SQLReadModels, size: int) -> bytes:
-    if size == 0:
-        return EMPTY_ROOT
-    head = store.audit_head()
-    if head is not None and head["size"] == size:
-        return frontier_of(head).root()
-    root: bytes = _with_subtrees(store, lambda subtree: range_hash(0, size, subtree))
-    return root
+    @classmethod
+    def of(cls, store: SQLReadModels) -> Head:
+        head = store.audit_head()
+        if head is None:
+            return cls(0, 0, EMPTY_ROOT)
+        return cls(head["size"], head["last_position"], frontier_of(head).root())
+
+    def root_at(self, store: SQLReadModels, size: int) -> bytes:
+        """The root of the tree's first ``size`` leaves (as it was when it had that many)."""
+        if size == self.size:
+            return self.root
+        if size == 0:
+            return EMPTY_ROOT
+        root: bytes = _with_subtrees(store, lambda subtree: range_hash(0, size, subtree))
+        return root
+
+    def size_or(self, requested: int | None, name: str) -> int:
+        """``requested`` if it is a size this tree has had, the current size if None."""
+        if requested is None:
+            return self.size
+        if not 0 < requested <= self.size:
+            raise ValidationError(name, f"must be a tree size from 1 to {self.size}")
+        return requested
 
 
 def tree_head(store: SQLReadModels, signer: TreeSigner | None) -> dict[str, Any]:
     """The current head, signed when a key is configured."""
-    head = store.audit_head()
-    size, last = (head["size"], head["last_position"]) if head else (0, 0)
-    root = (frontier_of(head).root() if head else EMPTY_ROOT).hex()
+    head = Head.of(store)
     timestamp = datetime.now(UTC).isoformat()
     if signer is None:
         return {
-            "tree_size": size,
-            "root_hash": root,
-            "last_position": last,
+            "tree_size": head.size,
+            "root_hash": head.root.hex(),
+            "last_position": head.last_position,
             "timestamp": timestamp,
             "signature": None,
             "note": "unsigned: set NEWSROOM_AUDIT_KEY (see `newsroom audit keygen`)",
         }
-    return signer.sign(tree_size=size, root_hash=root, last_position=last, timestamp=timestamp)
-
-
-def _checked_size(store: SQLReadModels, requested: int | None, name: str) -> int:
-    size, _ = _size(store)
-    if requested is None:
-        return size
-    if not 0 < requested <= size:
-        raise ValidationError(name, f"must be a tree size from 1 to {size}")
-    return requested
+    return signer.sign(
+        tree_size=head.size, root_hash=head.root.hex(), last_position=head.last_position, timestamp=timestamp
+    )
 
 
 def inclusion(store: SQLReadModels, position: int, tree_size: int | None = None) -> dict[str, Any]:
@@ -96,7 +105,8 @@ def inclusion(store: SQLReadModels, position: int, tree_size: int | None = None)
     if leaf is None:
         raise NotInAuditTreeError(f"no record at position {position} in the audit tree (yet)")
     index, digest = leaf
-    size = _checked_size(store, tree_size, "tree_size")
+    head = Head.of(store)
+    size = head.size_or(tree_size, "tree_size")
     if index >= size:
         raise ValidationError("tree_size", f"position {position} is leaf {index}, beyond a tree of {size}")
     path = _with_subtrees(store, lambda subtree: inclusion_proof(index, size, subtree))
@@ -105,33 +115,41 @@ def inclusion(store: SQLReadModels, position: int, tree_size: int | None = None)
         "leaf_index": index,
         "leaf_hash": digest.hex(),
         "tree_size": size,
-        "root_hash": root_at(store, size).hex(),
+        "root_hash": head.root_at(store, size).hex(),
         "audit_path": [node.hex() for node in path],
     }
 
 
 def consistency(store: SQLReadModels, old_size: int, new_size: int | None) -> dict[str, Any]:
-    new = _checked_size(store, new_size, "to")
+    head = Head.of(store)
+    new = head.size_or(new_size, "to")
     if not 0 < old_size <= new:
         raise ValidationError("from", f"must be a tree size from 1 to {new}")
     proof = _with_subtrees(store, lambda subtree: consistency_proof(old_size, new, subtree))
     return {
         "from": old_size,
         "to": new,
-        "from_root": root_at(store, old_size).hex(),
-        "to_root": root_at(store, new).hex(),
+        "from_root": head.root_at(store, old_size).hex(),
+        "to_root": head.root_at(store, new).hex(),
         "proof": [node.hex() for node in proof],
     }
 
 
-def records(app: Newsroom, *, after: int = 0) -> Iterator[Any]:
-    """Every stored record after a position, in log order, a page at a time (constant memory)."""
+def _pages(app: Newsroom, after: int) -> Iterator[Sequence[Any]]:
+    """The stored records after a position, in log order, a page at a time (constant memory)."""
     while True:
         page = app.recorder.select_notifications(start=after + 1, limit=PAGE)
-        yield from page
+        if page:
+            yield page
         if len(page) < PAGE:
             return
         after = page[-1].id
+
+
+def records(app: Newsroom, *, after: int = 0) -> Iterator[Any]:
+    """Every stored record after a position, in log order."""
+    for page in _pages(app, after):
+        yield from page
 
 
 def export_line(app: Newsroom, record: Any) -> bytes:
@@ -143,14 +161,9 @@ def export_line(app: Newsroom, record: Any) -> bytes:
 
 
 def export_chunks(app: Newsroom, *, after: int = 0) -> Iterator[bytes]:
-    """The whole log as NDJSON, a page of lines per chunk, in constant memory."""
-    while True:
-        page = app.recorder.select_notifications(start=after + 1, limit=PAGE)
-        if page:
-            yield b"".join(export_line(app, record) for record in page)
-        if len(page) < PAGE:
-            return
-        after = page[-1].id
+    """The whole log as NDJSON, a page of lines per chunk."""
+    for page in _pages(app, after):
+        yield b"".join(export_line(app, record) for record in page)
 
 
 @dataclass
@@ -182,8 +195,7 @@ def verify(
     log only grew since (the RFC 9162 consistency proof from the stored tree must tie both roots)."""
     report = Verification()
     frontier = Frontier()
-    head = store.audit_head()
-    head_size = head["size"] if head else 0
+    head = Head.of(store)
     saved_size = int(saved_head["tree_size"]) if saved_head else None
     saved_root_now: bytes | None = None
     head_root_now = EMPTY_ROOT
@@ -205,15 +217,15 @@ def verify(
         frontier.append(leaf)
         if frontier.size == saved_size:
             saved_root_now = frontier.root()
-        if frontier.size == head_size:
+        if frontier.size == head.size:
             head_root_now = frontier.root()
     while pending is not None:
         report.fail(pending[0], f"position {pending[0]}: recorded in the audit tree, missing from the log")
         pending = next(recorded, None)
     report.records = frontier.size
     report.root = frontier.root().hex()
-    if head is not None and frontier_of(head).root() != head_root_now:
-        report.fail(None, f"the log's first {head_size} records do not hash to the audit tree's root")
+    if head.root != head_root_now:
+        report.fail(None, f"the log's first {head.size} records do not hash to the audit tree's root")
     if saved_head is not None:
         _check_saved_head(store, report, saved_head, saved_root_now, public_key)
     return report
@@ -251,7 +263,7 @@ def _check_saved_head(
         return
     if size == 0:
         return
-    tree_size, _ = _size(store)
+    tree_size = Head.of(store).size
     if tree_size < size:
         report.fail(None, f"the audit tree holds {tree_size} records, fewer than the saved head's {size}")
         return

@@ -14,7 +14,7 @@ import orjson
 
 from newsroom import Newsroom
 from newsroom.article import article_id
-from newsroom.errors import ArticleNotFoundError, VersionNotFoundError
+from newsroom.errors import ArticleNotFoundError, ValidationError, VersionNotFoundError
 from newsroom.positions import positions_of
 from projections.article_page import (
     ARTICLES,
@@ -69,6 +69,21 @@ def article_history(app: Newsroom, slug: str, *, after_version: int, limit: int)
         app.recorder, article_id(slug), after_version=after_version, up_to_version=after_version + limit
     )
     return [event_record(event, positions.get(event.originator_version)) for event in events]
+
+
+def as_of_point(value: str, field: str) -> tuple[int | None, datetime | None]:
+    """A version number or an ISO-8601 instant with its offset, as (version, moment); ``field`` names the
+    input in the error."""
+    value = value.strip()
+    if value.isdigit():
+        return int(value), None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValidationError(field, "must be a version number or an ISO-8601 time") from None
+    if moment.tzinfo is None:
+        raise ValidationError(field, "an ISO-8601 time needs its offset, e.g. 2026-01-10T06:40:00Z")
+    return None, moment
 
 
 def page_as_of(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import datetime
 
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
@@ -12,7 +11,7 @@ from newsroom.errors import ValidationError
 from newsroom.staff import Permission
 from projections import audit
 from projections.diff import article_diff
-from projections.history import article_history, event_record, page_as_of
+from projections.history import article_history, as_of_point, event_record, page_as_of
 from web.auth import staff
 from web.http import JSON
 from web.params import int_param, read_your_writes, required_int
@@ -34,19 +33,13 @@ async def history(request: Request) -> Response:
 
 async def article_as_of(request: Request, slug: str) -> Response:
     await staff(request, Permission.READ_AUDIT)
-    value = request.query_params["as_of"].strip()
-    app, read_models = services(request).app, services(request).read_models
-    if value.isdigit():
-        page = await blocking(page_as_of, app, slug, version=int(value), read_models=read_models)
-    else:
-        try:
-            moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            raise ValidationError("as_of", "must be a version number or an ISO-8601 time") from None
-        if moment.tzinfo is None:
-            raise ValidationError("as_of", "an ISO-8601 time needs its offset, e.g. 2026-01-10T06:40:00Z")
-        page = await blocking(page_as_of, app, slug, moment=moment, read_models=read_models)
-    return JSON(page)
+    version, moment = as_of_point(request.query_params["as_of"], "as_of")
+    found = services(request)
+    return JSON(
+        await blocking(
+            page_as_of, found.app, slug, version=version, moment=moment, read_models=found.read_models
+        )
+    )
 
 
 async def global_log(request: Request) -> Response:

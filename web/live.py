@@ -18,13 +18,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
-from newsroom.errors import ArticleNotFoundError
 from projections import audit
 from projections.sqlstore import SQLReadModels
 from web.fanout.hub import Hub, Subscriber, encode_frame
 from web.http import HTTPError
+from web.params import published_page
 from web.services import blocking, services
-from web.writes import path_slug
 
 RETRY = b"retry: 2000\n\n"
 PING = b": ping\n\n"
@@ -46,10 +45,7 @@ RESYNC = _control("resync", "that position is not in this feed; reload the page 
 
 
 async def article_live(request: Request) -> Response:
-    slug = path_slug(request)
-    page = await blocking(services(request).read_models.article_page, slug)
-    if page is None or page["status"] != "published":
-        raise ArticleNotFoundError(f"no article {slug}", slug=slug)
+    slug, _ = await published_page(request)
     return await _stream(request, slug)
 
 

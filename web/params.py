@@ -1,12 +1,14 @@
-"""Query parameters every read shares: whole numbers in a range, and read-your-writes waits."""
+"""What reads share: whole numbers in a range, read-your-writes waits, and the published article."""
 
 from __future__ import annotations
 
 from starlette.requests import Request
 
-from newsroom.errors import ValidationError
+from newsroom.errors import ArticleNotFoundError, ValidationError
+from projections.documents import Doc
 from web.http import HTTPError
 from web.services import blocking, services
+from web.writes import path_slug
 
 READ_YOUR_WRITES_TIMEOUT = 2.0
 MAX_POSITION = 2**62
@@ -45,3 +47,12 @@ def _header_position(request: Request) -> int | None:
     if not value.isdigit():
         raise HTTPError(400, "invalid_header", "Newsroom-After takes a global position")
     return int(value)
+
+
+async def published_page(request: Request) -> tuple[str, Doc]:
+    """The article in the path as readers may see it: published, or not found."""
+    slug = path_slug(request)
+    page = await blocking(services(request).read_models.article_page, slug)
+    if page is None or page["status"] != "published":
+        raise ArticleNotFoundError(f"no article {slug}", slug=slug)
+    return slug, page

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -16,20 +13,9 @@ from newsroom.demo import DEMO_SLUG, load_demo
 from newsroom.treehead import TreeSigner, verify_head
 from projections.projector import Projector
 from projections.registry import open_read_models
+from tests.e2e.test_cli import newsroom
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def newsroom(*args: str, database_url: str, **env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "cli", *args],
-        cwd=ROOT,
-        env={**os.environ, "NEWSROOM_DATABASE_URL": database_url, **env},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
 
 
 def execute(app: Newsroom, sqlite: str, postgres: str, *params: Any) -> list[Any]:

@@ -15,12 +15,12 @@ from newsroom.demo import DEMO_SLUG
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def newsroom(*args: str, database_url: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "NEWSROOM_DATABASE_URL": database_url}
+def newsroom(*args: str, database_url: str, cwd: Path = ROOT, **env: str) -> subprocess.CompletedProcess[str]:
+    """Runs ``newsroom ARGS`` as an operator would: a new process, settings from the environment."""
     return subprocess.run(
         [sys.executable, "-m", "cli", *args],
         cwd=cwd,
-        env=env,
+        env={**os.environ, "NEWSROOM_DATABASE_URL": database_url, **env},
         capture_output=True,
         text=True,
         timeout=60,

@@ -10,6 +10,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from newsroom import Newsroom, Role
 from newsroom.staff import OPERATOR
+from tests.e2e.test_live import append, publish_story
 from tests.server import running_server
 from tests.sse import Reader
 
@@ -34,18 +35,8 @@ def samples(base: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
 
 
 def write_story(base: str, token: str, slug: str, updates: int) -> list[int]:
-    headers = {"Authorization": f"Bearer {token}"}
-    body = {"slug": slug, "headline": "Gale warning", "body": "Winds of 90 km/h."}
-    assert httpx.post(f"{base}/api/articles", json=body, headers=headers).status_code == 201
-    assert httpx.post(f"{base}/api/articles/{slug}/publish", headers=headers).status_code == 200
-    positions = []
-    for n in range(updates):
-        written = httpx.post(
-            f"{base}/api/articles/{slug}/updates", json={"body": f"Update {n}"}, headers=headers
-        )
-        assert written.status_code == 201
-        positions.append(written.json()["position"])
-    return positions
+    publish_story(base, token, slug)
+    return [append(base, token, slug, f"Update {n}") for n in range(updates)]
 
 
 def test_metrics_count_commands_events_streams_and_push_latency(tmp_path: Path) -> None:

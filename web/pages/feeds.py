@@ -14,11 +14,10 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from newsroom.errors import ArticleNotFoundError
 from projections.documents import Doc
 from web.http import JSON
+from web.params import published_page
 from web.services import blocking, services
-from web.writes import path_slug
 
 ATOM = "http://www.w3.org/2005/Atom"
 SITE_TITLE = "Newsroom"
@@ -145,10 +144,7 @@ async def _site(request: Request) -> tuple[str, list[Doc]]:
 
 
 async def _story(request: Request) -> tuple[str, Doc, list[Doc]]:
-    slug = path_slug(request)
-    article = await blocking(services(request).read_models.article_page, slug)
-    if article is None or article["status"] != "published":
-        raise ArticleNotFoundError(f"no article {slug}", slug=slug)
+    _, article = await published_page(request)
     base = str(request.base_url).rstrip("/")
     return base, article, _story_entries(article, base)
 

@@ -12,11 +12,10 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from newsroom.errors import ArticleNotFoundError
 from projections.documents import Doc
 from web.pages.html import esc, json_ld, page, paragraphs, when
+from web.params import published_page
 from web.services import blocking, services
-from web.writes import path_slug
 
 FRONT_PAGE_SIZE = 30
 
@@ -137,10 +136,7 @@ def render_article(article: Doc, base: str) -> str:
 
 
 async def article_page(request: Request) -> Response:
-    slug = path_slug(request)
-    article = await blocking(services(request).read_models.article_page, slug)
-    if article is None or article["status"] != "published":
-        raise ArticleNotFoundError(f"no article {slug}", slug=slug)
+    slug, article = await published_page(request)
     base = str(request.base_url).rstrip("/")
     return page(
         article["headline"],
