@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 
 import httpx
+import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -30,6 +31,7 @@ from bench.fanout import cpu_seconds, newsroom
 from bench.scratch import ADMIN, scratch_database
 
 STATE = "x" * 300
+CONTENT_LENGTH = re.compile(rb"(?i)content-length: *(\d+)")
 INSERT = (
     "INSERT INTO bench_events (originator_id, originator_version, topic, state) "
     f"VALUES (gen_random_uuid(), 1, 'newsroom:Article.UpdateAppended', convert_to('{STATE}', 'UTF8'));\n"
@@ -64,34 +66,47 @@ def pgbench(seconds: int, clients: int) -> float:
 
 
 async def editors(base: str, token: str, count: int, seconds: float) -> tuple[int, list[float]]:
+    """Each editor is one keep-alive connection sending a prepared request: a client as light as pgbench's,
+    so the figure is the server's (httpx spent 1.6 ms of this machine's CPU per request)."""
     headers = {"Authorization": f"Bearer {token}"}
-    limits = httpx.Limits(max_connections=count, max_keepalive_connections=count)
-    async with httpx.AsyncClient(base_url=base, headers=headers, timeout=30, limits=limits) as client:
+    async with httpx.AsyncClient(base_url=base, headers=headers, timeout=30) as client:
         for n in range(count):
             slug = f"desk-{n}"
             (
                 await client.post("/api/articles", json={"slug": slug, "headline": "Bench", "body": "B"})
             ).raise_for_status()
             (await client.post(f"/api/articles/{slug}/publish")).raise_for_status()
-        body = {
-            "body": "The river is rising at the weir; the council has opened the sports hall.",
-            "label": "Live",
-        }
-        latencies: list[float] = []
-        deadline = time.monotonic() + seconds
+    body = orjson.dumps(
+        {"body": "The river is rising at the weir; the council has opened the sports hall.", "label": "Live"}
+    )
+    host, port = base.removeprefix("http://").split(":")
+    latencies: list[float] = []
+    deadline = time.monotonic() + seconds
 
-        async def editor(slug: str) -> int:
-            done = 0
+    async def editor(slug: str) -> int:
+        request = (
+            f"POST /api/articles/{slug}/updates HTTP/1.1\r\nHost: {host}\r\n"
+            f"Authorization: Bearer {token}\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n"
+        ).encode() + body
+        reader, writer = await asyncio.open_connection(host, int(port))
+        done = 0
+        try:
             while time.monotonic() < deadline:
                 started = time.perf_counter()
-                response = await client.post(f"/api/articles/{slug}/updates", json=body)
+                writer.write(request)
+                head = await reader.readuntil(b"\r\n\r\n")
+                length = CONTENT_LENGTH.search(head)
+                answer = await reader.readexactly(int(length.group(1)) if length else 0)
                 latencies.append(time.perf_counter() - started)
-                if response.status_code != 201:
-                    raise RuntimeError(f"append failed: {response.status_code} {response.text}")
+                if not head.startswith(b"HTTP/1.1 201"):
+                    raise RuntimeError(f"append failed: {head!r} {answer!r}")
                 done += 1
-            return done
+        finally:
+            writer.close()
+        return done
 
-        done = await asyncio.gather(*(editor(f"desk-{n}") for n in range(count)))
+    done = await asyncio.gather(*(editor(f"desk-{n}") for n in range(count)))
     return sum(done), latencies
 
 

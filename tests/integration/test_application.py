@@ -7,8 +7,10 @@ from uuid import uuid4
 
 import pytest
 
-from newsroom import Article, Newsroom, Principal, Role, errors
+from newsroom import Article, Newsroom, Principal, Receipt, RequestKey, Role, errors
+from newsroom.article import article_id
 from newsroom.demo import DEMO_SLUG, load_demo
+from newsroom.positions import position_of
 from newsroom.staff import OPERATOR
 from tests.conftest import add_staff
 
@@ -159,6 +161,50 @@ def test_concurrent_appends_in_threads_lose_nothing(app: Newsroom, editor: Princ
     ]
     assert len(written) == per_thread * threads
     assert article.version == 2 + per_thread * threads
+
+
+def test_writes_saved_together_each_get_their_own_version_position_and_key(
+    app: Newsroom, editor: Principal
+) -> None:
+    """Many editors at once on several stories (group commit puts concurrent saves in one transaction):
+    each receipt names the version its own command made and that event's global position, keyed retries
+    still replay, and no story has a hole or a repeat in its versions."""
+    slugs = [f"story-{n}" for n in range(4)]
+    for slug in slugs:
+        app.draft_article(slug=slug, headline="Rain", body="Rain.", byline_name="Desk", by=editor)
+        app.publish(slug, by=editor)
+    receipts: list[tuple[str, str, Receipt]] = []
+    failures: list[BaseException] = []
+
+    def write(n: int) -> None:
+        try:
+            for i in range(12):
+                slug, body = slugs[(n + i) % len(slugs)], f"writer {n} update {i}"
+                key = RequestKey.of(f"writer-{n}", f"k{i}", body) if i % 4 == 0 else None
+                receipt = app.append_update(slug, body=body, by=editor, request=key)
+                receipts.append((slug, body, receipt))
+                if key is not None:
+                    assert app.append_update(slug, body=body, by=editor, request=key).replayed
+        except BaseException as error:  # pragma: no cover - reported below
+            failures.append(error)
+
+    workers = [threading.Thread(target=write, args=(n,)) for n in range(8)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert failures == []
+    assert len(receipts) == 8 * 12
+    assert len({receipt.position for _, _, receipt in receipts}) == len(receipts)
+    for slug, body, receipt in receipts:
+        (event,) = app.article_events(slug, after_version=receipt.version - 1, up_to_version=receipt.version)
+        assert isinstance(event, Article.UpdateAppended)
+        assert event.body == body
+        assert position_of(app.recorder, article_id(slug), receipt.version) == receipt.position
+    for slug in slugs:
+        versions = [event.originator_version for event in app.article_events(slug)]
+        assert versions == list(range(1, len(versions) + 1))
+        assert len(versions) == 2 + sum(1 for s, _, _ in receipts if s == slug)
 
 
 def test_the_demo_story_has_everything_a_running_story_has(app: Newsroom) -> None:
