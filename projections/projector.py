@@ -22,7 +22,7 @@ from eventsourcing.persistence import IntegrityError, OperationalError
 from newsroom import Newsroom
 from projections.documents import Positioned, Projection, TimelineItem
 from projections.registry import ALL_PROJECTIONS
-from projections.sqlstore import SQLReadModels
+from projections.sqlstore import SQLReadModels, Work
 
 log = logging.getLogger("newsroom.projector")
 
@@ -66,6 +66,7 @@ class Projector:
             events = {
                 n.id: self.app.mapper.to_domain_event(n) for n in notifications if n.topic in self._topics
             }
+            work: list[Work] = []
             for projection in self.projections:
                 applied = positions[projection.name]
                 if applied >= last:
@@ -76,19 +77,20 @@ class Projector:
                     for n in notifications
                     if n.id > applied and (topics is None or n.topic in topics)
                 ]
-                try:
-                    timeline = self.store.process(projection, items, last, self.suffix, applied=applied)
-                except IntegrityError:
-                    # Another runner, or a rebuild, moved this read model on; re-read the positions.
-                    log.info("batch up to %s for %s was stale; re-reading", last, projection.name)
-                    continue
-                if timeline:
-                    previous, self._published = self._published, timeline[-1].position
-                    for listener in self.listeners:
-                        try:
-                            listener(timeline, previous)
-                        except Exception:  # a fan-out failure must never stop the projection
-                            log.exception("a timeline listener failed")
+                work.append((projection, items, applied))
+            try:
+                timeline = self.store.process(work, last, self.suffix)
+            except IntegrityError:
+                # Another runner, or a rebuild, moved a read model on; re-read the positions.
+                log.info("batch up to %s was stale; re-reading", last)
+                continue
+            if timeline:
+                previous, self._published = self._published, timeline[-1].position
+                for listener in self.listeners:
+                    try:
+                        listener(timeline, previous)
+                    except Exception:  # a fan-out failure must never stop the projection
+                        log.exception("a timeline listener failed")
             read += len(notifications)
             if progress is not None:
                 progress(last)

@@ -120,6 +120,10 @@ class Batch:
             self._store.upsert_rows(self._cursor, table, self._suffix, rows)
 
 
+# A read model, the events it has not applied yet, and the position it has applied up to.
+Work = tuple[Projection, Sequence[Positioned], int]
+
+
 class SQLReadModels:
     """Statements and queries shared by the SQLite and PostgreSQL read-model stores."""
 
@@ -200,41 +204,43 @@ class SQLReadModels:
 
     # -- writing -----------------------------------------------------------------------------------
 
-    def process(
-        self,
-        projection: Projection,
-        items: Sequence[Positioned],
-        last_position: int,
-        suffix: str = "",
-        *,
-        applied: int,
-    ) -> list[TimelineItem]:
-        """Applies a batch computed from position ``applied`` and records ``last_position``, in one
-        transaction; returns the new timeline items.
+    def process(self, work: Sequence[Work], last_position: int, suffix: str = "") -> list[TimelineItem]:
+        """Applies a batch to each read model in ``work`` and records ``last_position`` for each, all in one
+        transaction (one commit for every read model); returns the new timeline items.
 
-        The transaction first locks the tracking row and checks it still says ``applied``: a batch computed
-        from a stale position (another projector, or a rebuild that swapped tables in meanwhile) raises the
-        library's IntegrityError and nothing of it is kept.
+        The transaction first locks the read models' tracking rows and checks they still say where each
+        batch was computed from: if any moved (another projector, or a rebuild that swapped tables in
+        meanwhile), the library's IntegrityError is raised and nothing of the batch is kept.
         """
-        name = tracking_name(projection.name, suffix)
+        names = [tracking_name(projection.name, suffix) for projection, _, _ in work]
         with self.datastore.transaction(commit=True) as cursor:
             self.begin_batch(cursor)
             cursor.execute(
                 self.sql(
-                    f"UPDATE {self.tracking_table} SET notification_id = notification_id "
-                    "WHERE application_name = ? AND notification_id = ? RETURNING notification_id"
+                    f"UPDATE {self.tracking_table} SET notification_id = notification_id WHERE "
+                    + " OR ".join("(application_name = ? AND notification_id = ?)" for _ in work)
+                    + " RETURNING application_name"
                 ),
-                (name, applied),
+                [
+                    value
+                    for name, (_, _, applied) in zip(names, work, strict=True)
+                    for value in (name, applied)
+                ],
             )
-            if cursor.fetchone() is None:
-                raise IntegrityError(f"{name} is no longer at position {applied}; the batch is stale")
-            batch = Batch(self, cursor, suffix)
-            for item in items:
-                projection.apply(batch, item)
-            with self.pipelined(cursor, small=len(items) < SMALL_BATCH):
-                batch.flush()
-                self._insert_tracking(cursor, Tracking(name, last_position))
-        return batch.timeline
+            if len(cursor.fetchall()) != len(work):
+                raise IntegrityError(f"{', '.join(names)}: a position moved on; the batch is stale")
+            batches = []
+            for projection, items, _ in work:
+                batch = Batch(self, cursor, suffix)
+                for item in items:
+                    projection.apply(batch, item)
+                batches.append(batch)
+            small = sum(len(items) for _, items, _ in work) < SMALL_BATCH * len(work)
+            with self.pipelined(cursor, small=small):
+                for batch, name in zip(batches, names, strict=True):
+                    batch.flush()
+                    self._insert_tracking(cursor, Tracking(name, last_position))
+        return [item for batch in batches for item in batch.timeline]
 
     def position(self, projection: str, suffix: str = "") -> int:
         return self.max_tracking_id(tracking_name(projection, suffix)) or 0

@@ -180,11 +180,17 @@ def test_each_batch_is_applied_exactly_once(app: Newsroom, store: SQLReadModels,
     items = [
         Positioned(n.id, app.mapper.to_domain_event(n)) for n in notifications if n.topic in projection.topics
     ]
-    store.process(projection, items, notifications[-1].id, applied=0)
+    last = notifications[-1].id
+    store.process([(projection, items, 0)], last)
     with pytest.raises(IntegrityError):  # the same batch again: the read model is no longer at 0
-        store.process(projection, items, notifications[-1].id, applied=0)
+        store.process([(projection, items, 0)], last)
     with pytest.raises(IntegrityError):  # a batch that claims to start further on than the read model is
-        store.process(projection, [], notifications[-1].id + 5, applied=notifications[-1].id + 1)
+        store.process([(projection, [], last + 1)], last + 5)
+    front = BY_NAME["front-page"]
+    with pytest.raises(IntegrityError):  # read models go together: one stale position keeps nothing of any
+        store.process([(front, items, 0), (projection, items, 0)], last)
+    assert store.positions(["front-page", "article-pages"]) == {"front-page": 0, "article-pages": last}
+    assert store.front_page(limit=10) == []
     page = store.article_page("ferry")
     assert page is not None
     assert page["version"] == 2
