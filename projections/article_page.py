@@ -16,7 +16,7 @@ than CHECKPOINT_EVERY events replayed, however long the story is.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, Final
 
 from newsroom.article import ARTICLE_TOPICS, PUBLISHED, Article
@@ -87,6 +87,14 @@ class ArticlePageProjection:
     name = "article-pages"
     tables = (ARTICLES, ITEMS, TIMELINE, ITEM_VERSIONS, CHECKPOINTS)
     topics = ARTICLE_TOPICS
+
+    def reads(self, item: Positioned) -> Iterator[tuple[Table, str]]:
+        event = item.event
+        if not isinstance(event, Article.Drafted):
+            yield ARTICLES, event.originator_id.hex
+        for field in ("update_id", "comment_id"):
+            if (changed := getattr(event, field, None)) is not None:
+                yield ITEMS, changed.hex
 
     def apply(self, docs: Documents, item: Positioned) -> None:
         event = item.event

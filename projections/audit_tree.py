@@ -12,6 +12,7 @@ Tables:
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any, Final
 
 from newsroom.merkle import Frontier, event_leaf, leaf_hash
@@ -45,6 +46,9 @@ class AuditTreeProjection:
     name = "audit-tree"
     tables = (LEAVES, NODES, TREE)
     topics = None  # every record, undecoded
+
+    def reads(self, item: Positioned) -> Iterator[tuple[Table, str]]:
+        yield TREE, HEAD
 
     def apply(self, docs: Documents, item: Positioned) -> None:
         frontier = frontier_of(docs.get(TREE, HEAD))

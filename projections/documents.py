@@ -7,7 +7,7 @@ exactly once even across crashes.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
@@ -73,6 +73,9 @@ class Projection(Protocol):
     @property
     def topics(self) -> frozenset[str] | None:
         """The event topics it reads, or None for every record of the log as stored (not decoded)."""
+
+    def reads(self, item: Positioned) -> Iterable[tuple[Table, str]]:
+        """The documents ``apply`` may read for this item: a store can fetch a batch's all at once."""
 
     def apply(self, docs: Documents, item: Positioned) -> None: ...
 

@@ -11,6 +11,7 @@ Tables:
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any, Final
 
 from newsroom.article import ARTICLE_TOPICS, Article
@@ -42,6 +43,10 @@ class FrontPageProjection:
     name = "front-page"
     tables = (ARTICLES, TAGS)
     topics = ARTICLE_TOPICS
+
+    def reads(self, item: Positioned) -> Iterator[tuple[Table, str]]:
+        if not isinstance(item.event, Article.Drafted):
+            yield ARTICLES, item.event.originator_id.hex
 
     def apply(self, docs: Documents, item: Positioned) -> None:
         event = item.event

@@ -7,6 +7,7 @@ Tables:
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Final
 
 from newsroom.article import Article
@@ -31,6 +32,13 @@ class ModerationProjection:
     name = "moderation"
     tables = (ARTICLES, COMMENTS)
     topics = frozenset(cls.TOPIC for cls in _TOPICS)
+
+    def reads(self, item: Positioned) -> Iterator[tuple[Table, str]]:
+        event = item.event
+        if isinstance(event, Article.CommentAdded):
+            yield ARTICLES, event.originator_id.hex
+        elif isinstance(event, Article.CommentHidden | Article.CommentRestored):
+            yield COMMENTS, event.comment_id.hex
 
     def apply(self, docs: Documents, item: Positioned) -> None:
         event = item.event

@@ -65,11 +65,18 @@ class PostgresReadModels(SQLReadModels, PostgresTrackingRecorder):
     def delete_rows(self, cursor: Any, table: Table, suffix: str, keys: list[str]) -> None:
         cursor.execute(f"DELETE FROM {self.table(table, suffix)} WHERE key = ANY(%s)", (keys,))
 
-    def begin_batch(self, cursor: Any) -> None:
-        # A read model is derived data: if the server crashed before this commit reached disk, the view
-        # rows and the tracking position would be lost together and simply applied again (readers drop
-        # repeated positions). So no need to wait for the flush: every reader waits less.
-        cursor.execute("SET LOCAL synchronous_commit = off")
+    def opening(self, cursor: Any, queries: list[tuple[str, Sequence[Any]]]) -> list[list[Any]]:
+        # One round trip: the statements go out in a pipeline, each on a cursor of its own so that every
+        # answer can be read afterwards.
+        with cursor.connection.pipeline():
+            # A read model is derived data: if the server crashed before this commit reached disk, the
+            # view rows and the tracking position would be lost together and simply applied again (readers
+            # drop repeated positions). So no need to wait for the flush: every reader waits less.
+            cursor.execute("SET LOCAL synchronous_commit = off")
+            cursors = [cursor.connection.cursor() for _ in queries]
+            for each, (statement, params) in zip(cursors, queries, strict=True):
+                each.execute(statement, params)
+            return [list(each.fetchall()) for each in cursors]
 
     def pipelined(self, cursor: Any, *, small: bool) -> AbstractContextManager[object]:
         # Pipeline mode: a live batch's upserts and tracking row go out together, one sync at the end

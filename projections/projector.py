@@ -45,9 +45,14 @@ class Projector:
     def __post_init__(self) -> None:
         self._topics = frozenset().union(*(p.topics for p in self.projections if p.topics is not None))
         self._published: int | None = None
+        # Where each read model stands, as this projector last wrote it: a batch checks it in its own
+        # transaction, so it is only read from the store at the start and after a stale batch.
+        self._positions: dict[str, int] | None = None
 
     def positions(self) -> dict[str, int]:
-        return self.store.positions([p.name for p in self.projections], self.suffix)
+        if self._positions is None:
+            self._positions = self.store.positions([p.name for p in self.projections], self.suffix)
+        return dict(self._positions)
 
     def catch_up(self, *, until: int | None = None, progress: Callable[[int], None] | None = None) -> int:
         """Applies everything after the read models' positions (up to ``until``); returns events read."""
@@ -83,7 +88,13 @@ class Projector:
             except IntegrityError:
                 # Another runner, or a rebuild, moved a read model on; re-read the positions.
                 log.info("batch up to %s was stale; re-reading", last)
+                self._positions = None
                 continue
+            except BaseException:
+                self._positions = None  # the commit may or may not have happened
+                raise
+            assert self._positions is not None
+            self._positions.update((projection.name, last) for projection, _, _ in work)
             if timeline:
                 previous, self._published = self._published, timeline[-1].position
                 for listener in self.listeners:
