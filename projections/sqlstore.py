@@ -243,18 +243,30 @@ class SQLReadModels:
         """Applies a batch to each read model in ``work`` and records ``last_position`` for each, all in one
         transaction (one commit for every read model); returns the new timeline items.
 
-        The transaction first locks the read models' tracking rows and checks they still say where each
-        batch was computed from: if any moved (another projector, or a rebuild that swapped tables in
-        meanwhile), the library's IntegrityError is raised and nothing of the batch is kept.
+        The transaction first moves the read models' tracking rows on, only where they still say where the
+        batch was computed from (which locks them until the commit): if any had moved (another projector,
+        or a rebuild that swapped tables in meanwhile), the library's IntegrityError is raised and nothing
+        of the batch is kept.
         """
+        if not work:
+            return []
         names = [tracking_name(projection.name, suffix) for projection, _, _ in work]
+        # The library's single-row tracking: each read model's row moves on to the batch's last position,
+        # only if it still holds the position the batch was computed from.
         check = (
             self.sql(
-                f"UPDATE {self.tracking_table} SET notification_id = notification_id WHERE "
+                f"UPDATE {self.tracking_table} SET notification_id = ? WHERE "
                 + " OR ".join("(application_name = ? AND notification_id = ?)" for _ in work)
                 + " RETURNING application_name"
             ),
-            [value for name, (*_, applied) in zip(names, work, strict=True) for value in (name, applied)],
+            [
+                last_position,
+                *(
+                    value
+                    for name, (*_, applied) in zip(names, work, strict=True)
+                    for value in (name, applied)
+                ),
+            ],
         )
         with self.datastore.transaction(commit=True) as cursor:
             batch = Batch(self, cursor, suffix)
@@ -274,8 +286,6 @@ class SQLReadModels:
             small = sum(len(items) for _, items, _ in work) < SMALL_BATCH * len(work)
             with self.pipelined(cursor, small=small):
                 batch.flush()
-                for name in names:
-                    self._insert_tracking(cursor, Tracking(name, last_position))
         return batch.timeline
 
     def position(self, projection: str, suffix: str = "") -> int:
