@@ -18,6 +18,13 @@ from web.settings import Settings
 
 SLUG = "/api/articles/{slug}"
 
+# Served by the LiveStreams middleware, ahead of the rest. In the routes too: there they are described, and
+# answer a method they do not take.
+LIVE_ROUTES = [
+    Route(f"{SLUG}/live", live.article_live, methods=["GET"]),
+    Route("/api/live", live.site_live, methods=["GET"]),
+]
+
 API_ROUTES = [
     Route("/api/articles", articles.list_articles, methods=["GET"]),
     Route("/api/articles", articles.draft_article, methods=["POST"]),
@@ -39,8 +46,7 @@ API_ROUTES = [
     Route(f"{SLUG}/comments/reopen", articles.reopen_comments, methods=["POST"]),
     Route(f"{SLUG}/comments/{{comment_id}}/hide", articles.hide_comment, methods=["POST"]),
     Route(f"{SLUG}/comments/{{comment_id}}/restore", articles.restore_comment, methods=["POST"]),
-    Route(f"{SLUG}/live", live.article_live, methods=["GET"]),
-    Route("/api/live", live.site_live, methods=["GET"]),
+    *LIVE_ROUTES,
     Route(f"{SLUG}/history", audit.history, methods=["GET"]),
     Route(f"{SLUG}/diff", audit.diff, methods=["GET"]),
     Route("/api/audit/events", audit.global_log, methods=["GET"]),
@@ -72,6 +78,7 @@ ROUTES = [*API_ROUTES, *PAGE_ROUTES]
 
 MIDDLEWARE = [
     Middleware(RequestIdMiddleware),
+    Middleware(live.LiveStreams, routes=LIVE_ROUTES, handlers=EXCEPTION_HANDLERS),
     Middleware(CompressResponses, minimum_size=1024),
 ]
 

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncGenerator, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping, Sequence
 
 import orjson
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.types import Receive, Scope, Send
+from starlette.routing import Match, Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from projections import audit
 from projections.sqlstore import SQLReadModels
@@ -42,6 +43,50 @@ def _control(kind: str, message: str) -> bytes:
 
 OVERFLOW = _control("overflow", "you fell too far behind; reconnect with Last-Event-ID to catch up")
 RESYNC = _control("resync", "that position is not in this feed; reload the page and start again")
+
+
+class LiveStreams:
+    """Middleware that serves the live routes itself, skipping the rest of the middleware and the router.
+
+    A stream lives for hours: every layer it passed through would keep a coroutine frame per reader (about
+    5 KB of the 21 KB a reader cost, measured with tracemalloc) and pass each message through its own send
+    wrapper. Errors before the stream starts get the app's JSON answers from ``handlers``.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        routes: Sequence[Route],
+        handlers: Mapping[type[BaseException], Callable[[Request, Exception], Awaitable[Response]]],
+    ) -> None:
+        self.app = app
+        self.routes = routes
+        self.handlers = handlers
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].endswith("/live"):
+            for route in self.routes:
+                match, child_scope = route.matches(scope)
+                if match is Match.FULL:
+                    scope.update(child_scope)
+                    await self._serve(route, scope, receive, send)
+                    return
+        await self.app(scope, receive, send)
+
+    async def _serve(self, route: Route, scope: Scope, receive: Receive, send: Send) -> None:
+        request = Request(scope, receive)
+        try:
+            response = await route.endpoint(request)
+        except Exception as error:
+            # The nearest handler, but not the catch-all: the unexpected go on to the outermost middleware,
+            # which answers 500 and logs them, as for any route.
+            handler = next(
+                (self.handlers[kind] for kind in type(error).__mro__ if kind in self.handlers), None
+            )
+            if handler is None or handler is self.handlers.get(Exception):
+                raise
+            response = await handler(request, error)
+        await response(scope, receive, send)
 
 
 async def article_live(request: Request) -> Response:

@@ -124,7 +124,11 @@ def test_last_event_id_as_a_query_parameter_and_resync(server: tuple[str, str]) 
 
 def test_unknown_and_unpublished_articles_have_no_feed(server: tuple[str, str]) -> None:
     base, token = server
-    assert httpx.get(f"{base}/api/articles/nothing-here/live").status_code == 404
+    unknown = httpx.get(f"{base}/api/articles/nothing-here/live", headers={"X-Request-ID": "req-live-1"})
+    assert unknown.status_code == 404
+    assert unknown.json()["error"]["code"] == "article_not_found"
+    assert unknown.headers["x-request-id"] == "req-live-1"  # live routes skip the router, not the request id
+    assert httpx.post(f"{base}/api/live").status_code == 405
     httpx.post(
         f"{base}/api/articles",
         json={"slug": "embargoed", "headline": "H", "body": "B"},

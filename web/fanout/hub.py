@@ -9,7 +9,7 @@ a frame never waits, so one slow reader cannot slow the others.
 from __future__ import annotations
 
 import asyncio
-from collections import defaultdict, deque
+from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -36,13 +36,26 @@ def frame_of(item: TimelineItem) -> Frame:
 class Subscriber:
     """One reader's bounded buffer. ``slug`` None means the whole site."""
 
-    __slots__ = ("_frames", "_limit", "_ready", "cut_off", "dropped", "sending_since", "slug", "task")
+    # Kept small: there is one per reader, thousands per process. A list and a future made only while the
+    # stream waits, rather than a deque and an asyncio.Event (each of which allocates a 600-byte block).
+    __slots__ = (
+        "_frames",
+        "_limit",
+        "_ready",
+        "_waiter",
+        "cut_off",
+        "dropped",
+        "sending_since",
+        "slug",
+        "task",
+    )
 
     def __init__(self, slug: str | None, limit: int) -> None:
         self.slug = slug
-        self._frames: deque[Frame] = deque()
+        self._frames: list[Frame] = []
         self._limit = limit
-        self._ready = asyncio.Event()
+        self._ready = False
+        self._waiter: asyncio.Future[None] | None = None
         self.dropped = False
         # For the hub's send watchdog: when the stream's current write began, and the task writing it.
         self.sending_since: float | None = None
@@ -53,7 +66,7 @@ class Subscriber:
         """Buffers the frame; False when this offer is the one that overflows the reader."""
         if self.dropped:
             return True
-        self._ready.set()
+        self.wake()
         if len(self._frames) >= self._limit:
             self.dropped = True
             self._frames.clear()
@@ -64,19 +77,24 @@ class Subscriber:
     async def take(self, timeout: float | None = None) -> list[Frame]:
         """Everything buffered so far, waiting until there is something, the reader was dropped or woken, or
         ``timeout`` seconds passed (then the list may be empty). A timer, not a task: streams are many."""
-        timer = None if timeout is None else asyncio.get_running_loop().call_later(timeout, self._ready.set)
-        try:
-            await self._ready.wait()
-        finally:
-            if timer is not None:
-                timer.cancel()
-        self._ready.clear()
-        frames = list(self._frames)
-        self._frames.clear()
+        if not self._ready:
+            loop = asyncio.get_running_loop()
+            self._waiter = loop.create_future()
+            timer = None if timeout is None else loop.call_later(timeout, self.wake)
+            try:
+                await self._waiter
+            finally:
+                self._waiter = None
+                if timer is not None:
+                    timer.cancel()
+        self._ready = False
+        frames, self._frames = self._frames, []
         return frames
 
     def wake(self) -> None:
-        self._ready.set()
+        self._ready = True
+        if self._waiter is not None and not self._waiter.done():
+            self._waiter.set_result(None)
 
 
 class Hub:
