@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 from projections.documents import TimelineItem
@@ -34,12 +33,14 @@ def frame_of(item: TimelineItem) -> Frame:
 
 
 class Subscriber:
-    """One reader's bounded buffer. ``slug`` None means the whole site."""
+    """One reader's bounded buffer. ``slug`` None means the whole site. As a context manager, it leaves its
+    hub however the stream ends."""
 
     # Kept small: there is one per reader, thousands per process. A list and a future made only while the
     # stream waits, rather than a deque and an asyncio.Event (each of which allocates a 600-byte block).
     __slots__ = (
         "_frames",
+        "_hub",
         "_limit",
         "_ready",
         "_waiter",
@@ -50,10 +51,11 @@ class Subscriber:
         "task",
     )
 
-    def __init__(self, slug: str | None, limit: int) -> None:
+    def __init__(self, hub: Hub, slug: str | None) -> None:
         self.slug = slug
+        self._hub = hub
         self._frames: list[Frame] = []
-        self._limit = limit
+        self._limit = hub.limit
         self._ready = False
         self._waiter: asyncio.Future[None] | None = None
         self.dropped = False
@@ -61,6 +63,12 @@ class Subscriber:
         self.sending_since: float | None = None
         self.task: asyncio.Task[object] | None = None
         self.cut_off = False
+
+    def __enter__(self) -> Subscriber:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._hub.unsubscribe(self)
 
     def offer(self, frame: Frame) -> bool:
         """Buffers the frame; False when this offer is the one that overflows the reader."""
@@ -111,20 +119,21 @@ class Hub:
     def readers(self) -> int:
         return len(self._site) + sum(len(readers) for readers in self._by_slug.values())
 
-    @contextmanager
-    def subscribe(self, slug: str | None) -> Iterator[Subscriber]:
-        """A new reader, removed again however its stream ends."""
-        subscriber = Subscriber(slug, self.limit)
-        readers = self._site if slug is None else self._by_slug[slug]
-        readers.add(subscriber)
+    def subscribe(self, slug: str | None) -> Subscriber:
+        """A new reader: ``with hub.subscribe(slug) as reader:`` (a class, not a generator-based context
+        manager, whose frame would be kept per reader for the whole stream)."""
+        subscriber = Subscriber(self, slug)
+        (self._site if slug is None else self._by_slug[slug]).add(subscriber)
         OPEN_STREAMS.inc()
-        try:
-            yield subscriber
-        finally:
-            OPEN_STREAMS.dec()
-            readers.discard(subscriber)
-            if slug is not None and not readers:
-                self._by_slug.pop(slug, None)
+        return subscriber
+
+    def unsubscribe(self, subscriber: Subscriber) -> None:
+        OPEN_STREAMS.dec()
+        slug = subscriber.slug
+        readers = self._site if slug is None else self._by_slug.get(slug, set())
+        readers.discard(subscriber)
+        if slug is not None and not readers:
+            self._by_slug.pop(slug, None)
 
     def dispatch(self, items: Iterable[TimelineItem], *, pushed: bool = True) -> None:
         """Hands new items to their readers, in position order; repeats are ignored. Event-loop only."""
