@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 
 import httpx
+import uvloop
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -88,7 +89,7 @@ def main() -> int:
         f"{args.readers:,} readers, {args.rate:g} updates/s, {args.minutes:g} minutes"
     )
     with tempfile.TemporaryDirectory() as workdir, newsroom(Path(workdir)) as (base, token, pids):
-        windows = asyncio.run(soak(base, token, pids, args))
+        windows = uvloop.run(soak(base, token, pids, args))
     if len(windows) >= 3:
         first, last = windows[1], windows[-1]  # the first window is warm-up
         rss_drift = last[0] / first[0] - 1
