@@ -20,6 +20,7 @@ from projections.projector import Projector, run_projector
 from projections.registry import open_read_models
 from web.fanout.feed import Feed, RedisPublisher, channel_name, follow_redis
 from web.fanout.hub import Hub
+from web.gc_tuning import tune_for_streams
 from web.live import SEND_TIMEOUT_SECONDS
 from web.metrics import EVENTS_APPENDED
 from web.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
@@ -47,6 +48,7 @@ async def lifespan(starlette: Starlette) -> AsyncIterator[dict[str, Any]]:
         else MemoryRateLimiter(settings.comment_limit, settings.comment_window)
     )
     hub = Hub(limit=settings.stream_buffer)
+    tune_for_streams()
     feed = Feed(hub, read_models)
     await feed.start()
     tasks = [
