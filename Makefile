@@ -34,6 +34,9 @@ bench: $(STAMP)
 	$(BIN)/python bench/rebuild.py
 	$(BIN)/python bench/asof.py
 	$(BIN)/python bench/fanout.py
+	$(BIN)/python bench/fanout.py --readers 10000 --workers 2
+	$(BIN)/python bench/writes.py --workers 1
+	$(BIN)/python bench/writes.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
