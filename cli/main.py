@@ -114,7 +114,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         # Each worker writes its metrics here, so a scrape of any worker reports them all.
         os.environ[MULTIPROCESS_DIR] = tempfile.mkdtemp(prefix="newsroom-metrics-")
     uvicorn.run(
-        "web.app:create_app",
+        "web.app:create_server_app",
         factory=True,
         host=host,
         port=port,

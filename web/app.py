@@ -10,6 +10,7 @@ from starlette.staticfiles import StaticFiles
 from web import articles, audit, live, ops
 from web.compression import CompressResponses
 from web.errors import EXCEPTION_HANDLERS
+from web.gc_tuning import tune_for_streams
 from web.lifespan import lifespan
 from web.logs import RequestIdMiddleware
 from web.openapi import openapi
@@ -81,6 +82,14 @@ MIDDLEWARE = [
     Middleware(live.LiveStreams, routes=LIVE_ROUTES, handlers=EXCEPTION_HANDLERS),
     Middleware(CompressResponses, minimum_size=1024),
 ]
+
+
+def create_server_app() -> Starlette:
+    """The app as `newsroom serve` runs it, once per worker process: the process's collector is tuned for
+    thousands of open streams (a process-wide setting, so not part of ``create_app``, which tests call many
+    times in one process)."""
+    tune_for_streams()
+    return create_app()
 
 
 def create_app(settings: Settings | None = None) -> Starlette:

@@ -4,7 +4,6 @@ fan-out hub and its feed, and, in the embedded setup, the projector thread. Noth
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import signal
 import threading
@@ -20,7 +19,6 @@ from projections.projector import Projector, run_projector
 from projections.registry import open_read_models
 from web.fanout.feed import Feed, RedisPublisher, channel_name, follow_redis
 from web.fanout.hub import Hub
-from web.gc_tuning import tune_for_streams
 from web.live import SEND_TIMEOUT_SECONDS
 from web.metrics import EVENTS_APPENDED
 from web.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
@@ -28,6 +26,8 @@ from web.services import Services, blocking
 from web.settings import Settings
 
 log = logging.getLogger("newsroom.web")
+
+TASKS_STOP_SECONDS = 2.0
 
 
 @asynccontextmanager
@@ -48,7 +48,6 @@ async def lifespan(starlette: Starlette) -> AsyncIterator[dict[str, Any]]:
         else MemoryRateLimiter(settings.comment_limit, settings.comment_window)
     )
     hub = Hub(limit=settings.stream_buffer)
-    tune_for_streams()
     feed = Feed(hub, read_models)
     await feed.start()
     tasks = [
@@ -95,10 +94,13 @@ async def lifespan(starlette: Starlette) -> AsyncIterator[dict[str, Any]]:
         if projector is not None and projector_thread is not None:
             projector.wake.set()
             await blocking(projector_thread.join, 5)
+        # Each task also ends by itself once the hub is closing: a cancellation that lands while a task
+        # waits on the thread pool can be absorbed there, and shutdown must not wait on it for ever.
         for task in tasks:
             task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        _, stuck = await asyncio.wait(tasks, timeout=TASKS_STOP_SECONDS)
+        for task in stuck:
+            log.warning("task %s did not stop within %s s", task.get_name(), TASKS_STOP_SECONDS)
         if publisher is not None:
             publisher.close()
         if redis is not None:

@@ -82,8 +82,8 @@ class Feed:
         self.hub.last_position = await blocking(self.read_models.timeline_head)
 
     async def run(self) -> None:
-        """The pump: one batch at a time, in order, until cancelled."""
-        while True:
+        """The pump: one batch at a time, in order, until cancelled or the hub closes."""
+        while not self.hub.closing:
             try:
                 batch = await asyncio.wait_for(self._queue.get(), timeout=self.poll_interval)
             except TimeoutError:

@@ -165,7 +165,7 @@ class Hub:
         arming and disarming those timers cost as much CPU as the writes themselves (measured with py-spy).
         """
         loop = asyncio.get_running_loop()
-        while True:
+        while not self.closing:
             await asyncio.sleep(every)
             now = loop.time()
             for subscriber in list(self.subscribers()):
