@@ -56,24 +56,29 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def with_children(pids: list[int]) -> list[int]:
-    """The processes and their children (uvicorn's workers are children of `newsroom serve`)."""
-    found = set(pids)
+def processes() -> Iterator[tuple[int, str, list[str]]]:
+    """Every process now: its pid, its name, and the fields of /proc/<pid>/stat after the name."""
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
+            name, fields = stat.read_text().split(" (", 1)[1].rsplit(")", 1)
         except OSError:
             continue
-        if int(fields[1]) in pids:
-            found.add(int(stat.parent.name))
-    return sorted(found)
+        yield int(stat.parent.name), name, fields.split()
+
+
+def cpu_ticks(fields: list[str]) -> int:
+    return int(fields[11]) + int(fields[12])  # utime + stime
+
+
+def with_children(pids: list[int]) -> list[int]:
+    """The processes and their children (uvicorn's workers are children of `newsroom serve`)."""
+    return sorted({*pids, *(pid for pid, _, fields in processes() if int(fields[1]) in pids)})
 
 
 def cpu_seconds(pids: list[int]) -> float:
     total = 0
     for pid in with_children(pids):
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        total += int(fields[11]) + int(fields[12])  # utime + stime
+        total += cpu_ticks(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split())
     return total / TICKS
 
 

@@ -27,7 +27,7 @@ import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.fanout import TICKS, cpu_seconds, newsroom
+from bench.fanout import TICKS, cpu_seconds, cpu_ticks, newsroom, processes
 from bench.scratch import ADMIN, scratch_database
 
 STATE = "x" * 300
@@ -67,16 +67,7 @@ def pgbench(seconds: int, clients: int) -> float:
 
 def postgres_cpu_seconds() -> float:
     """CPU used so far by every PostgreSQL process on the machine (the bench's database is the busy one)."""
-    total = 0
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            name, fields = stat.read_text().split(" (", 1)[1].split(")", 1)
-        except OSError:
-            continue
-        if name.startswith("postgres"):
-            values = fields.split()
-            total += int(values[11]) + int(values[12])
-    return total / TICKS
+    return sum(cpu_ticks(fields) for _, name, fields in processes() if name.startswith("postgres")) / TICKS
 
 
 def machine_ticks() -> tuple[int, int]:

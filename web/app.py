@@ -93,7 +93,7 @@ def create_server_app() -> Starlette:
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
-    """The app for one web process (uvicorn calls this as a factory, once per worker)."""
+    """The app for one web process (`newsroom serve` makes it through ``create_server_app``)."""
     app = Starlette(
         routes=ROUTES,
         middleware=MIDDLEWARE,

@@ -41,7 +41,6 @@ class Subscriber:
     __slots__ = (
         "_frames",
         "_hub",
-        "_limit",
         "_ready",
         "_waiter",
         "cut_off",
@@ -55,7 +54,6 @@ class Subscriber:
         self.slug = slug
         self._hub = hub
         self._frames: list[Frame] = []
-        self._limit = hub.limit
         self._ready = False
         self._waiter: asyncio.Future[None] | None = None
         self.dropped = False
@@ -75,7 +73,7 @@ class Subscriber:
         if self.dropped:
             return True
         self.wake()
-        if len(self._frames) >= self._limit:
+        if len(self._frames) >= self._hub.limit:
             self.dropped = True
             self._frames.clear()
             return False
