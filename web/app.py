@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
@@ -19,8 +18,8 @@ from web.settings import Settings
 
 SLUG = "/api/articles/{slug}"
 
-# Served by the LiveStreams middleware, ahead of the rest. In the routes too: there they are described, and
-# answer a method they do not take.
+# Served by NewsroomApp itself, ahead of the middleware and the router. In the routes too: there they are
+# described, and answer a method they do not take.
 LIVE_ROUTES = [
     Route(f"{SLUG}/live", live.article_live, methods=["GET"]),
     Route("/api/live", live.site_live, methods=["GET"]),
@@ -79,12 +78,11 @@ ROUTES = [*API_ROUTES, *PAGE_ROUTES]
 
 MIDDLEWARE = [
     Middleware(RequestIdMiddleware),
-    Middleware(live.LiveStreams, routes=LIVE_ROUTES, handlers=EXCEPTION_HANDLERS),
     Middleware(CompressResponses, minimum_size=1024),
 ]
 
 
-def create_server_app() -> Starlette:
+def create_server_app() -> live.NewsroomApp:
     """The app as `newsroom serve` runs it, once per worker process: the process's collector is tuned for
     thousands of open streams (a process-wide setting, so not part of ``create_app``, which tests call many
     times in one process)."""
@@ -92,9 +90,10 @@ def create_server_app() -> Starlette:
     return create_app()
 
 
-def create_app(settings: Settings | None = None) -> Starlette:
+def create_app(settings: Settings | None = None) -> live.NewsroomApp:
     """The app for one web process (`newsroom serve` makes it through ``create_server_app``)."""
-    app = Starlette(
+    app = live.NewsroomApp(
+        live_routes=LIVE_ROUTES,
         routes=ROUTES,
         middleware=MIDDLEWARE,
         exception_handlers=EXCEPTION_HANDLERS,

@@ -53,7 +53,7 @@ async def lifespan(starlette: Starlette) -> AsyncIterator[dict[str, Any]]:
     tasks = [
         asyncio.create_task(feed.run(), name="feed"),
         asyncio.create_task(close_streams_on_exit(hub), name="close-streams-on-exit"),
-        asyncio.create_task(hub.watch_sends(SEND_TIMEOUT_SECONDS), name="send-watchdog"),
+        asyncio.create_task(hub.watch(SEND_TIMEOUT_SECONDS, settings.heartbeat), name="stream-watchdog"),
     ]
     if redis is not None:
         tasks.append(asyncio.create_task(follow_redis(feed, redis, channel_name(settings.redis_prefix))))

@@ -3,26 +3,29 @@
 Each message: ``id:`` the global position, ``event:`` the kind, ``data:`` one JSON object ready to render.
 With ``Last-Event-ID`` (or ``?last_event_id=``) a reader first gets what came after that position from the
 timeline read model, then continues live: the stream subscribes to the hub BEFORE reading the timeline and
-drops live frames at or below the last position it sent, so nothing is missed or repeated at the seam.
+skips live frames at or below the last position it sent, so nothing is missed or repeated at the seam.
 The site feed also opens with the audit log's signed tree head (``event: tree-head``, no id).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping, Sequence
+import time
+from collections.abc import Sequence
+from typing import Any
 
 import orjson
+from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Match, Route
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 
 from projections import audit
 from projections.sqlstore import SQLReadModels
 from web.fanout.hub import Hub, Subscriber, encode_frame
 from web.http import HTTPError
+from web.logs import REQUEST_ID, log_access, request_id_for
 from web.params import published_page
 from web.services import blocking, services
 
@@ -45,60 +48,73 @@ OVERFLOW = _control("overflow", "you fell too far behind; reconnect with Last-Ev
 RESYNC = _control("resync", "that position is not in this feed; reload the page and start again")
 
 
-class LiveStreams:
-    """Middleware that serves the live routes itself, skipping the rest of the middleware and the router.
+class NewsroomApp(Starlette):
+    """Starlette, except that it serves the live routes itself, ahead of the middleware and the router.
 
-    A stream lives for hours: every layer it passed through would keep a coroutine frame per reader (about
-    5 KB of the 21 KB a reader cost, measured with tracemalloc) and pass each message through its own send
-    wrapper. Errors before the stream starts get the app's JSON answers from ``handlers``.
+    A stream lives for hours, and every layer it passed through keeps a coroutine frame (and often a send
+    wrapper) per reader: measured with tracemalloc, the middleware stack, the router and a generator cost
+    about 4 KB of each reader's 15. What those layers do for a stream is done here: the request id (echoed
+    and logged), the access line when the stream ends, and errors answered by the app's handlers.
     """
 
-    def __init__(
-        self,
-        app: ASGIApp,
-        routes: Sequence[Route],
-        handlers: Mapping[type[BaseException], Callable[[Request, Exception], Awaitable[Response]]],
-    ) -> None:
-        self.app = app
-        self.routes = routes
-        self.handlers = handlers
+    def __init__(self, *, live_routes: Sequence[Route], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.live_routes = live_routes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        route = self._live_route(scope)
+        if route is None:
+            await super().__call__(scope, receive, send)
+            return
+        scope["app"] = self
+        request_id = request_id_for(scope)
+        started = time.perf_counter()
+        response = await self._open(route, Request(scope, receive), request_id)
+        try:
+            await response(scope, receive, send)
+        finally:
+            log_access(scope, response.status_code, started, request_id)
+
+    def _live_route(self, scope: Scope) -> Route | None:
         if scope["type"] == "http" and scope["path"].endswith("/live"):
-            for route in self.routes:
+            for route in self.live_routes:
                 match, child_scope = route.matches(scope)
                 if match is Match.FULL:
                     scope.update(child_scope)
-                    await self._serve(route, scope, receive, send)
-                    return
-        await self.app(scope, receive, send)
+                    return route
+        return None
 
-    async def _serve(self, route: Route, scope: Scope, receive: Receive, send: Send) -> None:
-        request = Request(scope, receive)
+    async def _open(self, route: Route, request: Request, request_id: str) -> EventStream | Response:
+        """The stream, or the app's answer to why there is none; either carries the request id."""
+        token = REQUEST_ID.set(request_id)
         try:
-            response = await route.endpoint(request)
+            response: EventStream | Response = await route.endpoint(request)
         except Exception as error:
-            # The nearest handler, but not the catch-all: the unexpected go on to the outermost middleware,
-            # which answers 500 and logs them, as for any route.
             handler = next(
-                (self.handlers[kind] for kind in type(error).__mro__ if kind in self.handlers), None
+                self.exception_handlers[kind]
+                for kind in type(error).__mro__
+                if kind in self.exception_handlers
             )
-            if handler is None or handler is self.handlers.get(Exception):
-                raise
             response = await handler(request, error)
-        await response(scope, receive, send)
+        finally:
+            REQUEST_ID.reset(token)
+        if isinstance(response, EventStream):
+            response.request_id = request_id
+        else:
+            response.headers["x-request-id"] = request_id
+        return response
 
 
-async def article_live(request: Request) -> Response:
+async def article_live(request: Request) -> EventStream:
     slug, _ = await published_page(request)
     return await _stream(request, slug)
 
 
-async def site_live(request: Request) -> Response:
+async def site_live(request: Request) -> EventStream:
     return await _stream(request, None)
 
 
-async def _stream(request: Request, slug: str | None) -> Response:
+async def _stream(request: Request, slug: str | None) -> EventStream:
     svc = services(request)
     if svc.hub.readers >= svc.settings.max_streams:
         raise HTTPError(
@@ -121,56 +137,98 @@ async def _stream(request: Request, slug: str | None) -> Response:
     if slug is None:  # the site feed opens with the audit log's signed head: readers can keep and check it
         head = await blocking(audit.tree_head, svc.read_models, svc.signer)
         tree_head = b"event: tree-head\ndata: %s\n\n" % orjson.dumps(head)
-    return EventStream(
-        svc.hub,
-        slug,
-        lambda subscriber: _frames(
-            svc.hub, subscriber, svc.read_models, slug, last_seen, resync, tree_head, svc.settings.heartbeat
-        ),
-    )
+    return EventStream(svc.hub, svc.read_models, slug, last_seen, resync, tree_head)
 
 
-class EventStream(Response):
-    """A Server-Sent Events response that costs one task per reader: the request's own.
+class EventStream:
+    """A Server-Sent Events response (an ASGI app) that costs one task per reader: the request's own.
 
     (sse-starlette, used before, runs a task group of four per stream; at thousands of readers that was most
-    of the memory per reader: see README.) Heartbeats come from a timer on the reader's buffer, and each one
-    first checks, without waiting, whether the reader hung up (so a gone reader is noticed within
-    one heartbeat, and costs only its bounded buffer until then). A write that cannot complete within
-    SEND_TIMEOUT_SECONDS is cut off by the hub's watchdog; the hub closing (SIGTERM) ends the stream at once.
+    of the memory per reader: see README.) The hub's watchdog wakes a quiet stream for a heartbeat, which
+    first checks, without waiting, whether the reader hung up (so a gone reader is noticed within one
+    heartbeat), and cuts off a write that cannot complete within SEND_TIMEOUT_SECONDS; the hub closing
+    (SIGTERM) ends the stream at once.
     """
 
+    __slots__ = ("hub", "last_seen", "read_models", "request_id", "resync", "slug", "tree_head")
+    status_code = 200
+
     def __init__(
-        self, hub: Hub, slug: str | None, produce: Callable[[Subscriber], AsyncGenerator[bytes, None]]
+        self,
+        hub: Hub,
+        read_models: SQLReadModels,
+        slug: str | None,
+        last_seen: int | None,
+        resync: bool,
+        tree_head: bytes | None,
     ) -> None:
-        # Not Response.__init__: there is no body to render; the stream writes its own messages.
-        self.status_code = 200
-        self.background = None
         self.hub = hub
+        self.read_models = read_models
         self.slug = slug
-        self.produce = produce
+        self.last_seen = last_seen
+        self.resync = resync
+        self.tree_head = tree_head
+        self.request_id: str | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        loop = asyncio.get_running_loop()
-        with self.hub.subscribe(self.slug) as subscriber:
-            subscriber.task = asyncio.current_task()
+        hub = self.hub
+        with hub.subscribe(self.slug) as reader:
+            reader.task = asyncio.current_task()
             try:
-                await send({"type": "http.response.start", "status": 200, "headers": STREAM_HEADERS})
-                async with contextlib.aclosing(self.produce(subscriber)) as chunks:
-                    async for chunk in chunks:
-                        if chunk is PING and await _hung_up(receive):
-                            return
-                        subscriber.sending_since = loop.time()  # the hub's watchdog cuts off a stuck write
-                        await send({"type": "http.response.body", "body": chunk, "more_body": True})
-                        subscriber.sending_since = None
+                await send({"type": "http.response.start", "status": 200, "headers": self._headers()})
+                await _write(reader, send, RETRY)
+                if self.resync:
+                    await _write(reader, send, RESYNC)
+                elif self.last_seen is not None:
+                    await self._catch_up(reader, send, self.last_seen)
+                if self.tree_head is not None and not self.resync:
+                    await _write(reader, send, self.tree_head)  # no id: it must not move Last-Event-ID
+                while not (self.resync or hub.closing):
+                    frames = reader.fresh()
+                    if frames == []:
+                        await reader.wait()
+                        frames = reader.fresh()
+                        if frames == [] and not hub.closing:  # woken with nothing new: a heartbeat
+                            if await _hung_up(receive):
+                                return
+                            await _write(reader, send, PING)  # keeps proxies from closing an idle stream
+                            continue
+                    if frames is None:
+                        await _write(reader, send, OVERFLOW)
+                        break
+                    if frames:
+                        await _write(reader, send, b"".join(frame.data for frame in frames))
                 await send({"type": "http.response.body", "body": b"", "more_body": False})
             except asyncio.CancelledError:
-                if not subscriber.cut_off:
+                if not reader.cut_off:
                     raise
                 # A reader that stopped reading, cut off by the watchdog: it resumes with Last-Event-ID.
                 task = asyncio.current_task()
                 if task is not None:
                     task.uncancel()
+
+    def _headers(self) -> list[tuple[bytes, bytes]]:
+        if self.request_id is None:
+            return STREAM_HEADERS
+        return [*STREAM_HEADERS, (b"x-request-id", self.request_id.encode())]
+
+    async def _catch_up(self, reader: Subscriber, send: Send, after: int) -> None:
+        while True:
+            rows = await blocking(
+                self.read_models.timeline_rows, after=after, limit=CATCH_UP_PAGE, slug=self.slug
+            )
+            if not rows:
+                break
+            await _write(reader, send, b"".join(encode_frame(*row) for row in rows))
+            after = rows[-1][0]
+        reader.skip_to(after)
+
+
+async def _write(reader: Subscriber, send: Send, body: bytes) -> None:
+    """One write, watched: the hub's watchdog cuts off a write stuck for too long."""
+    reader.sending_since = reader.written_at = asyncio.get_running_loop().time()
+    await send({"type": "http.response.body", "body": body, "more_body": True})
+    reader.sending_since = None
 
 
 async def _hung_up(receive: Receive) -> bool:
@@ -181,41 +239,3 @@ async def _hung_up(receive: Receive) -> bool:
     except TimeoutError:
         return False
     return bool(message["type"] == "http.disconnect")
-
-
-async def _frames(
-    hub: Hub,
-    subscriber: Subscriber,
-    read_models: SQLReadModels,
-    slug: str | None,
-    last_seen: int | None,
-    resync: bool,
-    tree_head: bytes | None,
-    heartbeat: float,
-) -> AsyncGenerator[bytes, None]:
-    yield RETRY
-    if resync:
-        yield RESYNC
-        return
-    sent = 0
-    if last_seen is not None:
-        sent = last_seen
-        while True:
-            rows = await blocking(read_models.timeline_rows, after=sent, limit=CATCH_UP_PAGE, slug=slug)
-            if not rows:
-                break
-            yield b"".join(encode_frame(position, kind, data) for position, kind, data in rows)
-            sent = rows[-1][0]
-    if tree_head is not None:
-        yield tree_head  # no id: it must not move the reader's Last-Event-ID
-    while not hub.closing:
-        frames = await subscriber.take(heartbeat)
-        if subscriber.dropped:
-            yield OVERFLOW
-            return
-        fresh = [frame for frame in frames if frame.position > sent]
-        if fresh:
-            sent = fresh[-1].position
-            yield b"".join(frame.data for frame in fresh)
-        elif not frames and not hub.closing:
-            yield PING  # nothing for a while: keeps proxies from closing an idle stream

@@ -60,8 +60,34 @@ def log_config(level: str = "info") -> dict[str, Any]:
     }
 
 
+def request_id_for(scope: Scope) -> str:
+    """The request's valid ``X-Request-ID``, or a new one."""
+    incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
+    return incoming if VALID_ID.match(incoming) else uuid.uuid4().hex
+
+
+def log_access(scope: Scope, status: int, started: float, request_id: str) -> None:
+    """The one access line for a request, when it ends (streams: when they close)."""
+    token = REQUEST_ID.set(request_id)
+    try:
+        access.info(
+            "%s %s %d",
+            scope["method"],
+            scope["path"],
+            status,
+            extra={
+                "method": scope["method"],
+                "path": scope["path"],
+                "status": status,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+            },
+        )
+    finally:
+        REQUEST_ID.reset(token)
+
+
 class RequestIdMiddleware:
-    """Gives each request an id, and logs one access line when it ends (streams: when they close)."""
+    """Gives each request an id, put on every line logged while it runs, and logs its access line."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -70,8 +96,7 @@ class RequestIdMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
-        request_id = incoming if VALID_ID.match(incoming) else uuid.uuid4().hex
+        request_id = request_id_for(scope)
         token = REQUEST_ID.set(request_id)
         started = time.perf_counter()
         status = 500
@@ -86,16 +111,5 @@ class RequestIdMiddleware:
         try:
             await self.app(scope, receive, send_with_id)
         finally:
-            access.info(
-                "%s %s %d",
-                scope["method"],
-                scope["path"],
-                status,
-                extra={
-                    "method": scope["method"],
-                    "path": scope["path"],
-                    "status": status,
-                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
-                },
-            )
             REQUEST_ID.reset(token)
+            log_access(scope, status, started, request_id)

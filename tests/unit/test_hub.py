@@ -1,15 +1,25 @@
-"""The hub's dense parts: bounded buffers, heartbeat wake-ups, and the send watchdog."""
+"""The hub's dense parts: shared bounded channels, cursors, heartbeat wake-ups, and the send watchdog."""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from projections.documents import TimelineItem
-from web.fanout.hub import Hub
+from web.fanout.hub import Frame, Hub
 
 
 def item(position: int, slug: str = "tide") -> TimelineItem:
     return TimelineItem(position, slug, "update-appended", b'{"at":"2026-01-10T06:40:00+00:00"}')
+
+
+def positions(frames: list[Frame] | None) -> list[int] | None:
+    return None if frames is None else [frame.position for frame in frames]
+
+
+def run(scenario: Callable[[], Coroutine[Any, Any, None]]) -> None:
+    asyncio.run(scenario())
 
 
 def test_a_reader_that_falls_behind_is_dropped_and_the_others_are_not() -> None:
@@ -18,27 +28,71 @@ def test_a_reader_that_falls_behind_is_dropped_and_the_others_are_not() -> None:
         with hub.subscribe("tide") as slow, hub.subscribe(None) as fast:
             for position in range(1, 5):
                 hub.dispatch([item(position)])
-                if position < 4:
-                    assert [f.position for f in await fast.take()] == [position]
-            assert slow.dropped and not fast.dropped
-            assert [f.position for f in await fast.take()] == [4]
+                assert positions(fast.fresh()) == [position]
+            assert hub.delivered == 8  # each frame was handed to both readers
+            assert slow.fresh() is None  # frame 1 was let go before the slow reader sent it
             assert hub.dropped == 1
-            hub.dispatch([item(4), item(3)])  # repeats are ignored: nothing new is buffered
-            assert await asyncio.wait_for(fast.take(0.01), 1) == []
+            hub.dispatch([item(4), item(3)])  # repeats are ignored: nothing new for anyone
+            assert fast.fresh() == []
 
-    asyncio.run(scenario())
+    run(scenario)
 
 
-def test_take_returns_empty_after_its_timeout_for_a_heartbeat() -> None:
+def test_each_reader_gets_only_its_articles_frames_from_where_it_joined() -> None:
+    async def scenario() -> None:
+        hub = Hub()
+        hub.dispatch([item(1, "tide"), item(2, "dam")])
+        with hub.subscribe("tide") as tide, hub.subscribe(None) as site:
+            assert tide.fresh() == [] and site.fresh() == []  # earlier frames are the timeline's to give
+            hub.dispatch([item(3, "tide"), item(4, "dam"), item(5, "tide")])
+            assert positions(tide.fresh()) == [3, 5]
+            assert positions(site.fresh()) == [3, 4, 5]
+            tide.skip_to(7)  # a catch-up from the timeline already sent up to 7
+            hub.dispatch([item(6, "tide"), item(7, "tide"), item(8, "tide")])
+            assert positions(tide.fresh()) == [8]
+
+    run(scenario)
+
+
+def test_a_waiting_reader_is_woken_by_a_frame_for_it_and_not_by_others() -> None:
     async def scenario() -> None:
         hub = Hub()
         with hub.subscribe("tide") as reader:
-            loop = asyncio.get_running_loop()
-            started = loop.time()
-            assert await reader.take(0.05) == []
-            assert 0.04 <= loop.time() - started < 1
+            waiting = reader.wait()
+            await asyncio.sleep(0)
+            hub.dispatch([item(1, "dam")])
+            await asyncio.sleep(0.01)
+            assert not waiting.done()
+            hub.dispatch([item(2, "tide")])
+            await asyncio.wait_for(waiting, 1)
+            assert positions(reader.fresh()) == [2]
 
-    asyncio.run(scenario())
+    run(scenario)
+
+
+def test_the_watchdog_lets_go_of_sent_frames_and_wakes_quiet_readers_for_a_heartbeat() -> None:
+    async def scenario() -> None:
+        hub = Hub()
+        loop = asyncio.get_running_loop()
+        with hub.subscribe("tide") as ahead, hub.subscribe("tide") as behind:
+            hub.dispatch([item(1), item(2), item(3)])
+            assert positions(ahead.fresh()) == [1, 2, 3]
+            behind.skip_to(1)
+            hub.tick(loop.time(), send_timeout=30, heartbeat=15)
+            assert positions(behind.fresh()) == [2, 3]  # kept for the reader that had not sent them
+            hub.tick(loop.time(), send_timeout=30, heartbeat=15)
+            assert ahead.channel.frames == []  # both sent them: let go, and nobody counts as behind
+            assert ahead.fresh() == [] and behind.fresh() == []
+
+            waiting = ahead.wait()
+            await asyncio.sleep(0)
+            hub.tick(loop.time(), send_timeout=30, heartbeat=15)
+            await asyncio.sleep(0.01)
+            assert not waiting.done()  # not quiet for long enough yet
+            hub.tick(loop.time() + 15, send_timeout=30, heartbeat=15)
+            await asyncio.wait_for(waiting, 1)
+
+    run(scenario)
 
 
 def test_the_watchdog_cuts_off_only_a_write_stuck_too_long() -> None:
@@ -51,7 +105,7 @@ def test_the_watchdog_cuts_off_only_a_write_stuck_too_long() -> None:
             idle.task = asyncio.create_task(asyncio.sleep(60))
             stuck.sending_since = loop.time() - 5  # its write began 5 s ago
             busy.sending_since = loop.time()  # a write in progress, but a fresh one
-            watchdog = asyncio.create_task(hub.watch_sends(timeout=2, every=0.01))
+            watchdog = asyncio.create_task(hub.watch(send_timeout=2, heartbeat=15, every=0.01))
             await asyncio.sleep(0.1)
             watchdog.cancel()
             assert stuck.cut_off and stuck.task.cancelled()
@@ -61,4 +115,19 @@ def test_the_watchdog_cuts_off_only_a_write_stuck_too_long() -> None:
                 assert subscriber.task is not None
                 subscriber.task.cancel()
 
-    asyncio.run(scenario())
+    run(scenario)
+
+
+def test_closing_wakes_every_reader_and_the_last_reader_of_an_article_takes_its_channel() -> None:
+    async def scenario() -> None:
+        hub = Hub()
+        with hub.subscribe("tide") as reader:
+            assert hub.readers == 1
+            waiting = reader.wait()
+            await asyncio.sleep(0)
+            hub.close()
+            await asyncio.wait_for(waiting, 1)
+        assert hub.readers == 0
+        assert [channel.slug for channel in hub.channels()] == [None]  # only the site's is left
+
+    run(scenario)

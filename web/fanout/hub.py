@@ -1,17 +1,24 @@
 """One hub per web process: takes each timeline item once and hands its SSE frame to the local readers.
 
-A frame is encoded once, here, and the same bytes go to every reader. Each reader has a bounded buffer; a
-reader that falls more than ``limit`` frames behind is marked dropped and its stream ends with a final
-``overflow`` event, after which it reconnects with Last-Event-ID and catches up from the timeline. Offering
-a frame never waits, so one slow reader cannot slow the others.
+A frame is encoded once, here, and the same bytes go to every reader. Frames wait in a channel, one per
+article with readers plus one for the whole site, shared by that channel's readers: each reader keeps only
+a cursor (the last position it sent). A channel keeps at most ``limit`` frames; a reader whose cursor falls
+behind the frames a channel let go has fallen too far behind: its stream ends with a final ``overflow``
+event, it reconnects with Last-Event-ID and catches up from the timeline. Dispatching never waits, so one
+slow reader cannot slow the others.
+
+One watchdog task per process (``watch``) does the periodic work for every reader at once: it lets go of
+frames every reader has sent, wakes readers that have been quiet for a heartbeat, and cuts off a reader
+whose one write has been stuck too long.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections import defaultdict
+from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from operator import attrgetter
 
 from projections.documents import TimelineItem
 from web.metrics import MESSAGES_FANNED_OUT, OPEN_STREAMS, SLOW_READERS_DROPPED, observe_dispatch
@@ -32,33 +39,60 @@ def frame_of(item: TimelineItem) -> Frame:
     return Frame(item.position, item.slug, encode_frame(item.position, item.kind, item.data))
 
 
-class Subscriber:
-    """One reader's bounded buffer. ``slug`` None means the whole site. As a context manager, it leaves its
-    hub however the stream ends."""
+_position = attrgetter("position")
 
-    # Kept small: there is one per reader, thousands per process. A list and a future made only while the
-    # stream waits, rather than a deque and an asyncio.Event (each of which allocates a 600-byte block).
-    __slots__ = (
-        "_frames",
-        "_hub",
-        "_ready",
-        "_waiter",
-        "cut_off",
-        "dropped",
-        "sending_since",
-        "slug",
-        "task",
-    )
 
-    def __init__(self, hub: Hub, slug: str | None) -> None:
+class Channel:
+    """The recent frames of one article (or of the whole site) and the readers that follow them."""
+
+    __slots__ = ("frames", "let_go", "readers", "slug")
+
+    def __init__(self, slug: str | None, let_go: int) -> None:
         self.slug = slug
+        self.frames: list[Frame] = []
+        self.let_go = let_go  # the newest position no longer kept: a reader behind it missed frames
+        self.readers: set[Subscriber] = set()
+
+    def append(self, frame: Frame, limit: int) -> None:
+        self.frames.append(frame)
+        if len(self.frames) > limit:
+            self.let_go = self.frames[-limit - 1].position
+            del self.frames[:-limit]
+
+    def after(self, position: int) -> list[Frame]:
+        return self.frames[bisect_right(self.frames, position, key=_position) :]
+
+    def forget_sent(self) -> None:
+        """Lets go of the frames every reader has sent (all of them when nobody reads)."""
+        if not self.frames:
+            return
+        through = min((reader.cursor for reader in self.readers), default=self.frames[-1].position)
+        kept = bisect_right(self.frames, through, key=_position)
+        if kept:
+            self.let_go = max(self.let_go, self.frames[kept - 1].position)
+            del self.frames[:kept]
+
+    def wake(self) -> None:
+        for reader in self.readers:
+            reader.wake()
+
+
+class Subscriber:
+    """One reader: a cursor into its channel, and a future only while it waits. As a context manager, it
+    leaves its hub however the stream ends."""
+
+    # Kept small: there is one per reader, thousands per process.
+    __slots__ = ("_hub", "_waiter", "channel", "cursor", "cut_off", "sending_since", "task", "written_at")
+
+    def __init__(self, hub: Hub, channel: Channel, cursor: int, now: float) -> None:
         self._hub = hub
-        self._frames: list[Frame] = []
-        self._ready = False
+        self.channel = channel
+        self.cursor = cursor  # the newest position this reader has sent (or did not need)
         self._waiter: asyncio.Future[None] | None = None
-        self.dropped = False
-        # For the hub's send watchdog: when the stream's current write began, and the task writing it.
+        # For the watchdog: when the current write began (None between writes), when the last one did,
+        # and the task writing.
         self.sending_since: float | None = None
+        self.written_at = now
         self.task: asyncio.Task[object] | None = None
         self.cut_off = False
 
@@ -68,74 +102,79 @@ class Subscriber:
     def __exit__(self, *_: object) -> None:
         self._hub.unsubscribe(self)
 
-    def offer(self, frame: Frame) -> bool:
-        """Buffers the frame; False when this offer is the one that overflows the reader."""
-        if self.dropped:
-            return True
-        self.wake()
-        if len(self._frames) >= self._hub.limit:
-            self.dropped = True
-            self._frames.clear()
-            return False
-        self._frames.append(frame)
-        return True
-
-    async def take(self, timeout: float | None = None) -> list[Frame]:
-        """Everything buffered so far, waiting until there is something, the reader was dropped or woken, or
-        ``timeout`` seconds passed (then the list may be empty). A timer, not a task: streams are many."""
-        if not self._ready:
-            loop = asyncio.get_running_loop()
-            self._waiter = loop.create_future()
-            timer = None if timeout is None else loop.call_later(timeout, self.wake)
-            try:
-                await self._waiter
-            finally:
-                self._waiter = None
-                if timer is not None:
-                    timer.cancel()
-        self._ready = False
-        frames, self._frames = self._frames, []
+    def fresh(self) -> list[Frame] | None:
+        """The frames after the cursor, moving it past them; None when some were let go unsent."""
+        channel = self.channel
+        if self.cursor < channel.let_go:
+            self._hub.overflowed()
+            return None
+        frames = channel.after(self.cursor)
+        if frames:
+            self.cursor = frames[-1].position
         return frames
 
+    def skip_to(self, position: int) -> None:
+        """Everything up to ``position`` was sent another way (the timeline catch-up)."""
+        self.cursor = max(self.cursor, position)
+
+    def wait(self) -> asyncio.Future[None]:
+        """Done when a frame may have arrived, a heartbeat is due, or the hub closes. (A future, not a
+        coroutine: the reader awaits it directly, with no frame of its own kept while it waits.)"""
+        waiter = self._waiter = asyncio.get_running_loop().create_future()
+        if self._hub.closing:
+            waiter.set_result(None)
+        return waiter
+
     def wake(self) -> None:
-        self._ready = True
-        if self._waiter is not None and not self._waiter.done():
-            self._waiter.set_result(None)
+        waiter = self._waiter
+        if waiter is not None:
+            self._waiter = None
+            if not waiter.done():  # a reader cancelled while waiting leaves a cancelled future
+                waiter.set_result(None)
 
 
 class Hub:
     def __init__(self, limit: int = 1024) -> None:
         self.limit = limit
-        self._by_slug: defaultdict[str, set[Subscriber]] = defaultdict(set)
-        self._site: set[Subscriber] = set()
+        self._site = Channel(None, 0)
+        self._articles: dict[str, Channel] = {}
         self.last_position = 0  # the newest position dispatched: live items at or below it are repeats
+        self.readers = 0
         self.delivered = 0
         self.dropped = 0
         self.closing = False
 
-    @property
-    def readers(self) -> int:
-        return len(self._site) + sum(len(readers) for readers in self._by_slug.values())
-
     def subscribe(self, slug: str | None) -> Subscriber:
-        """A new reader: ``with hub.subscribe(slug) as reader:`` (a class, not a generator-based context
-        manager, whose frame would be kept per reader for the whole stream)."""
-        subscriber = Subscriber(self, slug)
-        (self._site if slug is None else self._by_slug[slug]).add(subscriber)
+        """A new reader, from the newest position dispatched on: ``with hub.subscribe(slug) as reader:``
+        (a class, not a generator-based context manager, whose frame would be kept for the whole stream)."""
+        if slug is None:
+            channel = self._site
+        elif (found := self._articles.get(slug)) is not None:
+            channel = found
+        else:  # a new channel has no frames yet: a reader behind the hub's position missed some
+            channel = self._articles[slug] = Channel(slug, self.last_position)
+        subscriber = Subscriber(self, channel, self.last_position, asyncio.get_running_loop().time())
+        channel.readers.add(subscriber)
+        self.readers += 1
         OPEN_STREAMS.inc()
         return subscriber
 
     def unsubscribe(self, subscriber: Subscriber) -> None:
         OPEN_STREAMS.dec()
-        slug = subscriber.slug
-        readers = self._site if slug is None else self._by_slug.get(slug, set())
-        readers.discard(subscriber)
-        if slug is not None and not readers:
-            self._by_slug.pop(slug, None)
+        self.readers -= 1
+        channel = subscriber.channel
+        channel.readers.discard(subscriber)
+        if not channel.readers and channel.slug is not None:
+            del self._articles[channel.slug]
+
+    def overflowed(self) -> None:
+        self.dropped += 1
+        SLOW_READERS_DROPPED.inc()
 
     def dispatch(self, items: Iterable[TimelineItem], *, pushed: bool = True) -> None:
         """Hands new items to their readers, in position order; repeats are ignored. Event-loop only."""
-        delivered, dropped = self.delivered, self.dropped
+        delivered = self.delivered
+        touched: set[Channel] = set()
         for item in items:
             if item.position <= self.last_position:
                 continue
@@ -143,37 +182,48 @@ class Hub:
             frame = frame_of(item)
             if pushed:  # a catch-up's items are old news: they would skew the push latency
                 observe_dispatch(item.data)
-            for subscriber in (*self._by_slug.get(item.slug, ()), *self._site):
-                if subscriber.offer(frame):
-                    self.delivered += 1
-                else:
-                    self.dropped += 1
+            for channel in (self._site, self._articles.get(item.slug)):
+                if channel is not None:
+                    channel.append(frame, self.limit)
+                    self.delivered += len(channel.readers)
+                    touched.add(channel)
+        for channel in touched:
+            channel.wake()
         MESSAGES_FANNED_OUT.inc(self.delivered - delivered)
-        SLOW_READERS_DROPPED.inc(self.dropped - dropped)
+
+    def channels(self) -> Iterator[Channel]:
+        yield self._site
+        yield from list(self._articles.values())
 
     def subscribers(self) -> Iterator[Subscriber]:
-        yield from self._site
-        for readers in self._by_slug.values():
-            yield from readers
+        for channel in self.channels():
+            yield from list(channel.readers)
 
-    async def watch_sends(self, timeout: float, every: float = 1.0) -> None:
-        """Cuts off readers whose one write has taken over ``timeout`` seconds (they stopped reading).
+    def tick(self, now: float, send_timeout: float, heartbeat: float) -> None:
+        """The watchdog's periodic work, for every reader at once (see ``watch``)."""
+        for channel in self.channels():
+            channel.forget_sent()
+            for subscriber in list(channel.readers):
+                since = subscriber.sending_since
+                if since is not None:
+                    if now - since > send_timeout and subscriber.task is not None:
+                        subscriber.cut_off = True
+                        subscriber.task.cancel()
+                elif now - subscriber.written_at >= heartbeat:
+                    subscriber.wake()  # woken with nothing new, its stream sends a heartbeat
 
-        One task for the whole process, instead of a timer around every write: at thousands of readers,
-        arming and disarming those timers cost as much CPU as the writes themselves (measured with py-spy).
-        """
+    async def watch(self, send_timeout: float, heartbeat: float, every: float = 1.0) -> None:
+        """One task for the whole process instead of timers per reader: at thousands of readers, arming and
+        disarming a timer around every write or wait cost as much CPU as the writes themselves (py-spy), and
+        each armed timer held half a kilobyte per reader (tracemalloc)."""
         loop = asyncio.get_running_loop()
+        every = min(every, heartbeat / 2)
         while not self.closing:
             await asyncio.sleep(every)
-            now = loop.time()
-            for subscriber in list(self.subscribers()):
-                since = subscriber.sending_since
-                if since is not None and now - since > timeout and subscriber.task is not None:
-                    subscriber.cut_off = True
-                    subscriber.task.cancel()
+            self.tick(loop.time(), send_timeout, heartbeat)
 
     def close(self) -> None:
         """Wakes every reader so streams notice the shutdown at once."""
         self.closing = True
-        for subscriber in self.subscribers():
-            subscriber.wake()
+        for channel in self.channels():
+            channel.wake()
