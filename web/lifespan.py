@@ -8,6 +8,7 @@ import logging
 import signal
 import threading
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -28,12 +29,14 @@ from web.settings import Settings
 log = logging.getLogger("newsroom.web")
 
 TASKS_STOP_SECONDS = 2.0
+THREADS = 40  # for blocking calls into the store: as many as anyio's default, which served before
 
 
 @asynccontextmanager
 async def lifespan(starlette: Starlette) -> AsyncIterator[dict[str, Any]]:
     settings: Settings = starlette.state.settings
     loop = asyncio.get_running_loop()
+    loop.set_default_executor(ThreadPoolExecutor(THREADS, thread_name_prefix="newsroom-blocking"))
     app = await blocking(Newsroom.from_url, settings.database_url)
     app.on_saved(lambda _position, events: EVENTS_APPENDED.inc(events))
     read_models = await blocking(open_read_models, app)
@@ -94,8 +97,8 @@ async def lifespan(starlette: Starlette) -> AsyncIterator[dict[str, Any]]:
         if projector is not None and projector_thread is not None:
             projector.wake.set()
             await blocking(projector_thread.join, 5)
-        # Each task also ends by itself once the hub is closing: a cancellation that lands while a task
-        # waits on the thread pool can be absorbed there, and shutdown must not wait on it for ever.
+        # Each task also ends by itself once the hub is closing, and is waited for only so long: a task
+        # busy in a blocking call (a store that does not answer) must not hold shutdown for ever.
         for task in tasks:
             task.cancel()
         _, stuck = await asyncio.wait(tasks, timeout=TASKS_STOP_SECONDS)
