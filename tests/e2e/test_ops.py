@@ -109,6 +109,9 @@ def test_logs_are_json_lines_with_request_ids_and_no_tokens(tmp_path: Path) -> N
         assert tagged.headers["x-request-id"] == "trace-42"
         generated = httpx.get(f"{base}/api/articles/nowhere", params={"token": token})
         assert len(generated.headers["x-request-id"]) == 32
+        # A live stream is served ahead of the middleware, but keeps its id and gets its line when it ends.
+        with httpx.stream("GET", f"{base}/api/live", headers={"X-Request-ID": "stream-7"}) as stream:
+            assert stream.headers["x-request-id"] == "stream-7"
         process = running_server.last_process  # type: ignore[attr-defined]
     output = process.stdout.read()
     secret = token.split("_", 2)[2]  # nr_<staff id>_<secret>; the secret itself may hold "_"
@@ -121,5 +124,7 @@ def test_logs_are_json_lines_with_request_ids_and_no_tokens(tmp_path: Path) -> N
     ).items()
     missing = next(line for line in access if line["path"] == "/api/articles/nowhere")
     assert missing["status"] == 404 and missing["request_id"] == generated.headers["x-request-id"]
+    streamed = next(line for line in access if line["request_id"] == "stream-7")
+    assert streamed["path"] == "/api/live" and streamed["status"] == 200
     writes = [line for line in access if line["method"] == "POST"]
     assert len(writes) == 3 and all(line["request_id"] for line in writes)
