@@ -193,17 +193,13 @@ class Hub:
 
     def channels(self) -> Iterator[Channel]:
         yield self._site
-        yield from list(self._articles.values())
-
-    def subscribers(self) -> Iterator[Subscriber]:
-        for channel in self.channels():
-            yield from list(channel.readers)
+        yield from self._articles.values()
 
     def tick(self, now: float, send_timeout: float, heartbeat: float) -> None:
         """The watchdog's periodic work, for every reader at once (see ``watch``)."""
         for channel in self.channels():
             channel.forget_sent()
-            for subscriber in list(channel.readers):
+            for subscriber in channel.readers:  # cancelling and waking change no channel until later
                 since = subscriber.sending_since
                 if since is not None:
                     if now - since > send_timeout and subscriber.task is not None:
