@@ -16,11 +16,13 @@ than CHECKPOINT_EVERY events replayed, however long the story is.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from datetime import datetime
 from typing import Any, Final
 
 from newsroom.article import ARTICLE_TOPICS, PUBLISHED, Article
-from projections.documents import Column, Doc, Documents, Positioned, Table, iso, micros
+from projections.documents import Column, Doc, Documents, Table, micros
+from projections.records import Data, Recorded
 
 ARTICLES: Final = Table("page_articles", columns=(Column("slug", "text"),))
 ITEMS: Final = Table(
@@ -59,16 +61,19 @@ CHECKPOINT_EVERY: Final = 64
 
 UPDATE: Final = "update"
 COMMENT: Final = "comment"
+DRAFTED: Final = Article.Drafted.TOPIC
+UNPUBLISHED_TOPIC: Final = Article.Unpublished.TOPIC
 
 
-def _header(event: Article.Drafted, at: str) -> Doc:
+def _header(event: Recorded, at: str) -> Doc:
+    data = event.data
     return {
-        "id": event.originator_id.hex,
-        "slug": event.slug,
-        "headline": event.headline,
-        "body": event.body,
-        "byline": dict(event.byline),
-        "tags": list(event.tags),
+        "id": event.originator_id,
+        "slug": data["slug"],
+        "headline": data["headline"],
+        "body": data["body"],
+        "byline": dict(data["byline"]),
+        "tags": list(data["tags"]),
         "embeds": [],
         "related": [],
         "corrections": [],
@@ -88,96 +93,101 @@ class ArticlePageProjection:
     tables = (ARTICLES, ITEMS, TIMELINE, ITEM_VERSIONS, CHECKPOINTS)
     topics = ARTICLE_TOPICS
 
-    def reads(self, item: Positioned) -> Iterator[tuple[Table, str]]:
-        event = item.event
-        if not isinstance(event, Article.Drafted):
-            yield ARTICLES, event.originator_id.hex
+    def reads(self, event: Recorded) -> Iterator[tuple[Table, str]]:
+        if event.topic != DRAFTED:
+            yield ARTICLES, event.originator_id
+        data = event.data
         for field in ("update_id", "comment_id"):
-            if (changed := getattr(event, field, None)) is not None:
-                yield ITEMS, changed.hex
+            if (changed := data.get(field)) is not None:
+                yield ITEMS, changed["_data_"]
 
-    def apply(self, docs: Documents, item: Positioned) -> None:
-        event = item.event
-        article_key = event.originator_id.hex
-        at = iso(event.timestamp)
-        if isinstance(event, Article.Drafted):
+    def apply(self, docs: Documents, events: Sequence[Recorded]) -> None:
+        for event in events:
+            self._apply(docs, event)
+
+    def _apply(self, docs: Documents, event: Recorded) -> None:
+        article_key = event.originator_id
+        at = event.at
+        version = event.originator_version
+        if event.topic == DRAFTED:
             header = _header(event, at)
         else:
             existing = docs.get(ARTICLES, article_key)
             if existing is None:  # pragma: no cover - the log always starts an article with Drafted
                 return
             header = existing
-        header["version"] = event.originator_version
-        header["position"] = item.position
-        handler = _HANDLERS.get(type(event))
-        change = handler(header, docs, event, item.position, at) if handler else None
+        header["version"] = version
+        header["position"] = event.position
+        handler = _HANDLERS.get(event.topic)
+        change = handler(header, docs, event, at) if handler else None
         # Readers see a story only while it is published; its unpublication is the last thing they see.
-        visible = change is not None and (
-            header["status"] == PUBLISHED or isinstance(event, Article.Unpublished)
-        )
+        visible = change is not None and (header["status"] == PUBLISHED or event.topic == UNPUBLISHED_TOPIC)
         if visible:
             header["updated_at"] = at
         docs.put(ARTICLES, article_key, header, slug=header["slug"])
-        if event.originator_version % CHECKPOINT_EVERY == 0:
+        if version % CHECKPOINT_EVERY == 0:
             docs.put(
                 CHECKPOINTS,
-                f"{article_key}/{event.originator_version}",
+                f"{article_key}/{version}",
                 {"at": at, "header": header},
                 article=article_key,
-                version=event.originator_version,
-                at_us=micros(event.timestamp),
+                version=version,
+                at_us=micros(datetime.fromisoformat(at)),
             )
         if change is not None and visible:
             kind, data = change
             message = {
                 "kind": kind,
                 "slug": header["slug"],
-                "position": item.position,
-                "version": event.originator_version,
+                "position": event.position,
+                "version": version,
                 "at": at,
                 **data,
             }
             docs.put(
-                TIMELINE, str(item.position), message, article=article_key, position=item.position, kind=kind
+                TIMELINE,
+                str(event.position),
+                message,
+                article=article_key,
+                position=event.position,
+                kind=kind,
             )
 
 
 Change = tuple[str, dict[str, Any]] | None
-Handler = Callable[[Doc, Documents, Any, int, str], Change]
+Handler = Callable[[Doc, Documents, Recorded, str], Change]
 
 
-def _published(header: Doc, docs: Documents, event: Article.Published, position: int, at: str) -> Change:
+def _published(header: Doc, docs: Documents, event: Recorded, at: str) -> Change:
     header["status"] = PUBLISHED
     header["published_at"] = header["published_at"] or at
     return "article-published", {"article": _public_header(header)}
 
 
-def _unpublished(header: Doc, docs: Documents, event: Article.Unpublished, position: int, at: str) -> Change:
+def _unpublished(header: Doc, docs: Documents, event: Recorded, at: str) -> Change:
     header["status"] = "unpublished"
-    return "article-unpublished", {"reason": event.reason}
+    return "article-unpublished", {"reason": event.data["reason"]}
 
 
-def _headline(header: Doc, docs: Documents, event: Article.HeadlineChanged, position: int, at: str) -> Change:
-    header["headline"] = event.headline
-    return "headline-changed", {"headline": event.headline}
+def _headline(header: Doc, docs: Documents, event: Recorded, at: str) -> Change:
+    header["headline"] = headline = event.data["headline"]
+    return "headline-changed", {"headline": headline}
 
 
-def _body(header: Doc, docs: Documents, event: Article.BodyRevised, position: int, at: str) -> Change:
-    header["body"] = event.body
-    if event.correction_note:
-        header["corrections"].append(
-            {"note": event.correction_note, "at": at, "version": event.originator_version}
-        )
-    return "body-revised", {"body": event.body, "correction_note": event.correction_note or None}
+def _body(header: Doc, docs: Documents, event: Recorded, at: str) -> Change:
+    header["body"] = body = event.data["body"]
+    note = event.data["correction_note"]
+    if note:
+        header["corrections"].append({"note": note, "at": at, "version": event.originator_version})
+    return "body-revised", {"body": body, "correction_note": note or None}
 
 
-def _update_appended(
-    header: Doc, docs: Documents, event: Article.UpdateAppended, position: int, at: str
-) -> Change:
+def _update_appended(header: Doc, docs: Documents, event: Recorded, at: str) -> Change:
+    data = event.data
     update = {
-        "id": event.update_id.hex,
-        "body": event.body,
-        "label": event.label or None,
+        "id": data["update_id"]["_data_"],
+        "body": data["body"],
+        "label": data["label"] or None,
         "at": at,
         "revised_at": None,
         "revision_note": None,
@@ -185,36 +195,35 @@ def _update_appended(
         "struck_reason": None,
         "struck_at": None,
         "pinned": False,
-        "position": position,
+        "position": event.position,
     }
     header["update_count"] += 1
     _put_item(docs, header, UPDATE, update)
     return "update-appended", {"update": update}
 
 
-def _update_changed(field_changes: Callable[[Any, str], dict[str, Any]], kind: str) -> Handler:
-    def handle(header: Doc, docs: Documents, event: Any, position: int, at: str) -> Change:
-        update = docs.get(ITEMS, event.update_id.hex)
+def _update_changed(field_changes: Callable[[Data, str], dict[str, Any]], kind: str) -> Handler:
+    def handle(header: Doc, docs: Documents, event: Recorded, at: str) -> Change:
+        update = docs.get(ITEMS, event.data["update_id"]["_data_"])
         if update is None:  # pragma: no cover - the aggregate only allows existing updates
             return None
-        update.update(field_changes(event, at))
+        update.update(field_changes(event.data, at))
         _put_item(docs, header, UPDATE, update)
         return kind, {"update": update}
 
     return handle
 
 
-def _comment_added(
-    header: Doc, docs: Documents, event: Article.CommentAdded, position: int, at: str
-) -> Change:
+def _comment_added(header: Doc, docs: Documents, event: Recorded, at: str) -> Change:
+    data = event.data
     comment = {
-        "id": event.comment_id.hex,
-        "author": event.author,
-        "body": event.body,
-        "reply_to": event.reply_to.hex if event.reply_to else None,
+        "id": data["comment_id"]["_data_"],
+        "author": data["author"],
+        "body": data["body"],
+        "reply_to": event.id("reply_to"),
         "at": at,
         "hidden": False,
-        "position": position,
+        "position": event.position,
     }
     header["comment_count"] += 1
     _put_item(docs, header, COMMENT, comment)
@@ -222,8 +231,8 @@ def _comment_added(
 
 
 def _comment_visibility(hidden: bool) -> Handler:
-    def handle(header: Doc, docs: Documents, event: Any, position: int, at: str) -> Change:
-        comment = docs.get(ITEMS, event.comment_id.hex)
+    def handle(header: Doc, docs: Documents, event: Recorded, at: str) -> Change:
+        comment = docs.get(ITEMS, event.data["comment_id"]["_data_"])
         if comment is None:  # pragma: no cover - the aggregate only allows existing comments
             return None
         comment["hidden"] = hidden
@@ -236,37 +245,44 @@ def _comment_visibility(hidden: bool) -> Handler:
     return handle
 
 
-def _tags(header: Doc, docs: Documents, event: Any, position: int, at: str) -> Change:
-    if isinstance(event, Article.Tagged):
-        header["tags"] = [*header["tags"], event.tag]
-        return "tag-added", {"tag": event.tag, "tags": header["tags"]}
-    header["tags"] = [tag for tag in header["tags"] if tag != event.tag]
-    return "tag-removed", {"tag": event.tag, "tags": header["tags"]}
+def _tagged(header: Doc, docs: Documents, event: Recorded, at: str) -> Change:
+    tag = event.data["tag"]
+    header["tags"] = [*header["tags"], tag]
+    return "tag-added", {"tag": tag, "tags": header["tags"]}
 
 
-def _embed_attached(
-    header: Doc, docs: Documents, event: Article.EmbedAttached, position: int, at: str
-) -> Change:
-    embed = {"id": event.embed_id.hex, "kind": event.kind, "url": event.url, "caption": event.caption or None}
+def _untagged(header: Doc, docs: Documents, event: Recorded, at: str) -> Change:
+    tag = event.data["tag"]
+    header["tags"] = [kept for kept in header["tags"] if kept != tag]
+    return "tag-removed", {"tag": tag, "tags": header["tags"]}
+
+
+def _embed_attached(header: Doc, docs: Documents, event: Recorded, at: str) -> Change:
+    data = event.data
+    embed = {
+        "id": data["embed_id"]["_data_"],
+        "kind": data["kind"],
+        "url": data["url"],
+        "caption": data["caption"] or None,
+    }
     header["embeds"] = [*header["embeds"], embed]
     return "embed-attached", {"embed": embed}
 
 
-def _embed_removed(
-    header: Doc, docs: Documents, event: Article.EmbedRemoved, position: int, at: str
-) -> Change:
-    header["embeds"] = [e for e in header["embeds"] if e["id"] != event.embed_id.hex]
-    return "embed-removed", {"embed_id": event.embed_id.hex}
+def _embed_removed(header: Doc, docs: Documents, event: Recorded, at: str) -> Change:
+    removed = event.data["embed_id"]["_data_"]
+    header["embeds"] = [e for e in header["embeds"] if e["id"] != removed]
+    return "embed-removed", {"embed_id": removed}
 
 
-def _related(header: Doc, docs: Documents, event: Article.RelatedLinked, position: int, at: str) -> Change:
-    link = {"url": event.url, "title": event.title}
+def _related(header: Doc, docs: Documents, event: Recorded, at: str) -> Change:
+    link = {"url": event.data["url"], "title": event.data["title"]}
     header["related"] = [*header["related"], link]
     return "related-linked", {"link": link}
 
 
 def _comments_open(is_open: bool) -> Handler:
-    def handle(header: Doc, docs: Documents, event: Any, position: int, at: str) -> Change:
+    def handle(header: Doc, docs: Documents, event: Recorded, at: str) -> Change:
         header["comments_open"] = is_open
         return ("comments-reopened" if is_open else "comments-closed"), {}
 
@@ -300,31 +316,32 @@ def _public_header(header: Doc) -> Doc:
     return {key: value for key, value in header.items() if key not in ("version", "position")}
 
 
-_HANDLERS: dict[type[Any], Handler] = {
-    Article.Published: _published,
-    Article.Unpublished: _unpublished,
-    Article.HeadlineChanged: _headline,
-    Article.BodyRevised: _body,
-    Article.UpdateAppended: _update_appended,
-    Article.UpdateRevised: _update_changed(
-        lambda e, at: {"body": e.body, "revision_note": e.note or None, "revised_at": at}, "update-revised"
+_HANDLERS: dict[str, Handler] = {
+    Article.Published.TOPIC: _published,
+    Article.Unpublished.TOPIC: _unpublished,
+    Article.HeadlineChanged.TOPIC: _headline,
+    Article.BodyRevised.TOPIC: _body,
+    Article.UpdateAppended.TOPIC: _update_appended,
+    Article.UpdateRevised.TOPIC: _update_changed(
+        lambda e, at: {"body": e["body"], "revision_note": e["note"] or None, "revised_at": at},
+        "update-revised",
     ),
-    Article.UpdateStruck: _update_changed(
-        lambda e, at: {"struck": True, "struck_reason": e.reason, "struck_at": at, "pinned": False},
+    Article.UpdateStruck.TOPIC: _update_changed(
+        lambda e, at: {"struck": True, "struck_reason": e["reason"], "struck_at": at, "pinned": False},
         "update-struck",
     ),
-    Article.UpdatePinned: _update_changed(lambda e, at: {"pinned": True}, "update-pinned"),
-    Article.UpdateUnpinned: _update_changed(lambda e, at: {"pinned": False}, "update-unpinned"),
-    Article.Tagged: _tags,
-    Article.Untagged: _tags,
-    Article.EmbedAttached: _embed_attached,
-    Article.EmbedRemoved: _embed_removed,
-    Article.RelatedLinked: _related,
-    Article.CommentAdded: _comment_added,
-    Article.CommentHidden: _comment_visibility(hidden=True),
-    Article.CommentRestored: _comment_visibility(hidden=False),
-    Article.CommentsClosed: _comments_open(False),
-    Article.CommentsReopened: _comments_open(True),
+    Article.UpdatePinned.TOPIC: _update_changed(lambda e, at: {"pinned": True}, "update-pinned"),
+    Article.UpdateUnpinned.TOPIC: _update_changed(lambda e, at: {"pinned": False}, "update-unpinned"),
+    Article.Tagged.TOPIC: _tagged,
+    Article.Untagged.TOPIC: _untagged,
+    Article.EmbedAttached.TOPIC: _embed_attached,
+    Article.EmbedRemoved.TOPIC: _embed_removed,
+    Article.RelatedLinked.TOPIC: _related,
+    Article.CommentAdded.TOPIC: _comment_added,
+    Article.CommentHidden.TOPIC: _comment_visibility(hidden=True),
+    Article.CommentRestored.TOPIC: _comment_visibility(hidden=False),
+    Article.CommentsClosed.TOPIC: _comments_open(False),
+    Article.CommentsReopened.TOPIC: _comments_open(True),
 }
 
 

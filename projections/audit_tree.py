@@ -12,11 +12,12 @@ Tables:
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any, Final
 
 from newsroom.merkle import Frontier, event_leaf, leaf_hash
-from projections.documents import Column, Documents, Positioned, Table
+from projections.documents import Column, Documents, Table
+from projections.records import Recorded
 
 LEAVES: Final = Table(
     "audit_leaves", columns=(Column("position", "int"),), indexes=(("position",),), append_only=True
@@ -26,13 +27,17 @@ TREE: Final = Table("audit_tree")
 HEAD: Final = "head"
 
 
-def record_leaf(position: int, record: Any) -> bytes:
-    """The leaf hash of a stored record (a notification as the recorder returns it)."""
-    state = record.state
+def stored_leaf(position: int, originator_hex: str, version: int, topic: str, state: bytes | str) -> bytes:
+    """The leaf hash of a stored record."""
     if isinstance(state, str):  # a row rewritten by hand as TEXT must still hash, and differently
         state = state.encode()
-    return leaf_hash(
-        event_leaf(position, record.originator_id.hex, record.originator_version, record.topic, bytes(state))
+    return leaf_hash(event_leaf(position, originator_hex, version, topic, bytes(state)))
+
+
+def record_leaf(position: int, record: Any) -> bytes:
+    """The leaf hash of a stored record as the recorder returns it (a notification)."""
+    return stored_leaf(
+        position, record.originator_id.hex, record.originator_version, record.topic, record.state
     )
 
 
@@ -47,27 +52,32 @@ class AuditTreeProjection:
     tables = (LEAVES, NODES, TREE)
     topics = None  # every record, undecoded
 
-    def reads(self, item: Positioned) -> Iterator[tuple[Table, str]]:
+    def reads(self, event: Recorded) -> Iterator[tuple[Table, str]]:
         yield TREE, HEAD
 
-    def apply(self, docs: Documents, item: Positioned) -> None:
+    def apply(self, docs: Documents, events: Sequence[Recorded]) -> None:
+        if not events:
+            return
+        # The right edge is decoded once a batch and written back once, not once per record.
         frontier = frontier_of(docs.get(TREE, HEAD))
-        for level, index, digest in frontier.append(record_leaf(item.position, item.event)):
-            if level == 0:
-                docs.put(
-                    LEAVES,
-                    str(index),
-                    {"hash": digest.hex(), "position": item.position},
-                    position=item.position,
-                )
-            else:
-                docs.put(NODES, f"{level}/{index}", {"hash": digest.hex()})
+        for event in events:
+            position = event.position
+            leaf = stored_leaf(
+                position, event.originator_id, event.originator_version, event.topic, event.stored
+            )
+            for level, index, digest in frontier.append(leaf):
+                if level == 0:
+                    docs.put(
+                        LEAVES, str(index), {"hash": digest.hex(), "position": position}, position=position
+                    )
+                else:
+                    docs.put(NODES, f"{level}/{index}", {"hash": digest.hex()})
         docs.put(
             TREE,
             HEAD,
             {
                 "size": frontier.size,
                 "frontier": [h.hex() for h in frontier.hashes],
-                "last_position": item.position,
+                "last_position": events[-1].position,
             },
         )

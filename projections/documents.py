@@ -14,6 +14,8 @@ from typing import Any, Protocol
 
 import orjson
 
+from projections.records import Recorded
+
 Doc = dict[str, Any]
 
 
@@ -46,14 +48,6 @@ class Documents(Protocol):
 
 
 @dataclass(frozen=True)
-class Positioned:
-    """An event together with its global position in the log."""
-
-    position: int
-    event: Any
-
-
-@dataclass(frozen=True)
 class TimelineItem:
     """A reader-visible change, its JSON encoded once: what fan-out sends to every reader."""
 
@@ -74,10 +68,11 @@ class Projection(Protocol):
     def topics(self) -> frozenset[str] | None:
         """The event topics it reads, or None for every record of the log as stored (not decoded)."""
 
-    def reads(self, item: Positioned) -> Iterable[tuple[Table, str]]:
-        """The documents ``apply`` may read for this item: a store can fetch a batch's all at once."""
+    def reads(self, event: Recorded) -> Iterable[tuple[Table, str]]:
+        """The documents ``apply`` may read for this event: a store can fetch a batch's all at once."""
 
-    def apply(self, docs: Documents, item: Positioned) -> None: ...
+    def apply(self, docs: Documents, events: Sequence[Recorded]) -> None:
+        """Applies a batch of events (of its topics, in log order)."""
 
 
 @dataclass
@@ -112,8 +107,3 @@ def micros(moment: datetime) -> int:
 
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-def apply_all(projection: Projection, docs: Documents, items: Sequence[Positioned]) -> None:
-    for item in items:
-        projection.apply(docs, item)

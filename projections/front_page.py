@@ -11,11 +11,12 @@ Tables:
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any, Final
+from collections.abc import Callable, Iterator, Sequence
+from typing import Final
 
 from newsroom.article import ARTICLE_TOPICS, Article
-from projections.documents import Column, Doc, Documents, Positioned, Table, iso
+from projections.documents import Column, Doc, Documents, Table
+from projections.records import Data, Recorded
 
 ARTICLES: Final = Table(
     "front_articles",
@@ -30,13 +31,12 @@ TAGS: Final = Table(
 
 EXCERPT: Final = 280
 # What makes a feed re-emit a story's entry with a new `updated` time.
-REVISIONS: Final = (
-    Article.Published,
-    Article.UpdateAppended,
-    Article.UpdateRevised,
-    Article.UpdateStruck,
-    Article.BodyRevised,
+REVISIONS: Final = frozenset(
+    event.TOPIC
+    for event in (Article.Published, Article.UpdateAppended, Article.UpdateRevised, Article.UpdateStruck)
 )
+DRAFTED: Final = Article.Drafted.TOPIC
+BODY_REVISED: Final = Article.BodyRevised.TOPIC
 
 
 class FrontPageProjection:
@@ -44,20 +44,25 @@ class FrontPageProjection:
     tables = (ARTICLES, TAGS)
     topics = ARTICLE_TOPICS
 
-    def reads(self, item: Positioned) -> Iterator[tuple[Table, str]]:
-        if not isinstance(item.event, Article.Drafted):
-            yield ARTICLES, item.event.originator_id.hex
+    def reads(self, event: Recorded) -> Iterator[tuple[Table, str]]:
+        if event.topic != DRAFTED:
+            yield ARTICLES, event.originator_id
 
-    def apply(self, docs: Documents, item: Positioned) -> None:
-        event = item.event
-        key = event.originator_id.hex
-        at = iso(event.timestamp)
-        if isinstance(event, Article.Drafted):
+    def apply(self, docs: Documents, events: Sequence[Recorded]) -> None:
+        for event in events:
+            self._apply(docs, event)
+
+    def _apply(self, docs: Documents, event: Recorded) -> None:
+        key = event.originator_id
+        at = event.at
+        topic = event.topic
+        if topic == DRAFTED:
+            data = event.data
             summary: Doc = {
-                "slug": event.slug,
-                "headline": event.headline,
-                "byline": event.byline.get("name"),
-                "tags": list(event.tags),
+                "slug": data["slug"],
+                "headline": data["headline"],
+                "byline": data["byline"].get("name"),
+                "tags": list(data["tags"]),
                 "published_at": None,
                 "last_activity_at": None,
                 "revised_at": None,
@@ -72,13 +77,12 @@ class FrontPageProjection:
             if existing is None:  # pragma: no cover - the log always starts an article with Drafted
                 return
             summary = existing
-        before_tags, was_listed = list(summary["tags"]), summary["listed"]
-        if self._change(summary, event, at):
-            summary["activity"] = item.position
+        before_tags, was_listed = summary["tags"], summary["listed"]
+        change = _CHANGES.get(topic)
+        if change is not None and change(summary, event.data, at):
+            summary["activity"] = event.position
             summary["last_activity_at"] = at
-        if isinstance(event, REVISIONS) and (
-            not isinstance(event, Article.BodyRevised) or event.correction_note
-        ):
+        if topic in REVISIONS or (topic == BODY_REVISED and event.data["correction_note"]):
             summary["revised_at"] = at  # feeds re-emit the story: an update or a correction landed
         docs.put(
             ARTICLES,
@@ -91,34 +95,6 @@ class FrontPageProjection:
         self._index_tags(docs, key, summary, before_tags if was_listed else [])
 
     @staticmethod
-    def _change(summary: Doc, event: Any, at: str) -> bool:
-        """Applies the event to the summary; True when it counts as activity that moves the story up."""
-        if isinstance(event, Article.Published):
-            summary["listed"] = True
-            summary["published_at"] = summary["published_at"] or at
-            return True
-        if isinstance(event, Article.Unpublished):
-            summary["listed"] = False
-        elif isinstance(event, Article.HeadlineChanged):
-            summary["headline"] = event.headline
-        elif isinstance(event, Article.UpdateAppended):
-            summary["update_count"] += 1
-            summary["latest_update"] = {"label": event.label or None, "excerpt": event.body[:EXCERPT]}
-            return True
-        elif isinstance(event, Article.CommentAdded):
-            summary["comment_count"] += 1
-            return True
-        elif isinstance(event, Article.CommentHidden):
-            summary["comment_count"] -= 1
-        elif isinstance(event, Article.CommentRestored):
-            summary["comment_count"] += 1
-        elif isinstance(event, Article.Tagged):
-            summary["tags"] = [*summary["tags"], event.tag]
-        elif isinstance(event, Article.Untagged):
-            summary["tags"] = [tag for tag in summary["tags"] if tag != event.tag]
-        return False
-
-    @staticmethod
     def _index_tags(docs: Documents, key: str, summary: Doc, indexed_before: list[str]) -> None:
         listed_tags = summary["tags"] if summary["listed"] else []
         for tag in indexed_before:
@@ -128,3 +104,58 @@ class FrontPageProjection:
             docs.put(
                 TAGS, f"{tag}/{key}", {"article": key}, tag=tag, article=key, activity=summary["activity"]
             )
+
+
+# How each kind of event changes a summary; True when it counts as activity that moves the story up.
+# Tag lists are replaced, never changed in place: ``apply`` compares the list from before the event.
+def _published(summary: Doc, data: Data, at: str) -> bool:
+    summary["listed"] = True
+    summary["published_at"] = summary["published_at"] or at
+    return True
+
+
+def _unpublished(summary: Doc, data: Data, at: str) -> bool:
+    summary["listed"] = False
+    return False
+
+
+def _headline(summary: Doc, data: Data, at: str) -> bool:
+    summary["headline"] = data["headline"]
+    return False
+
+
+def _update_appended(summary: Doc, data: Data, at: str) -> bool:
+    summary["update_count"] += 1
+    summary["latest_update"] = {"label": data["label"] or None, "excerpt": data["body"][:EXCERPT]}
+    return True
+
+
+def _comment_count(by: int, *, activity: bool) -> Callable[[Doc, Data, str], bool]:
+    def change(summary: Doc, data: Data, at: str) -> bool:
+        summary["comment_count"] += by
+        return activity
+
+    return change
+
+
+def _tagged(summary: Doc, data: Data, at: str) -> bool:
+    summary["tags"] = [*summary["tags"], data["tag"]]
+    return False
+
+
+def _untagged(summary: Doc, data: Data, at: str) -> bool:
+    summary["tags"] = [tag for tag in summary["tags"] if tag != data["tag"]]
+    return False
+
+
+_CHANGES: Final[dict[str, Callable[[Doc, Data, str], bool]]] = {
+    Article.Published.TOPIC: _published,
+    Article.Unpublished.TOPIC: _unpublished,
+    Article.HeadlineChanged.TOPIC: _headline,
+    Article.UpdateAppended.TOPIC: _update_appended,
+    Article.CommentAdded.TOPIC: _comment_count(1, activity=True),
+    Article.CommentHidden.TOPIC: _comment_count(-1, activity=False),
+    Article.CommentRestored.TOPIC: _comment_count(1, activity=False),
+    Article.Tagged.TOPIC: _tagged,
+    Article.Untagged.TOPIC: _untagged,
+}

@@ -15,7 +15,7 @@ import orjson
 from newsroom import Newsroom
 from newsroom.article import article_id
 from newsroom.errors import ArticleNotFoundError, ValidationError, VersionNotFoundError
-from newsroom.positions import positions_of
+from newsroom.positions import positions_of, stored_with_positions
 from projections.article_page import (
     ARTICLES,
     COMMENT,
@@ -27,7 +27,8 @@ from projections.article_page import (
 
 if TYPE_CHECKING:
     from projections.sqlstore import ItemRow, SQLReadModels
-from projections.documents import Doc, MemoryDocuments, Positioned, Table, iso, micros
+from projections.documents import Doc, MemoryDocuments, Table, iso, micros
+from projections.records import Recorded, parse_state
 
 HIDDEN_FIELDS = frozenset({"originator_id", "originator_version", "timestamp", "actor", "originator_topic"})
 REDACTED_FIELDS = frozenset({"token_hash"})  # not a secret, but nobody reading history needs it
@@ -111,26 +112,27 @@ def page_as_of(
     bound = version
     if bound is None and read_models is not None:
         bound = read_models.next_page_checkpoint(key, since)
-    events = list(app.article_events(slug, after_version=since, up_to_version=bound))
+    stored = stored_with_positions(app.recorder, article_id(slug), after_version=since, up_to_version=bound)
+    events = [
+        Recorded(position, key, version, topic, state, parse_state(app.mapper, state))
+        for position, version, topic, state in stored
+    ]
     if not events and start is None:
         raise ArticleNotFoundError(f"no article {slug}", slug=slug)
     if moment is not None:
-        events = [event for event in events if event.timestamp <= moment]
+        events = [event for event in events if datetime.fromisoformat(event.at) <= moment]
         if not events and start is None:
             raise VersionNotFoundError(f"{slug} did not exist yet at {iso(moment)}")
     last = events[-1].originator_version if events else since
     if version is not None and last != version:
         raise VersionNotFoundError(f"{slug} has versions 1 to {last}, not {version}", latest_version=last)
     docs = _AsOfDocuments()
-    at = iso(events[-1].timestamp) if events else ""
+    at = events[-1].at if events else ""
     if start is not None and read_models is not None:
         at = at or start[1]["at"]
         docs.put(ARTICLES, key, start[1]["header"])
         docs.stored = read_models.page_items_as_of(key, since)
-    positions = positions_of(app.recorder, article_id(slug), after_version=since, up_to_version=last)
-    projection = ArticlePageProjection()
-    for event in events:
-        projection.apply(docs, Positioned(positions.get(event.originator_version, 0), event))
+    ArticlePageProjection().apply(docs, events)
     header = docs.get(ARTICLES, key)
     assert header is not None
     page = _render(header, docs)

@@ -7,11 +7,12 @@ Tables:
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Final
 
 from newsroom.article import Article
-from projections.documents import Column, Documents, Positioned, Table, iso
+from projections.documents import Column, Documents, Table
+from projections.records import Recorded
 
 ARTICLES: Final = Table("moderation_articles")
 COMMENTS: Final = Table(
@@ -20,66 +21,66 @@ COMMENTS: Final = Table(
     indexes=(("article", "position"), ("hidden", "position")),
 )
 
-_TOPICS = (
-    Article.Drafted,
-    Article.CommentAdded,
-    Article.CommentHidden,
-    Article.CommentRestored,
-)
+DRAFTED: Final = Article.Drafted.TOPIC
+COMMENT_ADDED: Final = Article.CommentAdded.TOPIC
+HIDDEN: Final = Article.CommentHidden.TOPIC
+RESTORED: Final = Article.CommentRestored.TOPIC
 
 
 class ModerationProjection:
     name = "moderation"
     tables = (ARTICLES, COMMENTS)
-    topics = frozenset(cls.TOPIC for cls in _TOPICS)
+    topics = frozenset({DRAFTED, COMMENT_ADDED, HIDDEN, RESTORED})
 
-    def reads(self, item: Positioned) -> Iterator[tuple[Table, str]]:
-        event = item.event
-        if isinstance(event, Article.CommentAdded):
-            yield ARTICLES, event.originator_id.hex
-        elif isinstance(event, Article.CommentHidden | Article.CommentRestored):
-            yield COMMENTS, event.comment_id.hex
+    def reads(self, event: Recorded) -> Iterator[tuple[Table, str]]:
+        if event.topic == COMMENT_ADDED:
+            yield ARTICLES, event.originator_id
+        elif event.topic in (HIDDEN, RESTORED):
+            yield COMMENTS, event.data["comment_id"]["_data_"]
 
-    def apply(self, docs: Documents, item: Positioned) -> None:
-        event = item.event
-        article = event.originator_id.hex
-        at = iso(event.timestamp)
-        if isinstance(event, Article.Drafted):
-            docs.put(ARTICLES, article, {"slug": event.slug})
-        elif isinstance(event, Article.CommentAdded):
+    def apply(self, docs: Documents, events: Sequence[Recorded]) -> None:
+        for event in events:
+            self._apply(docs, event)
+
+    def _apply(self, docs: Documents, event: Recorded) -> None:
+        article = event.originator_id
+        topic, data, at = event.topic, event.data, event.at
+        if topic == DRAFTED:
+            docs.put(ARTICLES, article, {"slug": data["slug"]})
+        elif topic == COMMENT_ADDED:
             owner = docs.get(ARTICLES, article) or {"slug": None}
             comment = {
-                "id": event.comment_id.hex,
+                "id": data["comment_id"]["_data_"],
                 "slug": owner["slug"],
-                "author": event.author,
-                "body": event.body,
-                "reply_to": event.reply_to.hex if event.reply_to else None,
+                "author": data["author"],
+                "body": data["body"],
+                "reply_to": event.id("reply_to"),
                 "at": at,
-                "position": item.position,
+                "position": event.position,
                 "hidden": False,
                 "hidden_by": None,
                 "hidden_reason": None,
                 "hidden_at": None,
                 "acts": [],
             }
-            docs.put(COMMENTS, comment["id"], comment, article=article, hidden=False, position=item.position)
-        elif isinstance(event, Article.CommentHidden | Article.CommentRestored):
-            existing = docs.get(COMMENTS, event.comment_id.hex)
+            docs.put(COMMENTS, comment["id"], comment, article=article, hidden=False, position=event.position)
+        elif topic in (HIDDEN, RESTORED):
+            existing = docs.get(COMMENTS, data["comment_id"]["_data_"])
             if existing is None:  # pragma: no cover - the aggregate only moderates existing comments
                 return
-            hidden = isinstance(event, Article.CommentHidden)
+            hidden = topic == HIDDEN
             existing["hidden"] = hidden
-            existing["hidden_by"] = event.actor if hidden else None
-            existing["hidden_reason"] = event.reason if hidden else None
+            existing["hidden_by"] = data["actor"] if hidden else None
+            existing["hidden_reason"] = data["reason"] if hidden else None
             existing["hidden_at"] = at if hidden else None
             existing["acts"] = [
                 *existing["acts"],
                 {
                     "act": "hidden" if hidden else "restored",
-                    "by": event.actor,
-                    "reason": event.reason,
+                    "by": data["actor"],
+                    "reason": data["reason"],
                     "at": at,
-                    "position": item.position,
+                    "position": event.position,
                 },
             ]
             docs.put(

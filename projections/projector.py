@@ -16,11 +16,13 @@ import logging
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from uuid import UUID
 
-from eventsourcing.persistence import IntegrityError, OperationalError
+from eventsourcing.persistence import IntegrityError, Notification, OperationalError
 
 from newsroom import Newsroom
-from projections.documents import Positioned, Projection, TimelineItem
+from projections.documents import Projection, TimelineItem
+from projections.records import Recorded, parse_state
 from projections.registry import ALL_PROJECTIONS
 from projections.sqlstore import SQLReadModels, Work
 
@@ -68,21 +70,19 @@ class Projector:
             if not notifications:
                 return read
             last = notifications[-1].id
-            events = {
-                n.id: self.app.mapper.to_domain_event(n) for n in notifications if n.topic in self._topics
-            }
+            records = self._records(notifications)
             work: list[Work] = []
             for projection in self.projections:
                 applied = positions[projection.name]
                 if applied >= last:
                     continue
                 topics = projection.topics
-                items = [
-                    Positioned(n.id, n if topics is None else events[n.id])
-                    for n in notifications
-                    if n.id > applied and (topics is None or n.topic in topics)
+                events = [
+                    record
+                    for record in records
+                    if record.position > applied and (topics is None or record.topic in topics)
                 ]
-                work.append((projection, items, applied))
+                work.append((projection, events, applied))
             try:
                 timeline = self.store.process(work, last, self.suffix)
             except IntegrityError:
@@ -105,6 +105,21 @@ class Projector:
             read += len(notifications)
             if progress is not None:
                 progress(last)
+
+    def _records(self, notifications: Sequence[Notification]) -> list[Recorded]:
+        """The batch as projections read it: parsed once for all, and only the topics one of them reads."""
+        mapper, topics = self.app.mapper, self._topics
+        return [
+            Recorded(
+                n.id,
+                n.originator_id.hex if isinstance(n.originator_id, UUID) else n.originator_id,
+                n.originator_version,
+                n.topic,
+                n.state,
+                parse_state(mapper, n.state) if n.topic in topics else {},
+            )
+            for n in notifications
+        ]
 
     def run(self, stop: threading.Event) -> None:
         """Catches up whenever woken, until ``stop`` is set. Store outages are retried, never fatal."""

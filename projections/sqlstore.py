@@ -29,10 +29,11 @@ from projections.audit_tree import HEAD as AUDIT_HEAD
 from projections.audit_tree import LEAVES as AUDIT_LEAVES
 from projections.audit_tree import NODES as AUDIT_NODES
 from projections.audit_tree import TREE as AUDIT_TREE
-from projections.documents import Doc, Positioned, Projection, Table, TimelineItem
+from projections.documents import Doc, Projection, Table, TimelineItem
 from projections.front_page import ARTICLES as FRONT_ARTICLES
 from projections.front_page import TAGS as FRONT_TAGS
 from projections.moderation import COMMENTS as MODERATION_COMMENTS
+from projections.records import Recorded
 
 REBUILD_SUFFIX = "__rebuild"
 SMALL_BATCH = 20  # events: a live batch, whose writes are few rows each
@@ -150,7 +151,7 @@ class Batch:
 
 
 # A read model, the events it has not applied yet, and the position it has applied up to.
-Work = tuple[Projection, Sequence[Positioned], int]
+Work = tuple[Projection, Sequence[Recorded], int]
 
 
 class SQLReadModels:
@@ -273,16 +274,15 @@ class SQLReadModels:
             # Every document the batch will read, asked for with the position check: for a live batch on
             # PostgreSQL, that is one round trip before the projections run instead of one per document.
             prefetch = batch.prefetch(
-                slot for projection, items, _ in work for item in items for slot in projection.reads(item)
+                slot for projection, events, _ in work for event in events for slot in projection.reads(event)
             )
             answers = self.opening(cursor, [check] if prefetch is None else [check, prefetch])
             if len(answers[0]) != len(work):
                 raise IntegrityError(f"{', '.join(names)}: a position moved on; the batch is stale")
             if prefetch is not None:
                 batch.fetched(answers[1])
-            for projection, items, _ in work:
-                for item in items:
-                    projection.apply(batch, item)
+            for projection, events, _ in work:
+                projection.apply(batch, events)
             small = sum(len(items) for _, items, _ in work) < SMALL_BATCH * len(work)
             with self.pipelined(cursor, small=small):
                 batch.flush()

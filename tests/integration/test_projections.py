@@ -7,14 +7,15 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 
+import orjson
 import pytest
 from eventsourcing.persistence import IntegrityError
 
 from newsroom import Newsroom, Principal, Role
 from newsroom.demo import DEMO_SLUG, load_demo
-from projections.documents import Positioned
 from projections.projector import Projector, run_projector
 from projections.rebuild import rebuild
+from projections.records import Recorded
 from projections.registry import ALL_PROJECTIONS, BY_NAME, open_read_models
 from projections.sqlstore import SQLReadModels
 from tests.conftest import add_staff
@@ -178,7 +179,9 @@ def test_each_batch_is_applied_exactly_once(app: Newsroom, store: SQLReadModels,
     notifications = app.recorder.select_notifications(start=1, limit=100)
     projection = BY_NAME["article-pages"]
     items = [
-        Positioned(n.id, app.mapper.to_domain_event(n)) for n in notifications if n.topic in projection.topics
+        Recorded(n.id, n.originator_id.hex, n.originator_version, n.topic, n.state, orjson.loads(n.state))
+        for n in notifications
+        if n.topic in projection.topics
     ]
     last = notifications[-1].id
     store.process([(projection, items, 0)], last)
