@@ -14,6 +14,12 @@ from newsroom.errors import ValidationError
 DEFAULT_DATABASE_URL = "sqlite:///var/newsroom.sqlite3"
 
 
+def shared_between_processes(url: str) -> bool:
+    """Whether another process opening ``url`` sees the same store (not so for in-memory ones)."""
+    env = persistence_env(url)
+    return env["PERSISTENCE_MODULE"] != "eventsourcing.popo" and env.get("SQLITE_DBNAME") != ":memory:"
+
+
 def persistence_env(url: str) -> dict[str, str]:
     if url in ("memory:", "memory://"):
         return {"PERSISTENCE_MODULE": "eventsourcing.popo"}

@@ -25,7 +25,7 @@ class Column:
     kind: str  # "text" | "int" | "bool"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # tables are constants: compared and hashed by identity, cheaply
 class Table:
     """A table of documents keyed by ``key``, with ``columns`` copied out of the document for queries."""
 

@@ -20,6 +20,7 @@ class SQLiteReadModels(SQLReadModels, SQLiteTrackingRecorder):
     placeholder: ClassVar[str] = "?"
     types: ClassVar[dict[str, str]] = {"text": "TEXT", "int": "INTEGER", "bool": "INTEGER"}
     blob_type: ClassVar[str] = "BLOB"
+    applies_before_writing: ClassVar[bool] = True
 
     def __init__(
         self, datastore: SQLiteDatastore, projections: Sequence[Projection] = ALL_PROJECTIONS, **kwargs: Any
@@ -47,8 +48,11 @@ class SQLiteReadModels(SQLReadModels, SQLiteTrackingRecorder):
     def tracking_table(self) -> str:
         return "tracking"
 
+    def index_rebuilt(self, projection: Projection) -> None:
+        """Nothing: SQLite cannot rename an index, so the switch indexes the tables under their live names
+        (building them here too would build every index twice)."""
+
     def index_swap_statements(self, table: Table, columns: tuple[str, ...]) -> list[str]:
-        # SQLite cannot rename an index: drop the rebuild-named one and index the live table afresh.
         return [
             f"DROP INDEX IF EXISTS {self.index_name(table, columns, REBUILD_SUFFIX)}",
             f"CREATE INDEX IF NOT EXISTS {self.index_name(table, columns)} "

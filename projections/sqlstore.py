@@ -66,9 +66,9 @@ class Batch:
     Other documents are stored in their final state, so they are encoded once, at the flush.
     """
 
-    def __init__(self, store: SQLReadModels, cursor: Any, suffix: str) -> None:
+    def __init__(self, store: SQLReadModels, suffix: str) -> None:
         self._store = store
-        self._cursor = cursor
+        self.cursor: Any = None  # of the transaction documents are read in
         self._suffix = suffix
         self._docs: dict[tuple[str, str], Doc | None] = {}
         self._dirty: dict[tuple[str, str], tuple[Table, dict[str, Any]]] = {}
@@ -78,11 +78,11 @@ class Batch:
     def get(self, table: Table, key: str) -> Doc | None:
         slot = (table.name, key)
         if slot not in self._docs:
-            self._cursor.execute(
+            self.cursor.execute(
                 self._store.sql(f"SELECT doc FROM {self._store.table(table, self._suffix)} WHERE key = ?"),
                 (key,),
             )
-            row = self._cursor.fetchone()
+            row = self.cursor.fetchone()
             self._docs[slot] = orjson.loads(row["doc"]) if row else None
         return self._docs[slot]
 
@@ -132,7 +132,7 @@ class Batch:
         self._docs[slot] = None
         self._dirty[slot] = (table, {})
 
-    def flush(self) -> None:
+    def flush(self, cursor: Any) -> None:
         upserts: dict[str, tuple[Table, list[tuple[Any, ...]]]] = {}
         deletes: dict[str, tuple[Table, list[tuple[str]]]] = {}
         for (_, key), (table, columns) in self._dirty.items():
@@ -145,9 +145,9 @@ class Batch:
         for table, rows in self._appended.items():
             upserts[table.name] = (table, rows)
         for table, keys in deletes.values():
-            self._store.delete_rows(self._cursor, table, self._suffix, [key for (key,) in keys])
+            self._store.delete_rows(cursor, table, self._suffix, [key for (key,) in keys])
         for table, rows in upserts.values():
-            self._store.upsert_rows(self._cursor, table, self._suffix, rows)
+            self._store.upsert_rows(cursor, table, self._suffix, rows)
 
 
 # A read model, the events it has not applied yet, and the position it has applied up to.
@@ -160,6 +160,9 @@ class SQLReadModels:
     placeholder: ClassVar[str] = "?"
     types: ClassVar[dict[str, str]] = {}
     blob_type: ClassVar[str] = "BLOB"
+    # Apply a batch before taking the write lock, not inside the writing transaction: for a database
+    # with one writer at a time, whose reads cost no round trip.
+    applies_before_writing: ClassVar[bool] = False
     datastore: Any
 
     def __init__(self, projections: Sequence[Projection]) -> None:
@@ -205,18 +208,20 @@ class SQLReadModels:
     def index_name(self, table: Table, columns: tuple[str, ...], suffix: str = "") -> str:
         return f"{table.name}_{'_'.join(columns)}_idx{suffix}"
 
-    def table_statements(self, table: Table, suffix: str = "") -> list[str]:
+    def table_statements(self, table: Table, suffix: str = "", *, indexes: bool = True) -> list[str]:
         columns = "".join(f", {column.name} {self.types[column.kind]}" for column in table.columns)
         statements = [
             f"CREATE TABLE IF NOT EXISTS {self.table(table, suffix)} "
             f"(key TEXT PRIMARY KEY, doc {self.blob_type} NOT NULL{columns})"
         ]
-        for index in table.indexes:
-            statements.append(
-                f"CREATE INDEX IF NOT EXISTS {self.index_name(table, index, suffix)} "
-                f"ON {self.table(table, suffix)} ({', '.join(index)})"
-            )
-        return statements
+        return statements + (self.index_statements(table, suffix) if indexes else [])
+
+    def index_statements(self, table: Table, suffix: str = "") -> list[str]:
+        return [
+            f"CREATE INDEX IF NOT EXISTS {self.index_name(table, index, suffix)} "
+            f"ON {self.table(table, suffix)} ({', '.join(index)})"
+            for index in table.indexes
+        ]
 
     def upsert_statement(self, table: Table, suffix: str) -> str:
         cache_key = (table.name, suffix)
@@ -269,24 +274,46 @@ class SQLReadModels:
                 ),
             ],
         )
+        batch = Batch(self, suffix)
+        slots = (
+            slot for projection, events, _ in work for event in events for slot in projection.reads(event)
+        )
+        if self.applies_before_writing:
+            # One writer at a time (SQLite): read and apply under a read transaction, which blocks nobody,
+            # and hold the write lock only to check the positions and write. Documents read early are still
+            # current if the positions are: whoever changes a read model moves its position in the same
+            # transaction.
+            with self.datastore.transaction(commit=False) as cursor:
+                batch.cursor = cursor
+                prefetch = batch.prefetch(slots)
+                if prefetch is not None:
+                    batch.fetched(self.opening(cursor, [prefetch])[0])
+                for projection, events, _ in work:
+                    projection.apply(batch, events)
+            with self.datastore.transaction(commit=True) as cursor:
+                self._check_positions(self.opening(cursor, [check])[0], names)
+                batch.flush(cursor)
+            return batch.timeline
         with self.datastore.transaction(commit=True) as cursor:
-            batch = Batch(self, cursor, suffix)
+            batch.cursor = cursor
             # Every document the batch will read, asked for with the position check: for a live batch on
             # PostgreSQL, that is one round trip before the projections run instead of one per document.
-            prefetch = batch.prefetch(
-                slot for projection, events, _ in work for event in events for slot in projection.reads(event)
-            )
+            prefetch = batch.prefetch(slots)
             answers = self.opening(cursor, [check] if prefetch is None else [check, prefetch])
-            if len(answers[0]) != len(work):
-                raise IntegrityError(f"{', '.join(names)}: a position moved on; the batch is stale")
+            self._check_positions(answers[0], names)
             if prefetch is not None:
                 batch.fetched(answers[1])
             for projection, events, _ in work:
                 projection.apply(batch, events)
-            small = sum(len(items) for _, items, _ in work) < SMALL_BATCH * len(work)
+            small = sum(len(events) for _, events, _ in work) < SMALL_BATCH * len(work)
             with self.pipelined(cursor, small=small):
-                batch.flush()
+                batch.flush(cursor)
         return batch.timeline
+
+    @staticmethod
+    def _check_positions(moved: list[Any], names: list[str]) -> None:
+        if len(moved) != len(names):
+            raise IntegrityError(f"{', '.join(names)}: a position moved on; the batch is stale")
 
     def position(self, projection: str, suffix: str = "") -> int:
         return self.max_tracking_id(tracking_name(projection, suffix)) or 0
@@ -315,12 +342,21 @@ class SQLReadModels:
 
     # -- rebuild -----------------------------------------------------------------------------------
 
-    def create_tables(self, projection: Projection, suffix: str = "") -> None:
+    def create_tables(self, projection: Projection, suffix: str = "", *, indexes: bool = True) -> None:
+        """A read model's tables and tracking row; a rebuild leaves the indexes out until it has loaded
+        everything (``index_rebuilt``), as building an index in one go beats growing it row by row."""
         with self.datastore.transaction(commit=True) as cursor:
             for table in projection.tables:
-                for statement in self.table_statements(table, suffix):
+                for statement in self.table_statements(table, suffix, indexes=indexes):
                     cursor.execute(statement)
             self._start_tracking(cursor, tracking_name(projection.name, suffix))
+
+    def index_rebuilt(self, projection: Projection) -> None:
+        """Indexes the rebuilt tables before they go live, outside the switch's transaction."""
+        with self.datastore.transaction(commit=True) as cursor:
+            for table in projection.tables:
+                for statement in self.index_statements(table, REBUILD_SUFFIX):
+                    cursor.execute(statement)
 
     def start_tracking(self) -> None:
         """Every live read model has a tracking row from the start, so a batch always has one to lock."""

@@ -10,7 +10,11 @@ from pathlib import Path
 import pytest
 
 from newsroom import Newsroom
+from newsroom.article import article_id
 from newsroom.demo import DEMO_SLUG
+from projections.article_page import ARTICLES as PAGE_ARTICLES
+from projections.projector import Projector
+from projections.registry import ALL_PROJECTIONS, BY_NAME, open_read_models
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -94,3 +98,39 @@ def test_default_database_is_a_sqlite_file_under_var(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "var" / "newsroom.sqlite3").is_file()
+
+
+def test_rebuild_gives_back_the_same_read_models_in_parallel_or_in_one_pass(cli_database: str) -> None:
+    assert newsroom("demo", database_url=cli_database).returncode == 0
+    app = Newsroom.from_url(cli_database)
+    try:
+        store = open_read_models(app)
+        Projector(app, store).catch_up()
+        live = {projection.name: store.dump(projection) for projection in ALL_PROJECTIONS}
+        head = app.last_position()
+
+        # The rebuild replaces every row: a row that no event made must be gone afterwards.
+        with store.datastore.transaction(commit=True) as cursor:
+            cursor.execute(
+                store.sql(f"UPDATE {store.table(PAGE_ARTICLES)} SET doc = ? WHERE key = ?"),
+                (b"{}", article_id(DEMO_SLUG).hex),
+            )
+        assert store.dump(BY_NAME["article-pages"]) != live["article-pages"]
+
+        parallel = newsroom("rebuild", "--workers", "2", database_url=cli_database)
+        assert parallel.returncode == 0, parallel.stderr
+        assert f"rebuilt {', '.join(BY_NAME)}: {head:,} events" in parallel.stdout
+        assert "100.0%" in parallel.stderr
+        assert {projection.name: store.dump(projection) for projection in ALL_PROJECTIONS} == live
+        assert store.positions(list(BY_NAME)) == dict.fromkeys(BY_NAME, head)
+
+        one = newsroom("rebuild", "--workers", "1", "front-page", database_url=cli_database)
+        assert one.returncode == 0, one.stderr
+        assert f"rebuilt front-page: {head:,} events" in one.stdout
+        assert store.dump(BY_NAME["front-page"]) == live["front-page"]
+    finally:
+        app.close()
+
+    unknown = newsroom("rebuild", "front-pages", database_url=cli_database)
+    assert unknown.returncode == 2
+    assert "no read model front-pages; choose from article-pages" in unknown.stderr
