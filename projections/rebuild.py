@@ -73,7 +73,8 @@ def rebuild_in_processes(
     progress: Callable[[int, int], None] | None = None,
 ) -> RebuildReport:
     """Rebuilds the named read models, each by its own process, ``workers`` at a time, in the order given
-    (heaviest first keeps the pool busy to the end). ``progress(position, head)`` follows the slowest."""
+    (heaviest first keeps the pool busy to the end). ``progress(position, head)`` gets the average
+    position of them all."""
     app = Newsroom.from_url(url)
     try:
         store = open_read_models(app)
@@ -88,10 +89,14 @@ def rebuild_in_processes(
                 done, _ = wait(pending, timeout=0.2, return_when=FIRST_EXCEPTION)
                 for future in done:
                     del pending[future]
+                    if future.exception() is not None:
+                        pool.shutdown(cancel_futures=True)  # those not started yet never start
                     events = max(events, future.result())  # a failed rebuild fails them all, with its error
                 if progress is not None and pending:
+                    # The share of the whole work done: read models not started yet count as 0.
                     positions = store.positions(list(pending.values()), REBUILD_SUFFIX)
-                    progress(min(positions.values()), head)
+                    finished = len(names) - len(pending)
+                    progress((finished * head + sum(positions.values())) // len(names), head)
         seconds = time.perf_counter() - started
     finally:
         app.close()

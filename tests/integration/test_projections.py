@@ -352,3 +352,20 @@ def test_empty_read_models_answer_empty(store: SQLReadModels) -> None:
     assert store.article_page("nothing-here") is None
     assert store.front_page(limit=5) == []
     assert store.timeline(after=0, limit=5) == []
+
+
+def test_read_models_read_compressed_stores(sql_url: str) -> None:
+    """Projections parse stored states themselves: a store written compressed must project the same."""
+    app = Newsroom.from_url(sql_url, COMPRESSOR_TOPIC="eventsourcing.compressor:ZlibCompressor")
+    try:
+        load_demo(app)
+        record = app.recorder.select_notifications(start=1, limit=1)[0]
+        assert not record.state.startswith(b"{")  # really stored compressed
+        store = open_read_models(app)
+        Projector(app, store).catch_up()
+        page = store.article_page(DEMO_SLUG)
+        assert page is not None
+        assert page["version"] == len(list(app.article_events(DEMO_SLUG)))
+        assert page["pinned"] == [page["updates"][-1]["id"]]
+    finally:
+        app.close()
