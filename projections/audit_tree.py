@@ -2,11 +2,13 @@
 
 It reads the stored records themselves, not decoded events, so it hashes exactly the bytes that were
 written. Leaf hashes are kept so ``newsroom audit verify`` can name the first record that changed; complete
-subtree hashes are kept so inclusion and consistency proofs take O(log n) reads at any size.
+subtree hashes are kept every NODE_STRIDE levels, so inclusion and consistency proofs take O(log n) reads at
+any size: a subtree between two kept levels is hashed from at most 2**(NODE_STRIDE - 1) kept ones below it.
+Keeping every level would double the rows the tree writes (one node per leaf) for proofs a few reads shorter.
 
 Tables:
   audit_leaves  leaf index -> {hash, position}, indexed by position
-  audit_nodes   "level/index" -> {hash} for every complete subtree above the leaves
+  audit_nodes   "level/index" -> {hash} for every complete subtree at a level divisible by NODE_STRIDE
   audit_tree    "head" -> {size, frontier, last_position}: the right edge, enough to append and get the root
 """
 
@@ -15,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any, Final
 
-from newsroom.merkle import Frontier, event_leaf, leaf_hash
+from newsroom.merkle import Frontier, event_leaf, leaf_hash, node_hash
 from projections.documents import Column, Documents, Table
 from projections.records import Recorded
 
@@ -25,6 +27,7 @@ LEAVES: Final = Table(
 NODES: Final = Table("audit_nodes", append_only=True)
 TREE: Final = Table("audit_tree")
 HEAD: Final = "head"
+NODE_STRIDE: Final = 4
 
 
 def stored_leaf(position: int, originator_hex: str, version: int, topic: str, state: bytes | str) -> bytes:
@@ -39,6 +42,19 @@ def record_leaf(position: int, record: Any) -> bytes:
     return stored_leaf(
         position, record.originator_id.hex, record.originator_version, record.topic, record.state
     )
+
+
+def kept_parts(level: int, index: int) -> tuple[int, range]:
+    """The kept subtrees that make up subtree (level, index): their level and their indexes there."""
+    below = level % NODE_STRIDE
+    return level - below, range(index << below, (index + 1) << below)
+
+
+def merge_subtrees(hashes: list[bytes]) -> bytes:
+    """The hash of the complete subtree made of 2**k adjacent complete subtrees of one level, in order."""
+    while len(hashes) > 1:
+        hashes = [node_hash(hashes[i], hashes[i + 1]) for i in range(0, len(hashes), 2)]
+    return hashes[0]
 
 
 def frontier_of(head: dict[str, Any] | None) -> Frontier:
@@ -70,7 +86,7 @@ class AuditTreeProjection:
                     docs.put(
                         LEAVES, str(index), {"hash": digest.hex(), "position": position}, position=position
                     )
-                else:
+                elif level % NODE_STRIDE == 0:
                     docs.put(NODES, f"{level}/{index}", {"hash": digest.hex()})
         docs.put(
             TREE,

@@ -77,7 +77,7 @@ class FrontPageProjection:
             if existing is None:  # pragma: no cover - the log always starts an article with Drafted
                 return
             summary = existing
-        before_tags, was_listed = summary["tags"], summary["listed"]
+        before = (summary["tags"], summary["listed"], summary["activity"])
         change = _CHANGES.get(topic)
         if change is not None and change(summary, event.data, at):
             summary["activity"] = event.position
@@ -92,7 +92,9 @@ class FrontPageProjection:
             listed=summary["listed"],
             activity=summary["activity"],
         )
-        self._index_tags(docs, key, summary, before_tags if was_listed else [])
+        # Tag rows carry the listing and the activity: rewritten only when one of those moved.
+        if (summary["tags"], summary["listed"], summary["activity"]) != before:
+            self._index_tags(docs, key, summary, before[0] if before[1] else [])
 
     @staticmethod
     def _index_tags(docs: Documents, key: str, summary: Doc, indexed_before: list[str]) -> None:

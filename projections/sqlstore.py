@@ -29,6 +29,7 @@ from projections.audit_tree import HEAD as AUDIT_HEAD
 from projections.audit_tree import LEAVES as AUDIT_LEAVES
 from projections.audit_tree import NODES as AUDIT_NODES
 from projections.audit_tree import TREE as AUDIT_TREE
+from projections.audit_tree import kept_parts, merge_subtrees
 from projections.documents import Doc, Projection, Table, TimelineItem
 from projections.front_page import ARTICLES as FRONT_ARTICLES
 from projections.front_page import TAGS as FRONT_TAGS
@@ -549,21 +550,28 @@ class SQLReadModels:
         return orjson.loads(rows[0]["doc"]) if rows else None
 
     def audit_subtrees(self, wanted: Iterable[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
-        """Hashes of complete subtrees by (level, index); level 0 are the leaves."""
-        found: dict[tuple[int, int], bytes] = {}
+        """Hashes of complete subtrees by (level, index); level 0 are the leaves. Subtrees at levels the
+        tree does not keep are hashed from the kept ones below them; missing ones are left out."""
+        parts = {(level, index): kept_parts(level, index) for level, index in wanted}
         by_table: dict[Table, dict[str, tuple[int, int]]] = {AUDIT_LEAVES: {}, AUDIT_NODES: {}}
-        for level, index in wanted:
-            if level == 0:
-                by_table[AUDIT_LEAVES][str(index)] = (level, index)
-            else:
-                by_table[AUDIT_NODES][f"{level}/{index}"] = (level, index)
+        for base, indexes in parts.values():
+            for index in indexes:
+                if base == 0:
+                    by_table[AUDIT_LEAVES][str(index)] = (base, index)
+                else:
+                    by_table[AUDIT_NODES][f"{base}/{index}"] = (base, index)
+        kept: dict[tuple[int, int], bytes] = {}
         for table, keys in by_table.items():
-            if not keys:
-                continue
-            marks = ", ".join("?" for _ in keys)
-            rows = self._rows(f"SELECT key, doc FROM {self.table(table)} WHERE key IN ({marks})", list(keys))
-            for row in rows:
-                found[keys[row["key"]]] = bytes.fromhex(orjson.loads(row["doc"])["hash"])
+            for start in range(0, len(keys), PREFETCH_KEYS):
+                chunk = list(keys)[start : start + PREFETCH_KEYS]
+                marks = ", ".join("?" for _ in chunk)
+                rows = self._rows(f"SELECT key, doc FROM {self.table(table)} WHERE key IN ({marks})", chunk)
+                for row in rows:
+                    kept[keys[row["key"]]] = bytes.fromhex(orjson.loads(row["doc"])["hash"])
+        found: dict[tuple[int, int], bytes] = {}
+        for subtree, (base, indexes) in parts.items():
+            if all((base, index) in kept for index in indexes):
+                found[subtree] = merge_subtrees([kept[(base, index)] for index in indexes])
         return found
 
     def audit_leaf_at(self, position: int) -> tuple[int, bytes] | None:
