@@ -46,6 +46,13 @@ class Projector:
 
     def __post_init__(self) -> None:
         self._topics = frozenset().union(*(p.topics for p in self.projections if p.topics is not None))
+        self._every_record = any(p.topics is None for p in self.projections)
+        # Read models that read every record of a batch as ``_records`` makes it: no filtering for them.
+        self._reads_every_record = frozenset(
+            p.name
+            for p in self.projections
+            if p.topics is None or (p.topics == self._topics and not self._every_record)
+        )
         self._published: int | None = None
         # Where each read model stands, as this projector last wrote it: a batch checks it in its own
         # transaction, so it is only read from the store at the start and after a stale batch.
@@ -77,11 +84,14 @@ class Projector:
                 if applied >= last:
                     continue
                 topics = projection.topics
-                events = [
-                    record
-                    for record in records
-                    if record.position > applied and (topics is None or record.topic in topics)
-                ]
+                if applied < start and projection.name in self._reads_every_record:
+                    events = records  # already just the records it reads
+                else:
+                    events = [
+                        record
+                        for record in records
+                        if record.position > applied and (topics is None or record.topic in topics)
+                    ]
                 work.append((projection, events, applied))
             try:
                 timeline = self.store.process(work, last, self.suffix)
@@ -107,8 +117,9 @@ class Projector:
                 progress(last)
 
     def _records(self, notifications: Sequence[Notification]) -> list[Recorded]:
-        """The batch as projections read it: parsed once for all, and only the topics one of them reads."""
-        mapper, topics = self.app.mapper, self._topics
+        """The batch as projections read it: parsed once for all, and only the records one of them reads
+        (every record when one reads them all, as stored)."""
+        mapper, topics, every = self.app.mapper, self._topics, self._every_record
         return [
             Recorded(
                 n.id,
@@ -119,6 +130,7 @@ class Projector:
                 parse_state(mapper, n.state) if n.topic in topics else {},
             )
             for n in notifications
+            if every or n.topic in topics
         ]
 
     def run(self, stop: threading.Event) -> None:
