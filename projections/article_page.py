@@ -16,12 +16,12 @@ than CHECKPOINT_EVERY events replayed, however long the story is.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any, Final
 
 from newsroom.article import ARTICLE_TOPICS, PUBLISHED, Article
-from projections.documents import Column, Doc, Documents, Table, micros
+from projections.documents import Column, Doc, Documents, EventByEvent, Table, micros
 from projections.records import Data, Recorded
 
 ARTICLES: Final = Table("page_articles", columns=(Column("slug", "text"),))
@@ -88,7 +88,7 @@ def _header(event: Recorded, at: str) -> Doc:
     }
 
 
-class ArticlePageProjection:
+class ArticlePageProjection(EventByEvent):
     name = "article-pages"
     tables = (ARTICLES, ITEMS, TIMELINE, ITEM_VERSIONS, CHECKPOINTS)
     topics = ARTICLE_TOPICS
@@ -101,11 +101,7 @@ class ArticlePageProjection:
             if (changed := data.get(field)) is not None:
                 yield ITEMS, changed["_data_"]
 
-    def apply(self, docs: Documents, events: Sequence[Recorded]) -> None:
-        for event in events:
-            self._apply(docs, event)
-
-    def _apply(self, docs: Documents, event: Recorded) -> None:
+    def apply_one(self, docs: Documents, event: Recorded) -> None:
         article_key = event.originator_id
         at = event.at
         version = event.originator_version

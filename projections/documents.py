@@ -75,6 +75,17 @@ class Projection(Protocol):
         """Applies a batch of events (of its topics, in log order)."""
 
 
+class EventByEvent:
+    """A projection that applies a batch one event at a time, in log order."""
+
+    def apply(self, docs: Documents, events: Sequence[Recorded]) -> None:
+        for event in events:
+            self.apply_one(docs, event)
+
+    def apply_one(self, docs: Documents, event: Recorded) -> None:
+        raise NotImplementedError
+
+
 @dataclass
 class MemoryDocuments:
     """Documents held in dicts: the reference implementation, and what unit tests and as-of views use."""

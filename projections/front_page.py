@@ -11,11 +11,11 @@ Tables:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from typing import Final
 
 from newsroom.article import ARTICLE_TOPICS, Article
-from projections.documents import Column, Doc, Documents, Table
+from projections.documents import Column, Doc, Documents, EventByEvent, Table
 from projections.records import Data, Recorded
 
 ARTICLES: Final = Table(
@@ -39,7 +39,7 @@ DRAFTED: Final = Article.Drafted.TOPIC
 BODY_REVISED: Final = Article.BodyRevised.TOPIC
 
 
-class FrontPageProjection:
+class FrontPageProjection(EventByEvent):
     name = "front-page"
     tables = (ARTICLES, TAGS)
     topics = ARTICLE_TOPICS
@@ -48,11 +48,7 @@ class FrontPageProjection:
         if event.topic != DRAFTED:
             yield ARTICLES, event.originator_id
 
-    def apply(self, docs: Documents, events: Sequence[Recorded]) -> None:
-        for event in events:
-            self._apply(docs, event)
-
-    def _apply(self, docs: Documents, event: Recorded) -> None:
+    def apply_one(self, docs: Documents, event: Recorded) -> None:
         key = event.originator_id
         at = event.at
         topic = event.topic

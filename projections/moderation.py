@@ -7,11 +7,11 @@ Tables:
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from typing import Final
 
 from newsroom.article import Article
-from projections.documents import Column, Documents, Table
+from projections.documents import Column, Documents, EventByEvent, Table
 from projections.records import Recorded
 
 ARTICLES: Final = Table("moderation_articles")
@@ -27,7 +27,7 @@ HIDDEN: Final = Article.CommentHidden.TOPIC
 RESTORED: Final = Article.CommentRestored.TOPIC
 
 
-class ModerationProjection:
+class ModerationProjection(EventByEvent):
     name = "moderation"
     tables = (ARTICLES, COMMENTS)
     topics = frozenset({DRAFTED, COMMENT_ADDED, HIDDEN, RESTORED})
@@ -38,11 +38,7 @@ class ModerationProjection:
         elif event.topic in (HIDDEN, RESTORED):
             yield COMMENTS, event.data["comment_id"]["_data_"]
 
-    def apply(self, docs: Documents, events: Sequence[Recorded]) -> None:
-        for event in events:
-            self._apply(docs, event)
-
-    def _apply(self, docs: Documents, event: Recorded) -> None:
+    def apply_one(self, docs: Documents, event: Recorded) -> None:
         article = event.originator_id
         topic, data, at = event.topic, event.data, event.at
         if topic == DRAFTED:
