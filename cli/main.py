@@ -20,7 +20,7 @@ from newsroom.errors import NewsroomError
 from newsroom.staff import OPERATOR
 from projections.projector import Projector, run_projector
 from projections.rebuild import rebuild, rebuild_in_processes
-from projections.registry import ALL_PROJECTIONS, BY_NAME, open_read_models
+from projections.registry import ALL_PROJECTIONS, BY_NAME, UnsupportedStoreError, open_read_models
 from web.fanout.feed import RedisPublisher, channel_name
 from web.logs import log_config
 from web.metrics import MULTIPROCESS_DIR
@@ -250,6 +250,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except NewsroomError as error:
         print(f"newsroom: {error.message}", file=sys.stderr)
         return 1
+    except UnsupportedStoreError as error:  # e.g. `rebuild` or `project` on the in-memory store
+        print(f"newsroom {args.command}: {error}", file=sys.stderr)
+        return 2
     except BrokenPipeError:  # the reader went away (`newsroom audit export | head`): not an error
         sys.stderr.close()
         return 0

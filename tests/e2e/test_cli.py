@@ -134,3 +134,12 @@ def test_rebuild_gives_back_the_same_read_models_in_parallel_or_in_one_pass(cli_
     unknown = newsroom("rebuild", "front-pages", database_url=cli_database)
     assert unknown.returncode == 2
     assert "no read model front-pages; choose from article-pages" in unknown.stderr
+
+
+def test_read_model_commands_on_the_in_memory_store_say_why_they_cannot_run() -> None:
+    for command in (["rebuild"], ["project", "--no-standby"]):
+        result = newsroom(*command, database_url="memory:")
+        assert result.returncode == 2, result.stderr
+        assert result.stderr.strip() == (
+            f"newsroom {command[0]}: read models need SQLite or PostgreSQL (memory: keeps none)"
+        )
