@@ -101,14 +101,10 @@ class Batch:
             by_table.setdefault(name, (table, []))[1].append(key)
             self._docs[(name, key)] = None
         selects, params = [], []
-        for name, (table, keys) in by_table.items():
-            for start in range(0, len(keys), PREFETCH_KEYS):
-                chunk = keys[start : start + PREFETCH_KEYS]
-                selects.append(
-                    f"SELECT ? AS name, key, doc FROM {self._store.table(table, self._suffix)} "
-                    f"WHERE key IN ({', '.join('?' for _ in chunk)})"
-                )
-                params.extend([name, *chunk])
+        for table, keys in by_table.values():
+            select, select_params = self._store.documents_select(table, self._suffix, keys)
+            selects.append(select)
+            params.extend(select_params)
         return self._store.sql(" UNION ALL ".join(selects)), params
 
     def fetched(self, rows: Iterable[Any]) -> None:
@@ -223,6 +219,20 @@ class SQLReadModels:
             f"ON {self.table(table, suffix)} ({', '.join(index)})"
             for index in table.indexes
         ]
+
+    def documents_select(self, table: Table, suffix: str, keys: list[str]) -> tuple[str, list[Any]]:
+        """A query for ``(name, key, doc)`` of a table's documents with these keys, and its parameters:
+        chunks of PREFETCH_KEYS keys, as the number of parameters is limited."""
+        selects: list[str] = []
+        params: list[Any] = []
+        for start in range(0, len(keys), PREFETCH_KEYS):
+            chunk = keys[start : start + PREFETCH_KEYS]
+            selects.append(
+                f"SELECT ? AS name, key, doc FROM {self.table(table, suffix)} "
+                f"WHERE key IN ({', '.join('?' for _ in chunk)})"
+            )
+            params.extend([table.name, *chunk])
+        return " UNION ALL ".join(selects), params
 
     def upsert_statement(self, table: Table, suffix: str) -> str:
         cache_key = (table.name, suffix)
@@ -562,11 +572,8 @@ class SQLReadModels:
                     by_table[AUDIT_NODES][f"{base}/{index}"] = (base, index)
         kept: dict[tuple[int, int], bytes] = {}
         for table, keys in by_table.items():
-            for start in range(0, len(keys), PREFETCH_KEYS):
-                chunk = list(keys)[start : start + PREFETCH_KEYS]
-                marks = ", ".join("?" for _ in chunk)
-                rows = self._rows(f"SELECT key, doc FROM {self.table(table)} WHERE key IN ({marks})", chunk)
-                for row in rows:
+            if keys:
+                for row in self._rows(*self.documents_select(table, "", list(keys))):
                     kept[keys[row["key"]]] = bytes.fromhex(orjson.loads(row["doc"])["hash"])
         found: dict[tuple[int, int], bytes] = {}
         for subtree, (base, indexes) in parts.items():
