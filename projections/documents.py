@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import cached_property
 from typing import Any, Protocol
 
 import orjson
@@ -35,6 +36,10 @@ class Table:
     # Rows written once and never read back while projecting: stored as they are when put, even if the
     # documents they were made from change later in the same batch.
     append_only: bool = False
+
+    @cached_property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(column.name for column in self.columns)
 
 
 class Documents(Protocol):

@@ -115,7 +115,7 @@ class Batch:
         if table.append_only:
             encoded = orjson.dumps(doc)
             self._appended.setdefault(table, []).append(
-                (key, encoded, *(columns[c.name] for c in table.columns))
+                (key, encoded, *map(columns.__getitem__, table.column_names))
             )
             if table is TIMELINE:
                 self.timeline.append(TimelineItem(doc["position"], doc["slug"], doc["kind"], encoded))
@@ -137,7 +137,7 @@ class Batch:
             if doc is None:
                 deletes.setdefault(table.name, (table, []))[1].append((key,))
             else:
-                row = (key, orjson.dumps(doc), *(columns[c.name] for c in table.columns))
+                row = (key, orjson.dumps(doc), *map(columns.__getitem__, table.column_names))
                 upserts.setdefault(table.name, (table, []))[1].append(row)
         for table, rows in self._appended.items():
             upserts[table.name] = (table, rows)
