@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any, Final
 
-from newsroom.merkle import Frontier, event_leaf, leaf_hash, node_hash
+from newsroom.merkle import Frontier, event_leaf, leaf_hash
 from projections.documents import Column, Documents, Table
 from projections.records import Recorded
 
@@ -48,13 +48,6 @@ def kept_parts(level: int, index: int) -> tuple[int, range]:
     """The kept subtrees that make up subtree (level, index): their level and their indexes there."""
     below = level % NODE_STRIDE
     return level - below, range(index << below, (index + 1) << below)
-
-
-def merge_subtrees(hashes: list[bytes]) -> bytes:
-    """The hash of the complete subtree made of 2**k adjacent complete subtrees of one level, in order."""
-    while len(hashes) > 1:
-        hashes = [node_hash(hashes[i], hashes[i + 1]) for i in range(0, len(hashes), 2)]
-    return hashes[0]
 
 
 def frontier_of(head: dict[str, Any] | None) -> Frontier:

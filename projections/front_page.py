@@ -105,7 +105,7 @@ class FrontPageProjection(EventByEvent):
 
 
 # How each kind of event changes a summary; True when it counts as activity that moves the story up.
-# Tag lists are replaced, never changed in place: ``apply`` compares the list from before the event.
+# Tag lists are replaced, never changed in place: ``apply_one`` compares the list from before the event.
 def _published(summary: Doc, data: Data, at: str) -> bool:
     summary["listed"] = True
     summary["published_at"] = summary["published_at"] or at

@@ -55,7 +55,7 @@ class PostgresReadModels(SQLReadModels, PostgresTrackingRecorder):
             super().upsert_rows(cursor, table, suffix, rows)
             return
         target = self.table(table, suffix)
-        names = ["key", "doc", *(column.name for column in table.columns)]
+        names = ["key", "doc", *table.column_names]
         types = ["text", "bytea", *(COPY_TYPES[column.kind] for column in table.columns)]
         if table.append_only:
             # Rows written once (each event is applied once): straight in, no upsert needed.

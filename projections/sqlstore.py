@@ -20,6 +20,7 @@ import orjson
 from eventsourcing.persistence import IntegrityError, Tracking
 
 from newsroom.article import article_id
+from newsroom.merkle import root_of
 from projections.article_page import ARTICLES as PAGE_ARTICLES
 from projections.article_page import CHECKPOINTS as PAGE_CHECKPOINTS
 from projections.article_page import ITEM_VERSIONS as PAGE_ITEM_VERSIONS
@@ -29,7 +30,7 @@ from projections.audit_tree import HEAD as AUDIT_HEAD
 from projections.audit_tree import LEAVES as AUDIT_LEAVES
 from projections.audit_tree import NODES as AUDIT_NODES
 from projections.audit_tree import TREE as AUDIT_TREE
-from projections.audit_tree import kept_parts, merge_subtrees
+from projections.audit_tree import kept_parts
 from projections.documents import Doc, Projection, Table, TimelineItem
 from projections.front_page import ARTICLES as FRONT_ARTICLES
 from projections.front_page import TAGS as FRONT_TAGS
@@ -131,18 +132,18 @@ class Batch:
 
     def flush(self, cursor: Any) -> None:
         upserts: dict[str, tuple[Table, list[tuple[Any, ...]]]] = {}
-        deletes: dict[str, tuple[Table, list[tuple[str]]]] = {}
+        deletes: dict[str, tuple[Table, list[str]]] = {}
         for (_, key), (table, columns) in self._dirty.items():
             doc = self._docs[(table.name, key)]
             if doc is None:
-                deletes.setdefault(table.name, (table, []))[1].append((key,))
+                deletes.setdefault(table.name, (table, []))[1].append(key)
             else:
                 row = (key, orjson.dumps(doc), *map(columns.__getitem__, table.column_names))
                 upserts.setdefault(table.name, (table, []))[1].append(row)
         for table, rows in self._appended.items():
             upserts[table.name] = (table, rows)
         for table, keys in deletes.values():
-            self._store.delete_rows(cursor, table, self._suffix, [key for (key,) in keys])
+            self._store.delete_rows(cursor, table, self._suffix, keys)
         for table, rows in upserts.values():
             self._store.upsert_rows(cursor, table, self._suffix, rows)
 
@@ -237,7 +238,7 @@ class SQLReadModels:
     def upsert_statement(self, table: Table, suffix: str) -> str:
         cache_key = (table.name, suffix)
         if cache_key not in self._upserts:
-            names = ["key", "doc", *(column.name for column in table.columns)]
+            names = ["key", "doc", *table.column_names]
             updates = ", ".join(f"{name} = excluded.{name}" for name in names[1:])
             self._upserts[cache_key] = self.sql(
                 f"INSERT INTO {self.table(table, suffix)} ({', '.join(names)}) "
@@ -578,7 +579,8 @@ class SQLReadModels:
         found: dict[tuple[int, int], bytes] = {}
         for subtree, (base, indexes) in parts.items():
             if all((base, index) in kept for index in indexes):
-                found[subtree] = merge_subtrees([kept[(base, index)] for index in indexes])
+                # 2**k adjacent complete subtrees of one level combine as if they were leaves.
+                found[subtree] = root_of([kept[(base, index)] for index in indexes])
         return found
 
     def audit_leaf_at(self, position: int) -> tuple[int, bytes] | None:
