@@ -27,4 +27,8 @@ async def optional_staff(request: Request) -> Principal | None:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise AuthenticationError("use Authorization: Bearer <token>")
-    return await blocking(services(request).app.authenticate, token.strip())
+    app = services(request).app
+    token = token.strip()
+    # Most requests are answered from memory, on the loop; the store is read (in the pool) only for a
+    # member not seen or not checked lately.
+    return app.known_principal(token) or await blocking(app.authenticate, token)
