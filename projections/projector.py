@@ -115,6 +115,10 @@ class Projector:
             read += len(notifications)
             if progress is not None:
                 progress(last)
+            if until is None and len(notifications) < self.batch_size:
+                # The log's end as of this batch's read: whatever was saved after it has woken the runner
+                # again (a save, a NOTIFY or the poll), so asking now would mostly find nothing.
+                return read
 
     def _records(self, notifications: Sequence[Notification]) -> list[Recorded]:
         """The batch as projections read it: parsed once for all, and only the records one of them reads
