@@ -387,9 +387,11 @@ class SQLReadModels:
 
     def drop_tables(self, projection: Projection, suffix: str) -> None:
         with self.datastore.transaction(commit=True) as cursor:
+            # A write first: on SQLite a transaction that has only read (a DROP of no table) cannot take
+            # the write lock once another process has written, and fails at once instead of waiting.
+            self._delete_tracking(cursor, tracking_name(projection.name, suffix))
             for table in projection.tables:
                 cursor.execute(f"DROP TABLE IF EXISTS {self.table(table, suffix)}")
-            self._delete_tracking(cursor, tracking_name(projection.name, suffix))
 
     def switch_to_rebuilt(self, projection: Projection) -> None:
         """The rebuilt tables and their tracking position take the live names, in one transaction."""
