@@ -13,6 +13,7 @@ import pytest
 import newsroom.application
 from newsroom import Newsroom, Principal, Role, errors
 from newsroom.staff import OPERATOR
+from projections.postgres import EVENTS_CHANNEL
 from tests.conftest import add_staff
 from tests.services import PG_HOST, PG_PORT, PG_USER, create_schema, postgres_url
 
@@ -107,4 +108,18 @@ def test_saves_take_the_events_table_lock_so_positions_commit_in_order(pg_databa
         holder.commit()
     assert saved.wait(10)
     writer.join()
+    app.close()
+
+
+@pytest.mark.postgres
+def test_a_save_notifies_the_channel_the_projector_listens_on(pg_database: str) -> None:
+    app = Newsroom.from_url(postgres_url(pg_database, create_schema(pg_database)))
+    editor, _ = add_staff(app, "eddie", Role.EDITOR)
+    with psycopg.connect(
+        host=PG_HOST, port=PG_PORT, user=PG_USER, dbname=pg_database, autocommit=True
+    ) as listener:
+        listener.execute(f"LISTEN {EVENTS_CHANNEL}")
+        _draft(app, editor)
+        heard = list(listener.notifies(timeout=5, stop_after=1))
+    assert [note.channel for note in heard] == [EVENTS_CHANNEL]
     app.close()
