@@ -3,7 +3,7 @@
     .venv/bin/python bench/long_story.py [--stores sqlite,postgres] [--long 10000] [--samples 300]
 
 For each store it builds both stories, then measures, side by side in the same run:
-  - append: one ``append_update`` through the application (load from cache + fast-forward, save), the
+  - append: one ``append_update`` through the application (a copy of the cached article, save), the
     steady state of a server process; target ratio long/short <= 1.2;
   - load: ``article()`` on a warm application (cache hit + fast-forward query);
   - cold load: a new application's first load (snapshot + the events after it), as after a restart.
