@@ -36,7 +36,8 @@ THREADS = 40  # for blocking calls into the store: as many as anyio's default, w
 async def lifespan(starlette: Starlette) -> AsyncIterator[dict[str, Any]]:
     settings: Settings = starlette.state.settings
     loop = asyncio.get_running_loop()
-    loop.set_default_executor(ThreadPoolExecutor(THREADS, thread_name_prefix="newsroom-blocking"))
+    pool = ThreadPoolExecutor(THREADS, thread_name_prefix="newsroom-blocking")
+    loop.set_default_executor(pool)
     app = await blocking(Newsroom.from_url, settings.database_url)
     app.on_saved(lambda _position, events: EVENTS_APPENDED.inc(events))
     read_models = await blocking(open_read_models, app)
@@ -108,7 +109,30 @@ async def lifespan(starlette: Starlette) -> AsyncIterator[dict[str, Any]]:
             publisher.close()
         if redis is not None:
             await redis.aclose()
-        await blocking(app.close)
+        # A cancelled task leaves its blocking call running in the pool, and closing a store under a
+        # running query crashed the process (SQLite: a segmentation fault in a test's shutdown). Close it
+        # only once every call has returned and the projector has stopped.
+        drained = await drain(pool, TASKS_STOP_SECONDS)
+        if drained and (projector_thread is None or not projector_thread.is_alive()):
+            app.close()  # on the loop: the pool is gone, and nothing else is served any more
+        else:
+            log.warning("blocking calls still running after %s s; the store is left open", TASKS_STOP_SECONDS)
+
+
+async def drain(pool: ThreadPoolExecutor, timeout: float) -> bool:
+    """Stops the pool taking work and waits up to ``timeout`` for the calls running in it to return."""
+    pool.shutdown(wait=False, cancel_futures=True)
+    returned = threading.Event()
+
+    def wait_for_calls() -> None:
+        pool.shutdown(wait=True)
+        returned.set()
+
+    threading.Thread(target=wait_for_calls, name="drain-blocking", daemon=True).start()
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not returned.is_set() and asyncio.get_running_loop().time() < deadline:
+        await asyncio.sleep(0.01)
+    return returned.is_set()
 
 
 async def close_streams_on_exit(hub: Hub, poll: float = 0.25) -> None:
