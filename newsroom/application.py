@@ -507,13 +507,16 @@ class Newsroom(Application[UUID]):
             try:
                 recordings = self._save_with_key(article, created, request)
             except IntegrityError:
-                # Someone else wrote first (or the same request, retried, got there first). Re-read and
-                # re-run the command against what they wrote; with an expected version the re-read raises
-                # the conflict instead.
-                self._cached(article.id, evict=True)
+                # Someone else wrote first (another process, whose write this one's cached copy had not
+                # seen, or the same request, retried). Bring the cached copy up to date and re-run the
+                # command on it; with an expected version that raises the conflict instead. The first retry
+                # goes at once (a stale copy is the usual cause); later ones back off, so that writers in
+                # two processes do not collide in lock step.
+                self._current(article.id)
                 if request is not None and (replayed := self._replay(request)):
                     return replayed
-                time.sleep(random.uniform(0, BACKOFF_SECONDS * 2**attempt))  # noqa: S311
+                if attempt:
+                    time.sleep(random.uniform(0, BACKOFF_SECONDS * 2**attempt))  # noqa: S311
                 continue
             return Receipt(version=article.version, position=_position(recordings, article.id), id=created)
         raise ContentionError(f"{slug} is too busy; try again", slug=slug)
