@@ -1,12 +1,16 @@
 """The write path: HTTP appends per second with 8 concurrent editors, side by side with pgbench.
 
-    .venv/bin/python bench/writes.py [--seconds 20] [--editors 8] [--workers 2]
+    .venv/bin/python bench/writes.py [--seconds 20] [--editors 8] [--workers 2] [--stories N --reconnect]
 
 Newsroom runs as in production on a scratch PostgreSQL database: `newsroom serve --workers N` and
 `newsroom project`, with Redis. Each editor appends updates to a story of its own through the API, one
 request after another (each answered 201 with the stored position). In the same run, pgbench inserts an
 event-sized row (a uuid, a version, a topic and a ~300-byte state) with as many clients, one row per
 transaction: PostgreSQL's own ceiling for one stored event. Target: >= 0.25x pgbench.
+
+``--stories N`` has the editors share N stories instead, and ``--reconnect`` opens a connection for every
+request, so that with several workers consecutive writes to a story come through different processes (each
+then often holds a copy of the story another one has moved past). Answers 409 "too busy" are counted apart.
 """
 
 from __future__ import annotations
@@ -76,12 +80,14 @@ def machine_ticks() -> tuple[int, int]:
     return sum(values), values[3] + values[4]
 
 
-async def editors(base: str, token: str, count: int, seconds: float) -> tuple[int, list[float]]:
+async def editors(
+    base: str, token: str, count: int, seconds: float, stories: int = 0, reconnect: bool = False
+) -> tuple[int, int, list[float]]:
     """Each editor is one keep-alive connection sending a prepared request: a client as light as pgbench's,
     so the figure is the server's (httpx spent 1.6 ms of this machine's CPU per request)."""
     headers = {"Authorization": f"Bearer {token}"}
     async with httpx.AsyncClient(base_url=base, headers=headers, timeout=30) as client:
-        for n in range(count):
+        for n in range(stories or count):
             slug = f"desk-{n}"
             (
                 await client.post("/api/articles", json={"slug": slug, "headline": "Bench", "body": "B"})
@@ -94,31 +100,41 @@ async def editors(base: str, token: str, count: int, seconds: float) -> tuple[in
     latencies: list[float] = []
     deadline = time.monotonic() + seconds
 
-    async def editor(slug: str) -> int:
+    async def editor(slug: str) -> tuple[int, int]:
         request = (
             f"POST /api/articles/{slug}/updates HTTP/1.1\r\nHost: {host}\r\n"
             f"Authorization: Bearer {token}\r\nContent-Type: application/json\r\n"
-            f"Content-Length: {len(body)}\r\n\r\n"
+            f"Content-Length: {len(body)}\r\n{'Connection: close' if reconnect else ''}\r\n\r\n"
         ).encode() + body
-        reader, writer = await asyncio.open_connection(host, int(port))
-        done = 0
+        done = busy = 0
+        connection = None
         try:
             while time.monotonic() < deadline:
                 started = time.perf_counter()
+                if connection is None:
+                    connection = await asyncio.open_connection(host, int(port))
+                reader, writer = connection
                 writer.write(request)
                 head = await reader.readuntil(b"\r\n\r\n")
                 length = CONTENT_LENGTH.search(head)
                 answer = await reader.readexactly(int(length.group(1)) if length else 0)
+                if reconnect:
+                    writer.close()
+                    connection = None
+                if head.startswith(b"HTTP/1.1 409"):
+                    busy += 1  # "too busy, try again": contention the server gave up on
+                    continue
                 latencies.append(time.perf_counter() - started)
                 if not head.startswith(b"HTTP/1.1 201"):
                     raise RuntimeError(f"append failed: {head!r} {answer!r}")
                 done += 1
         finally:
-            writer.close()
-        return done
+            if connection is not None:
+                connection[1].close()
+        return done, busy
 
-    done = await asyncio.gather(*(editor(f"desk-{n}") for n in range(count)))
-    return sum(done), latencies
+    results = await asyncio.gather(*(editor(f"desk-{n % (stories or count)}") for n in range(count)))
+    return sum(done for done, _ in results), sum(busy for _, busy in results), latencies
 
 
 def main() -> int:
@@ -126,6 +142,10 @@ def main() -> int:
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--editors", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--stories", type=int, default=0, help="stories the editors share (default: one each)"
+    )
+    parser.add_argument("--reconnect", action="store_true", help="a new connection for every request")
     args = parser.parse_args()
     print(
         f"writes: {platform.node()} {platform.machine()}, Python {platform.python_version()}, "
@@ -140,7 +160,9 @@ def main() -> int:
         server, projector = pids
         before = cpu_seconds([server]), cpu_seconds([projector]), postgres_cpu_seconds(), machine_ticks()
         started = time.monotonic()
-        appended, latencies = asyncio.run(editors(base, token, args.editors, args.seconds))
+        appended, refused, latencies = asyncio.run(
+            editors(base, token, args.editors, args.seconds, args.stories, args.reconnect)
+        )
         elapsed = time.monotonic() - started
         after = cpu_seconds([server]), cpu_seconds([projector]), postgres_cpu_seconds(), machine_ticks()
     rate = appended / elapsed
@@ -152,8 +174,11 @@ def main() -> int:
     (total_after, idle_after), (total_before, idle_before) = after[3], before[3]
     busy = 1 - (idle_after - idle_before) / (total_after - total_before)
     print(
-        f"newsroom, {args.editors} editors over HTTP (serve --workers {args.workers} + project): "
+        f"newsroom, {args.editors} editors over HTTP (serve --workers {args.workers} + project"
+        f"{f', {args.stories} shared stories' if args.stories else ''}"
+        f"{', a connection per request' if args.reconnect else ''}): "
         f"{rate:,.0f} appends/s, p50 {p50 * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms"
+        f"{f', {refused} answered 409 too busy' if refused else ''}"
     )
     print(
         f"CPU per append: web {web_us:,.0f} us, projector {projector_us:,.0f} us, "
