@@ -72,8 +72,8 @@ class Newsroom(Application[UUID]):
     name = "Newsroom"
     # A snapshot every 100 events bounds a cold load. The cache holds each aggregate as this process last
     # saved or read it and is not fast-forwarded on every read: a command runs on the cached copy without a
-    # query, and if another process wrote first, the store refuses the save, the stale copy is dropped and
-    # the command runs again (optimistic concurrency). Queries and staff checks read what is stored now.
+    # query, and if another process wrote first, the store refuses the save, the copy is brought up to date
+    # and the command runs again (optimistic concurrency). Queries and staff changes read what is stored now.
     snapshotting_intervals: ClassVar[dict[type[Any], int]] = {Article: 100}
     env: ClassVar[dict[str, str]] = {
         "AGGREGATE_CACHE_MAXSIZE": "2000",
@@ -397,7 +397,7 @@ class Newsroom(Application[UUID]):
 
     def known_principal(self, token: str) -> Principal | None:
         """``authenticate`` from memory alone, or None when that needs the store (a member not cached, or
-        not checked for STAFF_RECHECK_SECONDS): cheap enough for a request's own thread, with no I/O."""
+        not checked for STAFF_RECHECK_SECONDS): no I/O, so it may run on the event loop."""
         member_id, secret = split_token(token)
         checked = self._staff_checked.get(member_id)
         if checked is None or time.monotonic() - checked > STAFF_RECHECK_SECONDS:
@@ -452,11 +452,10 @@ class Newsroom(Application[UUID]):
                 self._cache.put(aggregate_id, deepcopy(aggregate))
         return aggregate
 
-    def _cached(self, aggregate_id: UUID, *, evict: bool = False) -> Aggregate | None:
-        """The cached copy itself (not to be changed), or None; ``evict`` drops it (found stale), so the
-        next read rebuilds it from the store."""
+    def _cached(self, aggregate_id: UUID) -> Aggregate | None:
+        """The cached copy itself (never to be changed: commands get copies), or None."""
         try:
-            return cast("Aggregate", self._cache.get(aggregate_id, evict=evict))
+            return cast("Aggregate", self._cache.get(aggregate_id))
         except KeyError:
             return None
 
@@ -559,7 +558,8 @@ class Newsroom(Application[UUID]):
     def _take_snapshots(self, processing_event: ProcessingEvent[UUID]) -> None:
         """Snapshots each saved aggregate whose events reached a multiple of its interval, from the copy
         just saved (the library's own re-reads the aggregate from the store, in the middle of the save)."""
-        assert self.snapshots is not None
+        if self.snapshots is None:
+            return
         for aggregate_id, aggregate in processing_event.aggregates.items():
             interval = self.snapshotting_intervals.get(type(aggregate))
             if interval is None:
