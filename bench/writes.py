@@ -100,11 +100,13 @@ async def editors(
     latencies: list[float] = []
     deadline = time.monotonic() + seconds
 
+    closing = "Connection: close\r\n" if reconnect else ""
+
     async def editor(slug: str) -> tuple[int, int]:
         request = (
             f"POST /api/articles/{slug}/updates HTTP/1.1\r\nHost: {host}\r\n"
             f"Authorization: Bearer {token}\r\nContent-Type: application/json\r\n"
-            f"Content-Length: {len(body)}\r\n{'Connection: close' if reconnect else ''}\r\n\r\n"
+            f"Content-Length: {len(body)}\r\n{closing}\r\n"
         ).encode() + body
         done = busy = 0
         connection = None
