@@ -15,13 +15,18 @@ from psycopg.sql import SQL, Identifier
 
 from projections.documents import Projection, Table
 from projections.registry import ALL_PROJECTIONS
-from projections.sqlstore import REBUILD_SUFFIX, SQLReadModels
+from projections.sqlstore import REBUILD_SUFFIX, SQLReadModels, row_names, update_on_conflict
 
 TRACKING_TABLE = "newsroom_tracking"
 # The library NOTIFYs on a channel named after the events table (its schema is not part of the name).
 EVENTS_CHANNEL = "newsroom_events"
 COPY_TYPES = {"text": "text", "int": "int8", "bool": "bool"}
 COPY_FROM_ROWS = 400  # below this many rows, one upsert from arrays (a small batch's rows stay below it)
+
+
+def row_types(table: Table) -> list[str]:
+    """The PostgreSQL types of ``row_names(table)``, as COPY and array parameters name them."""
+    return ["text", "bytea", *(COPY_TYPES[column.kind] for column in table.columns)]
 
 
 class PostgresReadModels(SQLReadModels, PostgresTrackingRecorder):
@@ -57,8 +62,7 @@ class PostgresReadModels(SQLReadModels, PostgresTrackingRecorder):
             )
             return
         target = self.table(table, suffix)
-        names = ["key", "doc", *table.column_names]
-        types = ["text", "bytea", *(COPY_TYPES[column.kind] for column in table.columns)]
+        names, types = row_names(table), row_types(table)
         if table.append_only:
             # Rows written once (each event is applied once): straight in, no upsert needed.
             self._copy(cursor, target, names, types, rows)
@@ -68,24 +72,19 @@ class PostgresReadModels(SQLReadModels, PostgresTrackingRecorder):
         staging = f'"stage_{table.name}{suffix}"'
         cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {staging} (LIKE {target}) ON COMMIT DELETE ROWS")
         self._copy(cursor, staging, names, types, rows)
-        updates = ", ".join(f"{name} = excluded.{name}" for name in names[1:])
-        cursor.execute(
-            f"INSERT INTO {target} SELECT * FROM {staging} ON CONFLICT (key) DO UPDATE SET {updates}"
-        )
+        cursor.execute(f"INSERT INTO {target} SELECT * FROM {staging} {update_on_conflict(names)}")
         cursor.execute(f"TRUNCATE {staging}")
 
     def _array_upsert(self, table: Table, suffix: str) -> str:
         cache_key = (table.name, f"{suffix}/arrays")
         if cache_key not in self._upserts:
-            names = ["key", "doc", *table.column_names]
-            types = ["text", "bytea", *(COPY_TYPES[column.kind] for column in table.columns)]
-            arrays = ", ".join(f"%s::{kind}[]" for kind in types)
+            names = row_names(table)
+            arrays = ", ".join(f"%s::{kind}[]" for kind in row_types(table))
             statement = (
                 f"INSERT INTO {self.table(table, suffix)} ({', '.join(names)}) SELECT * FROM unnest({arrays})"
             )
             if not table.append_only:
-                updates = ", ".join(f"{name} = excluded.{name}" for name in names[1:])
-                statement += f" ON CONFLICT (key) DO UPDATE SET {updates}"
+                statement += f" {update_on_conflict(names)}"
             self._upserts[cache_key] = statement
         return self._upserts[cache_key]
 

@@ -148,6 +148,16 @@ class Batch:
             self._store.upsert_rows(cursor, table, self._suffix, rows)
 
 
+def row_names(table: Table) -> list[str]:
+    """The columns of a stored row: its key, its encoded document, then the table's own columns."""
+    return ["key", "doc", *table.column_names]
+
+
+def update_on_conflict(names: list[str]) -> str:
+    """The clause that makes an insert of whole rows (``row_names``) an upsert on their key."""
+    return "ON CONFLICT (key) DO UPDATE SET " + ", ".join(f"{name} = excluded.{name}" for name in names[1:])
+
+
 # A read model, the events it has not applied yet, and the position it has applied up to.
 Work = tuple[Projection, Sequence[Recorded], int]
 
@@ -238,11 +248,10 @@ class SQLReadModels:
     def upsert_statement(self, table: Table, suffix: str) -> str:
         cache_key = (table.name, suffix)
         if cache_key not in self._upserts:
-            names = ["key", "doc", *table.column_names]
-            updates = ", ".join(f"{name} = excluded.{name}" for name in names[1:])
+            names = row_names(table)
             self._upserts[cache_key] = self.sql(
                 f"INSERT INTO {self.table(table, suffix)} ({', '.join(names)}) "
-                f"VALUES ({', '.join('?' for _ in names)}) ON CONFLICT (key) DO UPDATE SET {updates}"
+                f"VALUES ({', '.join('?' for _ in names)}) {update_on_conflict(names)}"
             )
         return self._upserts[cache_key]
 
