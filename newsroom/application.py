@@ -525,14 +525,17 @@ class Newsroom(Application[UUID]):
     ) -> list[Recording[UUID]]:
         """Saves the target's new events and the request's key in one transaction, which may also hold
         other requests' changes (group commit)."""
-        change: ProcessingEvent[UUID] = ProcessingEvent()
-        if request is None:
-            change.collect_events(target)
-        else:
-            record = IdempotentRequest.record(
-                request, target=target.id, version=target.version, created_id=created
+        aggregates: list[Aggregate] = [target]
+        if request is not None:
+            aggregates.append(
+                IdempotentRequest.record(request, target=target.id, version=target.version, created_id=created)
             )
-            change.collect_events(target, record)
+        change: ProcessingEvent[UUID] = ProcessingEvent()
+        # What ProcessingEvent.collect_events does, without its two runtime protocol checks per aggregate
+        # (~12 us each on Python 3.11): these are always aggregates.
+        for aggregate in aggregates:
+            change.events.extend(aggregate.collect_events())
+            change.aggregates[aggregate.id] = aggregate
         return self._commits.save(change, frozenset(change.aggregates))
 
     def _save_together(self, changes: Sequence[ProcessingEvent[UUID]]) -> list[list[Recording[UUID]]]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, Final
 from uuid import UUID, uuid4, uuid5
 
@@ -57,6 +58,7 @@ COMMENT: Final = "comment"
 _COUNTER_BITS: Final = 62
 
 
+@lru_cache(maxsize=4096)  # a SHA-1 per command otherwise; the busy stories are few at any time
 def article_id(slug: str) -> UUID:
     return uuid5(ARTICLE_NAMESPACE, f"article/{slug}")
 

@@ -7,10 +7,12 @@ Lines never carry headers, bodies or query strings, so tokens and keys cannot le
 
 from __future__ import annotations
 
+import itertools
 import logging
+import os
 import re
+import secrets
 import time
-import uuid
 from contextvars import ContextVar
 from typing import Any
 
@@ -63,11 +65,30 @@ def log_config(level: str = "info") -> dict[str, Any]:
 def request_id_for(scope: Scope) -> str:
     """The request's valid ``X-Request-ID``, or a new one."""
     incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
-    return incoming if VALID_ID.match(incoming) else uuid.uuid4().hex
+    return incoming if VALID_ID.match(incoming) else _new_request_id()
+
+
+def _new_request_id() -> str:
+    """32 hex digits, unique across processes: a random prefix drawn once per process and a counter
+    (uuid4 reads the OS's random source for every request)."""
+    return f"{_ID_PREFIX}{next(_ID_COUNTER):016x}"
+
+
+def _draw_id_prefix() -> None:
+    global _ID_PREFIX
+    _ID_PREFIX = secrets.token_hex(8)
+
+
+_ID_PREFIX = ""
+_ID_COUNTER = itertools.count(1)
+_draw_id_prefix()
+os.register_at_fork(after_in_child=_draw_id_prefix)  # a forked worker must not repeat its parent's ids
 
 
 def log_access(scope: Scope, status: int, started: float, request_id: str) -> None:
     """The one access line for a request, when it ends (streams: when they close)."""
+    if not access.isEnabledFor(logging.INFO):
+        return
     access.info(
         "%s %s %d",
         scope["method"],

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cache
 from typing import Any
 from uuid import UUID
 
+from prometheus_client import Counter
 from starlette.requests import Request
 
 from newsroom import Newsroom, Receipt, RequestKey
@@ -59,13 +61,18 @@ def request_key(request: Request, scope: str, raw_body: bytes = b"") -> RequestK
     return RequestKey.of(scope, key, request.method, request.url.path, raw_body)
 
 
+@cache  # (command, outcome) pairs are few; prometheus_client's labels() takes a lock and builds a key
+def commands_counted(command: str, outcome: str) -> Counter:
+    return COMMANDS.labels(command, outcome)
+
+
 async def write(http: Request, command: Callable[..., Receipt], /, *args: Any, **kwargs: Any) -> Receipt:
     """Runs a command in the thread pool. On a stale If-Match, the 409 lists what changed since."""
     name = getattr(command, "__name__", "command")
     try:
         result = await blocking(command, *args, **kwargs)
     except VersionConflictError as conflict:
-        COMMANDS.labels(name, conflict.code).inc()
+        commands_counted(name, conflict.code).inc()
         slug = http.path_params.get("slug")
         if slug:
             http.scope["newsroom.changes_since"] = await blocking(
@@ -73,12 +80,12 @@ async def write(http: Request, command: Callable[..., Receipt], /, *args: Any, *
             )
         raise
     except NewsroomError as error:
-        COMMANDS.labels(name, error.code).inc()
+        commands_counted(name, error.code).inc()
         raise
     except Exception:
-        COMMANDS.labels(name, "error").inc()
+        commands_counted(name, "error").inc()
         raise
-    COMMANDS.labels(name, "replayed" if result.replayed else "ok").inc()
+    commands_counted(name, "replayed" if result.replayed else "ok").inc()
     return result
 
 
