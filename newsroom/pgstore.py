@@ -4,14 +4,23 @@ The library saves on PostgreSQL in a transaction of five statements (lock timeou
 insert, commit), a pipeline with two round trips and much driver work for each save. It also ships a
 one-statement path (a server-side function, ``POSTGRES_ENABLE_DB_FUNCTIONS``) but that function takes no
 table lock, so positions could commit out of order and a reader tailing the log could pass over an event
-that commits late. This recorder installs the same function with the lock in it: one round trip a save,
+that commits late. This recorder installs a function like it with the lock in it: one round trip a save,
 positions still committed in order. A save of four events took 724 us of CPU in the library's
 way and takes 336 in this one (in-process, on this machine).
+
+The library's function takes an array of a composite type, which the driver encodes in Python, as text,
+escaping every byte of the events' state; this one takes the four columns as four arrays sent in binary:
+a call with four events costs 99 us of CPU instead of 178 (measured side by side on this machine).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
+from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
+from eventsourcing.utils import retry
 from psycopg.sql import SQL, Identifier
 
 FUNCTION_NAME = "newsroom_insert_events"
@@ -25,13 +34,15 @@ class OrderedInsertRecorder(PostgresApplicationRecorder):
         super().__init__(datastore, events_table_name=events_table_name)
         schema = Identifier(self.datastore.schema)
         function = Identifier(FUNCTION_NAME)
-        # Read back as the column of the function's name (the library's insert_events reads it so).
-        self.pg_function_name_insert_events = FUNCTION_NAME
-        self.sql_invoke_pg_function_insert_events = SQL("SELECT * FROM {schema}.{function}((%s))").format(
+        # The driver sends small ints as int2[]: the cast keeps one prepared statement for any versions.
+        self._insert = SQL("SELECT * FROM {schema}.{function}(%b, %b::integer[], %b, %b)").format(
             schema=schema, function=function
         )
         self.sql_create_statements[self.create_insert_function_statement_index] = SQL(
-            "CREATE OR REPLACE FUNCTION {schema}.{function}(events {schema}.{event}[]) "
+            # The composite-array version earlier releases installed.
+            "DROP FUNCTION IF EXISTS {schema}.{function}({schema}.{event}[]); "
+            "CREATE OR REPLACE FUNCTION {schema}.{function}("
+            "ids {id_type}[], versions integer[], topics text[], states bytea[]) "
             "RETURNS SETOF bigint LANGUAGE plpgsql AS $BODY$ "
             "BEGIN "
             "SET LOCAL lock_timeout = '{lock_timeout}s'; "
@@ -41,14 +52,27 @@ class OrderedInsertRecorder(PostgresApplicationRecorder):
             "NOTIFY {channel}; "
             "RETURN QUERY INSERT INTO {schema}.{table} AS t "
             "(originator_id, originator_version, topic, state) "
-            "SELECT originator_id, originator_version, topic, state FROM unnest(events) "
+            "SELECT * FROM unnest(ids, versions, topics, states) "
             "RETURNING notification_id; "
             "END; $BODY$"
         ).format(
             schema=schema,
             function=function,
             event=Identifier(self.stored_event_type_name),
+            id_type=SQL(self.datastore.originator_id_type),
             table=Identifier(self.events_table_name),
             channel=Identifier(self.channel_name),
             lock_timeout=self.datastore.lock_timeout,
         )
+
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)  # as the library's own
+    def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
+        columns = (
+            [event.originator_id for event in stored_events],
+            [event.originator_version for event in stored_events],
+            [event.topic for event in stored_events],
+            [event.state for event in stored_events],
+        )
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(self._insert, columns, prepare=True)
+            return [row[FUNCTION_NAME] for row in curs.fetchall()]
