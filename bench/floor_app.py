@@ -1,4 +1,4 @@
-"""The write path's floor on this stack: a bare Starlette endpoint that stores one event-sized row per request.
+"""The write path's floor on this stack: a bare Starlette endpoint storing one event-sized row per request.
 
 No event sourcing, no authentication, no projector, no fan-out: it reads the JSON body, inserts one row in a
 worker thread (as Newsroom's store calls do) and answers 201 with the row's id. Served by uvicorn exactly as

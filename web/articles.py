@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
 from starlette.requests import Request
 from starlette.responses import Response
 
-from newsroom import Principal
+from newsroom import Principal, commands
+from newsroom.commands import Command
 from newsroom.errors import ArticleNotFoundError, ValidationError
 from newsroom.staff import Permission
 from web.audit import article_as_of
@@ -16,7 +18,7 @@ from web.auth import optional_staff, staff
 from web.http import JSON, HTTPError, read_json, reject_unknown, text
 from web.params import int_param, read_your_writes
 from web.services import blocking, services
-from web.writes import expected_version, path_slug, path_uuid, receipt, request_key, write
+from web.writes import expected_version, path_slug, path_uuid, receipt, request_key, write, write_blocking
 
 PAGE_MAX = 100
 
@@ -59,7 +61,7 @@ async def draft_article(request: Request) -> Response:
     if tags is not None and not isinstance(tags, list):
         raise ValidationError("tags", "must be a list of tags")
     app = services(request).app
-    result = await write(
+    result = await write_blocking(
         request,
         app.draft_article,
         slug=text(body, "slug"),
@@ -75,36 +77,39 @@ async def draft_article(request: Request) -> Response:
 
 
 async def publish(request: Request) -> Response:
-    return await _editor_action(request, "publish")
+    editor, slug = await staff(request, Permission.WRITE_ARTICLES), path_slug(request)
+    command = commands.publish(
+        slug,
+        by=editor,
+        expected_version=expected_version(request),
+        request=request_key(request, editor.actor),
+    )
+    return receipt(await write(request, command))
 
 
 async def unpublish(request: Request) -> Response:
-    return await _editor_action(request, "unpublish", reason=True)
+    editor, slug, body, raw = await _staff_body(request, Permission.WRITE_ARTICLES, {"reason"})
+    command = commands.unpublish(
+        slug,
+        reason=text(body, "reason"),
+        by=editor,
+        expected_version=expected_version(request),
+        request=request_key(request, editor.actor, raw),
+    )
+    return receipt(await write(request, command))
 
 
 async def close_comments(request: Request) -> Response:
-    return await _editor_action(request, "close_comments")
+    return await _comments_switch(request, commands.close_comments)
 
 
 async def reopen_comments(request: Request) -> Response:
-    return await _editor_action(request, "reopen_comments")
+    return await _comments_switch(request, commands.reopen_comments)
 
 
-async def _editor_action(request: Request, name: str, *, reason: bool = False) -> Response:
-    editor = await staff(request, Permission.WRITE_ARTICLES)
-    slug = path_slug(request)
-    extra: dict[str, Any] = {}
-    raw = b""
-    if reason:
-        body, raw = await read_json(request)
-        extra["reason"] = text(body, "reason")
-    if name in ("publish", "unpublish"):
-        extra["expected_version"] = expected_version(request)
-    command = getattr(services(request).app, name)
-    result = await write(
-        request, command, slug, by=editor, request=request_key(request, editor.actor, raw), **extra
-    )
-    return receipt(result)
+async def _comments_switch(request: Request, build: Callable[..., Command]) -> Response:
+    editor, slug = await staff(request, Permission.WRITE_ARTICLES), path_slug(request)
+    return receipt(await write(request, build(slug, by=editor, request=request_key(request, editor.actor))))
 
 
 async def edit_article(request: Request) -> Response:
@@ -113,14 +118,15 @@ async def edit_article(request: Request) -> Response:
     )
     result = await write(
         request,
-        services(request).app.edit_article,
-        slug,
-        headline=text(body, "headline", required=False),
-        body=text(body, "body", required=False),
-        correction_note=text(body, "correction_note", required=False),
-        by=editor,
-        expected_version=expected_version(request),
-        request=request_key(request, editor.actor, raw),
+        commands.edit_article(
+            slug,
+            headline=text(body, "headline", required=False),
+            body=text(body, "body", required=False),
+            correction_note=text(body, "correction_note", required=False),
+            by=editor,
+            expected_version=expected_version(request),
+            request=request_key(request, editor.actor, raw),
+        ),
     )
     return receipt(result)
 
@@ -129,13 +135,14 @@ async def append_update(request: Request) -> Response:
     editor, slug, body, raw = await _staff_body(request, Permission.WRITE_ARTICLES, {"body", "label"})
     result = await write(
         request,
-        services(request).app.append_update,
-        slug,
-        body=text(body, "body"),
-        label=text(body, "label", required=False),
-        by=editor,
-        expected_version=expected_version(request),
-        request=request_key(request, editor.actor, raw),
+        commands.append_update(
+            slug,
+            body=text(body, "body"),
+            label=text(body, "label", required=False),
+            by=editor,
+            expected_version=expected_version(request),
+            request=request_key(request, editor.actor, raw),
+        ),
     )
     return receipt(result, status=201, id_field="update_id")
 
@@ -146,14 +153,15 @@ async def revise_update(request: Request) -> Response:
     )
     result = await write(
         request,
-        services(request).app.revise_update,
-        slug,
-        update_id,
-        body=text(body, "body"),
-        note=text(body, "note", required=False),
-        by=editor,
-        expected_version=expected_version(request),
-        request=request_key(request, editor.actor, raw),
+        commands.revise_update(
+            slug,
+            update_id,
+            body=text(body, "body"),
+            note=text(body, "note", required=False),
+            by=editor,
+            expected_version=expected_version(request),
+            request=request_key(request, editor.actor, raw),
+        ),
     )
     return receipt(result)
 
@@ -164,37 +172,38 @@ async def strike_update(request: Request) -> Response:
     )
     result = await write(
         request,
-        services(request).app.strike_update,
-        slug,
-        update_id,
-        reason=text(body, "reason"),
-        by=editor,
-        expected_version=expected_version(request),
-        request=request_key(request, editor.actor, raw),
+        commands.strike_update(
+            slug,
+            update_id,
+            reason=text(body, "reason"),
+            by=editor,
+            expected_version=expected_version(request),
+            request=request_key(request, editor.actor, raw),
+        ),
     )
     return receipt(result)
 
 
 async def pin_update(request: Request) -> Response:
-    return await _update_flag(request, "pin_update")
+    return await _update_flag(request, commands.pin_update)
 
 
 async def unpin_update(request: Request) -> Response:
-    return await _update_flag(request, "unpin_update")
+    return await _update_flag(request, commands.unpin_update)
 
 
-async def _update_flag(request: Request, name: str) -> Response:
+async def _update_flag(request: Request, build: Callable[..., Command]) -> Response:
     editor = await staff(request, Permission.WRITE_ARTICLES)
     slug, update_id = path_slug(request), path_uuid(request, "update_id")
-    command = getattr(services(request).app, name)
     result = await write(
         request,
-        command,
-        slug,
-        update_id,
-        by=editor,
-        expected_version=expected_version(request),
-        request=request_key(request, editor.actor),
+        build(
+            slug,
+            update_id,
+            by=editor,
+            expected_version=expected_version(request),
+            request=request_key(request, editor.actor),
+        ),
     )
     return receipt(result)
 
@@ -203,11 +212,12 @@ async def add_tag(request: Request) -> Response:
     editor, slug, body, raw = await _staff_body(request, Permission.WRITE_ARTICLES, {"tag"})
     result = await write(
         request,
-        services(request).app.tag,
-        slug,
-        text(body, "tag") or "",
-        by=editor,
-        request=request_key(request, editor.actor, raw),
+        commands.tag(
+            slug,
+            text(body, "tag"),
+            by=editor,
+            request=request_key(request, editor.actor, raw),
+        ),
     )
     return receipt(result)
 
@@ -217,11 +227,12 @@ async def remove_tag(request: Request) -> Response:
     slug = path_slug(request)
     result = await write(
         request,
-        services(request).app.untag,
-        slug,
-        request.path_params["tag"],
-        by=editor,
-        request=request_key(request, editor.actor),
+        commands.untag(
+            slug,
+            request.path_params["tag"],
+            by=editor,
+            request=request_key(request, editor.actor),
+        ),
     )
     return receipt(result)
 
@@ -232,13 +243,14 @@ async def attach_embed(request: Request) -> Response:
     )
     result = await write(
         request,
-        services(request).app.attach_embed,
-        slug,
-        kind=text(body, "kind") or "",
-        url=text(body, "url") or "",
-        caption=text(body, "caption", required=False),
-        by=editor,
-        request=request_key(request, editor.actor, raw),
+        commands.attach_embed(
+            slug,
+            kind=text(body, "kind") or "",
+            url=text(body, "url") or "",
+            caption=text(body, "caption", required=False),
+            by=editor,
+            request=request_key(request, editor.actor, raw),
+        ),
     )
     return receipt(result, status=201, id_field="embed_id")
 
@@ -247,12 +259,13 @@ async def link_related(request: Request) -> Response:
     editor, slug, body, raw = await _staff_body(request, Permission.WRITE_ARTICLES, {"url", "title"})
     result = await write(
         request,
-        services(request).app.link_related,
-        slug,
-        url=text(body, "url") or "",
-        title=text(body, "title") or "",
-        by=editor,
-        request=request_key(request, editor.actor, raw),
+        commands.link_related(
+            slug,
+            url=text(body, "url") or "",
+            title=text(body, "title") or "",
+            by=editor,
+            request=request_key(request, editor.actor, raw),
+        ),
     )
     return receipt(result, status=201)
 
@@ -287,12 +300,13 @@ async def add_comment(request: Request) -> Response:
         )
     result = await write(
         request,
-        svc.app.add_comment,
-        slug,
-        author=text(body, "author"),
-        body=text(body, "body"),
-        reply_to=reply_uuid,
-        request=request_key(request, f"client:{client}", raw),
+        commands.add_comment(
+            slug,
+            author=text(body, "author"),
+            body=text(body, "body"),
+            reply_to=reply_uuid,
+            request=request_key(request, f"client:{client}", raw),
+        ),
     )
     return receipt(result, status=201, id_field="comment_id")
 
@@ -329,26 +343,26 @@ async def list_articles(request: Request) -> Response:
 
 
 async def hide_comment(request: Request) -> Response:
-    return await _moderate(request, "hide_comment")
+    return await _moderate(request, commands.hide_comment)
 
 
 async def restore_comment(request: Request) -> Response:
-    return await _moderate(request, "restore_comment")
+    return await _moderate(request, commands.restore_comment)
 
 
-async def _moderate(request: Request, name: str) -> Response:
+async def _moderate(request: Request, build: Callable[..., Command]) -> Response:
     moderator, slug, comment_id, body, raw = await _staff_item_body(
         request, Permission.MODERATE_COMMENTS, "comment_id", {"reason"}
     )
-    command = getattr(services(request).app, name)
     result = await write(
         request,
-        command,
-        slug,
-        comment_id,
-        reason=text(body, "reason"),
-        by=moderator,
-        request=request_key(request, moderator.actor, raw),
+        build(
+            slug,
+            comment_id,
+            reason=text(body, "reason"),
+            by=moderator,
+            request=request_key(request, moderator.actor, raw),
+        ),
     )
     return receipt(result)
 

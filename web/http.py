@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Final
+from typing import Any, Final, Literal, overload
 
 import orjson
 from starlette.requests import Request
@@ -69,6 +69,10 @@ async def read_json(request: Request) -> tuple[dict[str, Any], bytes]:
     return body, raw
 
 
+@overload
+def text(body: dict[str, Any], name: str, *, required: Literal[True] = True) -> str: ...
+@overload
+def text(body: dict[str, Any], name: str, *, required: bool) -> str | None: ...
 def text(body: dict[str, Any], name: str, *, required: bool = True) -> str | None:
     """A string field: 422 naming the field when it is missing or not a string.
 

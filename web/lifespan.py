@@ -18,6 +18,7 @@ from starlette.applications import Starlette
 from newsroom import Newsroom
 from projections.projector import Projector, run_projector
 from projections.registry import open_read_models
+from web.commits import LoopCommits
 from web.fanout.feed import Feed, RedisPublisher, channel_name, follow_redis
 from web.fanout.hub import Hub
 from web.live import SEND_TIMEOUT_SECONDS
@@ -85,6 +86,7 @@ async def lifespan(starlette: Starlette) -> AsyncIterator[dict[str, Any]]:
     services = Services(
         settings=settings,
         app=app,
+        commits=LoopCommits(app),
         read_models=read_models,
         comment_limiter=limiter,
         hub=hub,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import ParamSpec, TypeVar
+from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
 from starlette.requests import Request
 
@@ -16,6 +16,9 @@ from web.fanout.hub import Hub
 from web.ratelimit import RateLimiter
 from web.settings import Settings
 
+if TYPE_CHECKING:
+    from web.commits import LoopCommits
+
 P = ParamSpec("P")
 T = TypeVar("T")
 
@@ -24,6 +27,7 @@ T = TypeVar("T")
 class Services:
     settings: Settings
     app: Newsroom
+    commits: LoopCommits
     read_models: SQLReadModels
     comment_limiter: RateLimiter
     hub: Hub

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from functools import cache
 from typing import Any
 from uuid import UUID
@@ -11,6 +11,7 @@ from prometheus_client import Counter
 from starlette.requests import Request
 
 from newsroom import Newsroom, Receipt, RequestKey
+from newsroom.commands import Command
 from newsroom.errors import (
     ArticleNotFoundError,
     CommentNotFoundError,
@@ -66,11 +67,22 @@ def commands_counted(command: str, outcome: str) -> Counter:
     return COMMANDS.labels(command, outcome)
 
 
-async def write(http: Request, command: Callable[..., Receipt], /, *args: Any, **kwargs: Any) -> Receipt:
-    """Runs a command in the thread pool. On a stale If-Match, the 409 lists what changed since."""
-    name = getattr(command, "__name__", "command")
+async def write(http: Request, command: Command) -> Receipt:
+    """Executes an article command: decided on the loop where it can be (``web.commits``), in the pool
+    where the store must be read. On a stale If-Match, the 409 lists what changed since."""
+    return await _counted(http, command.name, services(http).commits.execute(command))
+
+
+async def write_blocking(
+    http: Request, func: Callable[..., Receipt], /, *args: Any, **kwargs: Any
+) -> Receipt:
+    """Runs a command that is not a change to an existing article (drafting one) in the thread pool."""
+    return await _counted(http, func.__name__, blocking(func, *args, **kwargs))
+
+
+async def _counted(http: Request, name: str, outcome: Awaitable[Receipt]) -> Receipt:
     try:
-        result = await blocking(command, *args, **kwargs)
+        result = await outcome
     except VersionConflictError as conflict:
         commands_counted(name, conflict.code).inc()
         slug = http.path_params.get("slug")
