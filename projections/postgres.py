@@ -79,7 +79,9 @@ class PostgresReadModels(SQLReadModels, PostgresTrackingRecorder):
         cache_key = (table.name, f"{suffix}/arrays")
         if cache_key not in self._upserts:
             names = row_names(table)
-            arrays = ", ".join(f"%s::{kind}[]" for kind in row_types(table))
+            # Sent in binary: the driver encodes text-format arrays in Python, escaping every byte of
+            # every document (a third of the projector's time under steady writes).
+            arrays = ", ".join(f"%b::{kind}[]" for kind in row_types(table))
             statement = (
                 f"INSERT INTO {self.table(table, suffix)} ({', '.join(names)}) SELECT * FROM unnest({arrays})"
             )
