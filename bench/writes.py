@@ -210,21 +210,33 @@ def main() -> int:
         newsroom(Path(workdir), workers=args.workers) as (base, token, pids),
     ):
         server, projector = pids
-        before = cpu_seconds([server]), cpu_seconds([projector]), postgres_cpu_seconds(), machine_ticks()
-        started = time.monotonic()
         slugs = asyncio.run(create_stories(base, token, args.stories or args.editors))
+        before = (
+            cpu_seconds([server]),
+            cpu_seconds([projector]),
+            postgres_cpu_seconds(),
+            time.process_time(),
+            machine_ticks(),
+        )
+        started = time.monotonic()
         appended, refused, latencies = asyncio.run(
             editors(base, token, slugs, args.editors, args.seconds, args.reconnect)
         )
         elapsed = time.monotonic() - started
-        after = cpu_seconds([server]), cpu_seconds([projector]), postgres_cpu_seconds(), machine_ticks()
+        after = (
+            cpu_seconds([server]),
+            cpu_seconds([projector]),
+            postgres_cpu_seconds(),
+            time.process_time(),
+            machine_ticks(),
+        )
     rate = appended / elapsed
     latencies.sort()
     p50, p99 = latencies[len(latencies) // 2], latencies[int(len(latencies) * 0.99)]
-    web_us, projector_us, postgres_us = (
-        (a - b) / appended * 1e6 for a, b in zip(after[:3], before[:3], strict=True)
+    web_us, projector_us, postgres_us, client_us = (
+        (a - b) / appended * 1e6 for a, b in zip(after[:4], before[:4], strict=True)
     )
-    (total_after, idle_after), (total_before, idle_before) = after[3], before[3]
+    (total_after, idle_after), (total_before, idle_before) = after[4], before[4]
     busy = 1 - (idle_after - idle_before) / (total_after - total_before)
     print(
         f"newsroom, {args.editors} editors over HTTP (serve --workers {args.workers} + project"
@@ -235,7 +247,7 @@ def main() -> int:
     )
     print(
         f"CPU per append: web {web_us:,.0f} us, projector {projector_us:,.0f} us, "
-        f"PostgreSQL {postgres_us:,.0f} us; machine {busy:.0%} busy"
+        f"PostgreSQL {postgres_us:,.0f} us, this client {client_us:,.0f} us; machine {busy:.0%} busy"
     )
     print(f"ratio: {rate / ceiling:.2f}x pgbench (target >= 0.25x), {rate / floor:.2f}x the stack floor")
     return 0
