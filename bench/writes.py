@@ -1,12 +1,14 @@
 """The write path: HTTP appends per second with 8 concurrent editors, side by side with pgbench.
 
-    .venv/bin/python bench/writes.py [--seconds 20] [--editors 8] [--workers 2] [--stories N --reconnect]
+    .venv/bin/python bench/writes.py [--seconds 20] [--editors 8] [--workers 1] [--stories N --reconnect]
 
 Newsroom runs as in production on a scratch PostgreSQL database: `newsroom serve --workers N` and
 `newsroom project`, with Redis. Each editor appends updates to a story of its own through the API, one
 request after another (each answered 201 with the stored position). In the same run, pgbench inserts an
 event-sized row (a uuid, a version, a topic and a ~300-byte state) with as many clients, one row per
-transaction: PostgreSQL's own ceiling for one stored event. Target: >= 0.25x pgbench.
+transaction: PostgreSQL's own ceiling for one stored event. Target: >= 0.25x pgbench. Also in the same
+run, the same client against ``bench/floor_app.py``: a bare Starlette endpoint on the same server stack that
+stores one such row per request, the floor of any write endpoint on this stack and machine.
 
 ``--stories N`` has the editors share N stories instead, and ``--reconnect`` opens a connection for every
 request, so that with several workers consecutive writes to a story come through different processes (each
@@ -187,7 +189,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--editors", type=int, default=8)
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="web processes (default 1: the best on two cores shared with all)",
+    )
     parser.add_argument(
         "--stories", type=int, default=0, help="stories the editors share (default: one each)"
     )
