@@ -360,10 +360,10 @@ class Newsroom(Application[UUID]):
         not cached, the request's key must be looked up, or the copy says no (it may be stale)."""
         if command.request is not None:
             return None
-        aggregate_id = article_id(rules.slug(command.slug))
-        if self._cached(aggregate_id) is None:
+        cached = self._cached(article_id(rules.slug(command.slug)))
+        if cached is None:
             return None
-        article: Article = self.repository.get(aggregate_id)  # a copy of the cached one
+        article = cast("Article", deepcopy(cached))  # commands change copies, never the cached one
         try:
             result = _run(command, article)
         except NewsroomError:

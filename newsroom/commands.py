@@ -32,6 +32,11 @@ def _editor(by: Principal) -> Principal:
     return by
 
 
+def _moderator(by: Principal) -> Principal:
+    by.require(Permission.MODERATE_COMMENTS)
+    return by
+
+
 def publish(
     slug: str, *, by: Principal, expected_version: int | None = None, request: RequestKey | None = None
 ) -> Command:
@@ -238,11 +243,11 @@ def add_comment(
 def hide_comment(
     slug: str, comment_id: UUID, *, reason: str, by: Principal, request: RequestKey | None = None
 ) -> Command:
-    by.require(Permission.MODERATE_COMMENTS)
+    actor = _moderator(by).actor
     return Command(
         "hide_comment",
         slug,
-        lambda a: a.hide_comment(comment_id, reason=reason, actor=by.actor),
+        lambda a: a.hide_comment(comment_id, reason=reason, actor=actor),
         None,
         request,
     )
@@ -251,11 +256,11 @@ def hide_comment(
 def restore_comment(
     slug: str, comment_id: UUID, *, reason: str, by: Principal, request: RequestKey | None = None
 ) -> Command:
-    by.require(Permission.MODERATE_COMMENTS)
+    actor = _moderator(by).actor
     return Command(
         "restore_comment",
         slug,
-        lambda a: a.restore_comment(comment_id, reason=reason, actor=by.actor),
+        lambda a: a.restore_comment(comment_id, reason=reason, actor=actor),
         None,
         request,
     )

@@ -53,6 +53,11 @@ class LoopCommits:
             return await blocking(self._app.execute, command)
         return receipt
 
+    async def close(self, timeout: float) -> None:
+        """Waits up to ``timeout`` for the changes already accepted to be saved (at shutdown)."""
+        if self._saver is not None:
+            await asyncio.wait([self._saver], timeout=timeout)
+
     async def _save_waiting(self) -> None:
         batch: list[tuple[Prepared, asyncio.Future[Receipt | None]]] = []
         try:

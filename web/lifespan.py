@@ -83,10 +83,11 @@ async def lifespan(starlette: Starlette) -> AsyncIterator[dict[str, Any]]:
             daemon=True,
         )
         projector_thread.start()
+    commits = LoopCommits(app)
     services = Services(
         settings=settings,
         app=app,
-        commits=LoopCommits(app),
+        commits=commits,
         read_models=read_models,
         comment_limiter=limiter,
         hub=hub,
@@ -107,6 +108,7 @@ async def lifespan(starlette: Starlette) -> AsyncIterator[dict[str, Any]]:
         _, stuck = await asyncio.wait(tasks, timeout=TASKS_STOP_SECONDS)
         for task in stuck:
             log.warning("task %s did not stop within %s s", task.get_name(), TASKS_STOP_SECONDS)
+        await commits.close(TASKS_STOP_SECONDS)
         if publisher is not None:
             publisher.close()
         if redis is not None:
