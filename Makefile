@@ -36,7 +36,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/fanout.py
 	$(BIN)/python bench/fanout.py --readers 10000 --workers 2
 	$(BIN)/python bench/writes.py --workers 1
-	$(BIN)/python bench/writes.py
+	$(BIN)/python bench/writes.py --workers 2
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
