@@ -32,11 +32,6 @@ def _editor(by: Principal) -> Principal:
     return by
 
 
-def _moderator(by: Principal) -> Principal:
-    by.require(Permission.MODERATE_COMMENTS)
-    return by
-
-
 def publish(
     slug: str, *, by: Principal, expected_version: int | None = None, request: RequestKey | None = None
 ) -> Command:
@@ -150,10 +145,7 @@ def pin_update(
     expected_version: int | None = None,
     request: RequestKey | None = None,
 ) -> Command:
-    actor = _editor(by).actor
-    return Command(
-        "pin_update", slug, lambda a: a.pin_update(update_id, actor=actor), expected_version, request
-    )
+    return _marking(Article.pin_update, slug, update_id, by, expected_version, request)
 
 
 def unpin_update(
@@ -164,9 +156,20 @@ def unpin_update(
     expected_version: int | None = None,
     request: RequestKey | None = None,
 ) -> Command:
+    return _marking(Article.unpin_update, slug, update_id, by, expected_version, request)
+
+
+def _marking(
+    method: Callable[..., None],
+    slug: str,
+    update_id: UUID,
+    by: Principal,
+    expected_version: int | None,
+    request: RequestKey | None,
+) -> Command:
     actor = _editor(by).actor
     return Command(
-        "unpin_update", slug, lambda a: a.unpin_update(update_id, actor=actor), expected_version, request
+        method.__name__, slug, lambda a: method(a, update_id, actor=actor), expected_version, request
     )
 
 
@@ -243,24 +246,25 @@ def add_comment(
 def hide_comment(
     slug: str, comment_id: UUID, *, reason: str, by: Principal, request: RequestKey | None = None
 ) -> Command:
-    actor = _moderator(by).actor
-    return Command(
-        "hide_comment",
-        slug,
-        lambda a: a.hide_comment(comment_id, reason=reason, actor=actor),
-        None,
-        request,
-    )
+    return _moderation(Article.hide_comment, slug, comment_id, reason, by, request)
 
 
 def restore_comment(
     slug: str, comment_id: UUID, *, reason: str, by: Principal, request: RequestKey | None = None
 ) -> Command:
-    actor = _moderator(by).actor
+    return _moderation(Article.restore_comment, slug, comment_id, reason, by, request)
+
+
+def _moderation(
+    method: Callable[..., None],
+    slug: str,
+    comment_id: UUID,
+    reason: str,
+    by: Principal,
+    request: RequestKey | None,
+) -> Command:
+    by.require(Permission.MODERATE_COMMENTS)
+    actor = by.actor
     return Command(
-        "restore_comment",
-        slug,
-        lambda a: a.restore_comment(comment_id, reason=reason, actor=actor),
-        None,
-        request,
+        method.__name__, slug, lambda a: method(a, comment_id, reason=reason, actor=actor), None, request
     )
