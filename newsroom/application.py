@@ -369,6 +369,8 @@ class Newsroom(Application[UUID]):
         except NewsroomError:
             return None
         change = _change_of([article])
+        if not change.events:  # every command records an event or raises; if one did not, fail it alone
+            return None
         return Prepared(command, article, change, result if isinstance(result, UUID) else None)
 
     def save_prepared(self, batch: Sequence[Prepared]) -> list[Receipt]:
