@@ -245,8 +245,8 @@ async def attach_embed(request: Request) -> Response:
         request,
         commands.attach_embed(
             slug,
-            kind=text(body, "kind") or "",
-            url=text(body, "url") or "",
+            kind=text(body, "kind"),
+            url=text(body, "url"),
             caption=text(body, "caption", required=False),
             by=editor,
             request=request_key(request, editor.actor, raw),
@@ -261,8 +261,8 @@ async def link_related(request: Request) -> Response:
         request,
         commands.link_related(
             slug,
-            url=text(body, "url") or "",
-            title=text(body, "title") or "",
+            url=text(body, "url"),
+            title=text(body, "title"),
             by=editor,
             request=request_key(request, editor.actor, raw),
         ),

@@ -24,9 +24,8 @@ from eventsourcing.persistence import IntegrityError
 from newsroom import Newsroom, Receipt
 from newsroom.application import Prepared
 from newsroom.commands import Command
+from newsroom.group_commit import MAX_BATCH
 from web.services import blocking
-
-MAX_BATCH = 64
 
 
 class LoopCommits:
