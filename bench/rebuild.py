@@ -7,6 +7,10 @@ indexing the rebuilt tables and switching them live.
 
 The log is generated first through the application (articles with updates, comments, moderation, pins,
 strikes), in a scratch database or file that is removed afterwards. Target: rebuild >= 0.5x raw read.
+
+Also in the same run, the floor: a read model that does nothing but store each event's parsed JSON as one
+row (``RowPerEvent``), rebuilt by the same code. No read model that writes a row per event can rebuild
+faster, so each one's figure is printed beside the rows it wrote per event.
 """
 
 from __future__ import annotations
@@ -23,10 +27,51 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.scratch import scratch_database
 from newsroom import Article, Newsroom
+from newsroom.article import ARTICLE_TOPICS
+from projections.documents import Column, Documents, EventByEvent, Projection, Table
 from projections.rebuild import rebuild, rebuild_in_processes
+from projections.records import Recorded
 from projections.registry import ALL_PROJECTIONS, open_read_models
+from projections.sqlstore import SQLReadModels
 
 ACTOR = "staff:bench"
+FLOOR_ROWS = Table(
+    "bench_row_per_event",
+    columns=(Column("article", "text"), Column("position", "int")),
+    indexes=(("article", "position"),),
+    append_only=True,
+)
+
+
+class RowPerEvent(EventByEvent):
+    """The least a read model can do that writes a row per event: the event's JSON, keyed by position."""
+
+    name = "bench-row-per-event"
+    tables = (FLOOR_ROWS,)
+    topics = ARTICLE_TOPICS
+
+    def reads(self, event: Recorded) -> tuple[()]:
+        return ()
+
+    def apply_one(self, docs: Documents, event: Recorded) -> None:
+        docs.put(
+            FLOOR_ROWS,
+            str(event.position),
+            event.data,
+            article=event.originator_id,
+            position=event.position,
+        )
+
+
+def rows_per_event(store: SQLReadModels, projections: list[Projection], events: int) -> float:
+    """Rows in the read models' tables for each event of the log."""
+    rows = 0
+    with store.datastore.transaction(commit=False) as cursor:
+        for projection in projections:
+            for table in projection.tables:
+                cursor.execute(f"SELECT count(*) AS n FROM {store.table(table)}")
+                rows += cursor.fetchone()["n"]
+    return rows / events
 
 
 def generate(app: Newsroom, events: int, articles: int) -> None:
@@ -111,6 +156,12 @@ def main() -> int:
                 f"{seconds:.1f} s, {raw_rate:,.0f} events/s"
             )
             store = open_read_models(app)
+            floor = rebuild(app, store, RowPerEvent())
+            assert floor.events == total
+            print(
+                f"[{store_name}] floor, 1 row an event: {floor.seconds:6.1f} s, "
+                f"{floor.events_per_second:9,.0f} events/s, {floor.events_per_second / raw_rate:.2f}x raw"
+            )
             for chosen in [*([p] for p in ALL_PROJECTIONS), list(ALL_PROJECTIONS)]:
                 report = rebuild(app, store, chosen)
                 assert report.events == total
@@ -118,7 +169,8 @@ def main() -> int:
                 print(
                     f"[{store_name}] rebuild {name:13}: {report.seconds:6.1f} s, "
                     f"{report.events_per_second:9,.0f} events/s, "
-                    f"{report.events_per_second / raw_rate:.2f}x raw"
+                    f"{report.events_per_second / raw_rate:.2f}x raw, "
+                    f"{rows_per_event(store, chosen, total):.2f} rows an event"
                 )
             app.close()
             workers = min(os.cpu_count() or 1, len(ALL_PROJECTIONS))
