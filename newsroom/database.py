@@ -35,7 +35,9 @@ def persistence_env(url: str) -> dict[str, str]:
         return {
             "PERSISTENCE_MODULE": "eventsourcing.sqlite",
             "SQLITE_DBNAME": path,
-            "SQLITE_LOCK_TIMEOUT": "10",
+            # Seconds a write waits for another process's (a rebuild's index build can take longer:
+            # rebuilds wait on, see projections/rebuild.py).
+            "SQLITE_LOCK_TIMEOUT": _whole_number(parse_qs(parts.query), "lock_timeout", 10),
         }
     if parts.scheme in ("postgres", "postgresql"):
         query = parse_qs(parts.query)
@@ -46,10 +48,10 @@ def persistence_env(url: str) -> dict[str, str]:
             "POSTGRES_PORT": str(parts.port or 5432),
             "POSTGRES_USER": unquote(parts.username or "postgres"),
             "POSTGRES_PASSWORD": unquote(parts.password or ""),
-            "POSTGRES_CONNECT_TIMEOUT": query.get("connect_timeout", ["1"])[0],
-            "POSTGRES_POOL_SIZE": query.get("pool_size", ["5"])[0],
-            "POSTGRES_MAX_OVERFLOW": query.get("max_overflow", ["10"])[0],
-            "POSTGRES_LOCK_TIMEOUT": query.get("lock_timeout", ["5"])[0],
+            "POSTGRES_CONNECT_TIMEOUT": _whole_number(query, "connect_timeout", 1),
+            "POSTGRES_POOL_SIZE": _whole_number(query, "pool_size", 5),
+            "POSTGRES_MAX_OVERFLOW": _whole_number(query, "max_overflow", 10),
+            "POSTGRES_LOCK_TIMEOUT": _whole_number(query, "lock_timeout", 5),
             # Saves in one statement that keeps the library's table lock (newsroom/pgstore.py).
             "POSTGRES_ENABLE_DB_FUNCTIONS": "y",
             "APPLICATION_RECORDER_TOPIC": "newsroom.pgstore:OrderedInsertRecorder",
@@ -61,3 +63,11 @@ def persistence_env(url: str) -> dict[str, str]:
         "NEWSROOM_DATABASE_URL",
         "must start with sqlite:///, postgresql:// or be memory:",
     )
+
+
+def _whole_number(query: dict[str, list[str]], name: str, default: int) -> str:
+    """A URL option that must be a whole number, checked here so a typo fails at start, clearly."""
+    value = query.get(name, [str(default)])[0]
+    if not value.isdigit():
+        raise ValidationError("NEWSROOM_DATABASE_URL", f"{name} must be a whole number, got {value!r}")
+    return value

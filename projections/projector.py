@@ -58,6 +58,7 @@ class Projector:
             if p.topics is None or (p.topics == self._topics and not self._every_record)
         )
         self._published: int | None = None
+        self.events_read = 0  # notifications read by every catch_up so far, whether it returned or failed
         # Where each read model stands, as this projector last wrote it: a batch checks it in its own
         # transaction, so it is only read from the store at the start and after a stale batch.
         self._positions: dict[str, int] | None = None
@@ -117,6 +118,7 @@ class Projector:
                     except Exception:  # a fan-out failure must never stop the projection
                         log.exception("a timeline listener failed")
             read += len(notifications)
+            self.events_read += len(notifications)
             if progress is not None:
                 progress(last)
             if until is None and len(notifications) < self.batch_size:

@@ -7,21 +7,34 @@ projector running meanwhile simply continues from the swapped-in position.
 Read models are independent of each other, so ``rebuild_in_processes`` rebuilds several at once, one
 process each (Python runs one thread at a time per process), and reports progress from the rebuild
 tracking rows the processes commit.
+
+A rebuild waits out what the store refuses for a while: on SQLite another rebuilding process indexing a
+million rows holds the one write lock longer than a write waits for it, and on PostgreSQL a restart is a
+brief outage. Each step is safe to repeat: a batch that failed kept nothing and is read again.
 """
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
 from dataclasses import dataclass
+from typing import ParamSpec, TypeVar
+
+from eventsourcing.persistence import OperationalError
 
 from newsroom import Newsroom
 from projections.documents import Projection
 from projections.projector import Projector
 from projections.registry import BY_NAME, open_read_models
 from projections.sqlstore import REBUILD_SUFFIX, SQLReadModels
+
+log = logging.getLogger("newsroom.rebuild")
+P = ParamSpec("P")
+T = TypeVar("T")
+PATIENCE = 600.0  # seconds a rebuild waits on a store that refuses it before it gives up
 
 
 @dataclass(frozen=True)
@@ -49,20 +62,37 @@ def rebuild(
     """
     chosen = list(projections) if isinstance(projections, Sequence) else [projections]
     for projection in chosen:
-        store.drop_tables(projection, REBUILD_SUFFIX)
-        store.create_tables(projection, REBUILD_SUFFIX, indexes=False)
+        _patiently(store.drop_tables, projection, REBUILD_SUFFIX)
+        _patiently(store.create_tables, projection, REBUILD_SUFFIX, indexes=False)
     projector = Projector(app, store, chosen, batch_size=batch_size, suffix=REBUILD_SUFFIX)
-    head = app.last_position()
+    head = _patiently(app.last_position)
     started = time.perf_counter()
-    events = projector.catch_up(progress=(lambda at: progress(at, head)) if progress else None)
+    _patiently(projector.catch_up, progress=(lambda at: progress(at, head)) if progress else None)
     for projection in chosen:
-        store.index_rebuilt(projection)
-    events += projector.catch_up()  # whatever was written while rebuilding
+        _patiently(store.index_rebuilt, projection)
+    _patiently(projector.catch_up)  # whatever was written while rebuilding
     for projection in chosen:
-        store.switch_to_rebuilt(projection)
+        _patiently(store.switch_to_rebuilt, projection)
     # Indexing and switching count: the figure is what the whole rebuild took.
     seconds = time.perf_counter() - started
-    return RebuildReport(name=", ".join(p.name for p in chosen), events=events, seconds=seconds)
+    return RebuildReport(
+        name=", ".join(p.name for p in chosen), events=projector.events_read, seconds=seconds
+    )
+
+
+def _patiently(step: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+    """Runs a step of the rebuild, again and again while the store refuses it, for up to PATIENCE."""
+    deadline = time.monotonic() + PATIENCE
+    pause = 0.1
+    while True:
+        try:
+            return step(*args, **kwargs)
+        except OperationalError as error:
+            if time.monotonic() + pause > deadline:
+                raise
+            log.warning("rebuild waits for the store (%s); trying again in %.1f s", error, pause)
+            time.sleep(pause)
+            pause = min(pause * 2, 2.0)
 
 
 def rebuild_in_processes(

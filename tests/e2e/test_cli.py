@@ -70,6 +70,9 @@ def test_bad_role_and_bad_name_are_clear_errors(tmp_path: Path) -> None:
     bad_url = newsroom("demo", database_url="mysql://x", cwd=ROOT)
     assert bad_url.returncode == 1
     assert "NEWSROOM_DATABASE_URL" in bad_url.stderr
+    bad_option = newsroom("demo", database_url=f"{url}?lock_timeout=ten", cwd=ROOT)
+    assert bad_option.returncode == 1
+    assert "lock_timeout must be a whole number, got 'ten'" in bad_option.stderr
 
 
 def test_demo_loads_once_and_prints_its_tokens(cli_database: str) -> None:

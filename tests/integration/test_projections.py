@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import itertools
+import logging
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import orjson
 import pytest
@@ -251,6 +254,36 @@ def test_rebuild_while_a_live_projector_runs_loses_nothing(
     live_dump = store.dump(BY_NAME["article-pages"])
     rebuild(app, store, BY_NAME["article-pages"])
     assert store.dump(BY_NAME["article-pages"]) == live_dump
+
+
+def test_a_rebuild_waits_out_another_writer_holding_the_sqlite_lock(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Another process rebuilding a big read model holds SQLite's one write lock while it indexes, longer
+    than a write waits for it (1 s here): the rebuild waits it out instead of failing half done."""
+    path = tmp_path / "locked.sqlite3"
+    app = Newsroom.from_url(f"sqlite:///{path}?lock_timeout=1")
+    try:
+        store = open_read_models(app)
+        load_demo(app)
+        Projector(app, store).catch_up()
+        moderation = BY_NAME["moderation"]
+        live = store.dump(moderation)
+        holder = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        holder.execute("BEGIN IMMEDIATE")  # the write lock, as a long index build holds it
+        release = threading.Timer(2.5, holder.execute, args=("COMMIT",))
+        release.start()
+        try:
+            with caplog.at_level(logging.WARNING, logger="newsroom.rebuild"):
+                report = rebuild(app, store, moderation)
+        finally:
+            release.join()
+            holder.close()
+        assert "rebuild waits for the store" in caplog.text
+        assert report.events == app.last_position()
+        assert store.dump(moderation) == live
+    finally:
+        app.close()
 
 
 def test_read_your_writes_waits_for_the_projector(
