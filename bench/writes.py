@@ -8,7 +8,9 @@ request after another (each answered 201 with the stored position). In the same 
 event-sized row (a uuid, a version, a topic and a ~300-byte state) with as many clients, one row per
 transaction: PostgreSQL's own ceiling for one stored event. Target: >= 0.25x pgbench. Also in the same
 run, the same client against ``bench/floor_app.py``: a bare Starlette endpoint on the same server stack that
-stores one such row per request, the floor of any write endpoint on this stack and machine.
+stores one such row per request, the floor of any write endpoint on this stack and machine; and again with
+``bench/floor_projector.py`` beside it, the least read model there can be (one row per event, tracked),
+the floor of a write endpoint whose reads come from a projection in the same database.
 
 ``--stories N`` has the editors share N stories instead, and ``--reconnect`` opens a connection for every
 request, so that with several workers consecutive writes to a story come through different processes (each
@@ -147,8 +149,9 @@ async def editors(
     return sum(done for done, _ in results), sum(busy for _, busy in results), latencies
 
 
-def stack_floor(seconds: int, count: int, workers: int) -> float:
-    """Appends/s of the same client against ``bench/floor_app.py``: one INSERT per request, nothing else."""
+def stack_floor(seconds: int, count: int, workers: int, *, projected: bool = False) -> float:
+    """Appends/s of the same client against ``bench/floor_app.py``: one INSERT per request, nothing else;
+    ``projected``: with ``bench/floor_projector.py`` building its one-row-per-event read model meanwhile."""
     with scratch_database("postgres") as url:
         port = free_port()
         env = {**os.environ, "NEWSROOM_FLOOR_DSN": url}
@@ -173,16 +176,23 @@ def stack_floor(seconds: int, count: int, workers: int) -> float:
             cwd=ROOT,
             env=env,
         )
+        projector = None
         try:
             base = f"http://127.0.0.1:{port}"
-            wait_port(port)
+            wait_port(port)  # the app has created its table
+            if projected:
+                projector = subprocess.Popen(
+                    [sys.executable, "-m", "bench.floor_projector"], cwd=ROOT, env=env
+                )
             started = time.monotonic()
             slugs = [f"desk-{n}" for n in range(count)]
             appended, _, _ = asyncio.run(editors(base, "-", slugs, count, seconds))
             return appended / (time.monotonic() - started)
         finally:
-            server.terminate()
-            server.wait(timeout=15)
+            for process in (server, projector):
+                if process is not None:
+                    process.terminate()
+                    process.wait(timeout=15)
 
 
 def main() -> int:
@@ -211,6 +221,11 @@ def main() -> int:
         f"stack floor, bare Starlette endpoint storing one such row per request (bench/floor_app.py, "
         f"--workers {args.workers}): "
         f"{floor:,.0f} appends/s, {floor / ceiling:.2f}x pgbench"
+    )
+    projected_floor = stack_floor(args.seconds, args.editors, args.workers, projected=True)
+    print(
+        f"stack floor with the least read model (bench/floor_projector.py: one row an event, tracked): "
+        f"{projected_floor:,.0f} appends/s, {projected_floor / ceiling:.2f}x pgbench"
     )
     with (
         tempfile.TemporaryDirectory() as workdir,
@@ -256,7 +271,10 @@ def main() -> int:
         f"CPU per append: web {web_us:,.0f} us, projector {projector_us:,.0f} us, "
         f"PostgreSQL {postgres_us:,.0f} us, this client {client_us:,.0f} us; machine {busy:.0%} busy"
     )
-    print(f"ratio: {rate / ceiling:.2f}x pgbench (target >= 0.25x), {rate / floor:.2f}x the stack floor")
+    print(
+        f"ratio: {rate / ceiling:.2f}x pgbench (target >= 0.25x), {rate / floor:.2f}x the stack floor, "
+        f"{rate / projected_floor:.2f}x the floor with a read model"
+    )
     return 0
 
 
