@@ -149,10 +149,11 @@ def main() -> int:
             app = Newsroom.from_url(url)
             generate(app, args.events, args.articles)
             total = app.last_position()
-            count, seconds = raw_read(app)
+            # The faster of two reads: this VM's rates wander by 10-20%, and the ratios should not flatter.
+            count, seconds = min((raw_read(app) for _ in range(2)), key=lambda read: read[1])
             raw_rate = count / seconds
             print(
-                f"[{store_name}] raw read of {count:,} notifications: "
+                f"[{store_name}] raw read of {count:,} notifications (faster of two): "
                 f"{seconds:.1f} s, {raw_rate:,.0f} events/s"
             )
             store = open_read_models(app)
