@@ -35,8 +35,8 @@ def persistence_env(url: str) -> dict[str, str]:
         return {
             "PERSISTENCE_MODULE": "eventsourcing.sqlite",
             "SQLITE_DBNAME": path,
-            # Seconds a write waits for another process's (a rebuild's index build can take longer:
-            # rebuilds wait on, see projections/rebuild.py).
+            # Seconds a write waits for another process's to end. A rebuild's index build can hold the
+            # lock longer; rebuilds then wait on (projections/rebuild.py), requests answer 503.
             "SQLITE_LOCK_TIMEOUT": _whole_number(parse_qs(parts.query), "lock_timeout", 10),
         }
     if parts.scheme in ("postgres", "postgresql"):
