@@ -162,11 +162,12 @@ def cmd_rebuild(args: argparse.Namespace, settings: Settings) -> int:
             file=sys.stderr,
         )
         return 2
-    names = list(dict.fromkeys(args.names)) or list(BY_NAME)
+    # In the registry's order, heaviest first: the processes then share the work out evenly.
+    names = [name for name in BY_NAME if name in args.names] or list(BY_NAME)
     workers = min(args.workers or os.cpu_count() or 1, len(names))
     bar = ProgressBar(", ".join(names))
     if workers > 1 and shared_between_processes(settings.database_url):
-        # Read models are independent: each is rebuilt by a process of its own, heaviest first.
+        # Read models are independent: the heaviest get a process each, the rest share one pass.
         report = rebuild_in_processes(settings.database_url, names, workers=workers, progress=bar)
     else:
         app = _open(settings)

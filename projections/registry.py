@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from newsroom import Newsroom
     from projections.sqlstore import SQLReadModels
 
+# Heaviest to rebuild first: `newsroom rebuild` gives the first ones a process each (projections/rebuild.py).
 ALL_PROJECTIONS: Final[tuple[Projection, ...]] = (
     ArticlePageProjection(),
     FrontPageProjection(),
