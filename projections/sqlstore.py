@@ -373,10 +373,12 @@ class SQLReadModels:
             self._start_tracking(cursor, tracking_name(projection.name, suffix))
 
     def index_rebuilt(self, projection: Projection) -> None:
-        """Indexes the rebuilt tables before they go live, outside the switch's transaction."""
-        with self.datastore.transaction(commit=True) as cursor:
-            for table in projection.tables:
-                for statement in self.index_statements(table, REBUILD_SUFFIX):
+        """Indexes the rebuilt tables before they go live, outside the switch's transaction, one index a
+        transaction: on SQLite each build holds the database's one write lock, and the live site's writes
+        get in between (the article page's four took 11 s in one on 1,000,000 events, the longest 4.7 s)."""
+        for table in projection.tables:
+            for statement in self.index_statements(table, REBUILD_SUFFIX):
+                with self.datastore.transaction(commit=True) as cursor:
                     cursor.execute(statement)
 
     def start_tracking(self) -> None:
