@@ -1,17 +1,23 @@
-"""The article page: everything needed to render a story, and the timeline of its reader-visible changes.
+"""The article page: everything needed to render a story, and what each of its items shows readers now.
 
-Both are written by one projection in one transaction, because a timeline item is "ready to render": a
-restored comment carries its text, a revised update its label, which only the page state knows.
+Both are written by one projection in one transaction, because a reader-facing message is "ready to
+render": a restored comment carries its text, a revised update its label, which only the page state knows.
 
 Tables:
   page_articles  one header document per article (headline, body, byline, tags, embeds, corrections...)
   page_items     one document per update or comment, ordered by the position that created it
-  timeline       one item per reader-visible change, keyed by its global position (what SSE sends)
+  live_items     one message per item (the article itself, each update, each comment): its current public
+                 state, at the position of its latest change. What a reader resuming from a position is
+                 sent (``SQLReadModels.catch_up``): one message per item changed since, never a past state
   page_item_versions  every state of every update and comment, with the version that made it
   page_checkpoints    the header every CHECKPOINT_EVERY versions
 
-The last two make "the page as of version V" cost a checkpoint, the items as they stood then, and fewer
-than CHECKPOINT_EVERY events replayed, however long the story is.
+Live messages (``Documents.announce``) are each change as it happens, for readers following now; a live
+item row is the same message for an update or comment, and for the article a message with its whole
+current header (``article-published``) or only that it was withdrawn (``article-unpublished``).
+
+The last two tables make "the page as of version V" cost a checkpoint, the items as they stood then, and
+fewer than CHECKPOINT_EVERY events replayed, however long the story is.
 """
 
 from __future__ import annotations
@@ -30,12 +36,22 @@ ITEMS: Final = Table(
     columns=(Column("article", "text"), Column("kind", "text"), Column("position", "int")),
     indexes=(("article", "position"),),
 )
-TIMELINE: Final = Table(
-    "timeline",
-    columns=(Column("article", "text"), Column("position", "int"), Column("kind", "text")),
+LIVE: Final = Table(
+    "live_items",
+    columns=(
+        Column("article", "text"),
+        Column("slug", "text"),
+        Column("position", "int"),
+        Column("kind", "text"),
+        # The article's row: the position of its latest republication (0 if it was published once), so a
+        # reader who was away then is sent the whole story again (items changed while it was withdrawn).
+        Column("republished", "int"),
+    ),
     indexes=(("article", "position"), ("position",)),
-    append_only=True,
+    encoded_when_put=True,
 )
+ARTICLE_STATE: Final = "article-published"
+ARTICLE_WITHDRAWN: Final = "article-unpublished"
 
 ITEM_VERSIONS: Final = Table(
     "page_item_versions",
@@ -85,12 +101,16 @@ def _header(event: Recorded, at: str) -> Doc:
         "comment_count": 0,
         "version": 0,
         "position": 0,
+        "republished": 0,
     }
 
 
 class ArticlePageProjection(EventByEvent):
     name = "article-pages"
-    tables = (ARTICLES, ITEMS, TIMELINE, ITEM_VERSIONS, CHECKPOINTS)
+    # 2: live_items (each item's current public state) instead of a timeline of every past message.
+    version = 2
+    tables = (ARTICLES, ITEMS, LIVE, ITEM_VERSIONS, CHECKPOINTS)
+    retired_tables: tuple[str, ...] = ("timeline",)
     topics = ARTICLE_TOPICS
 
     def reads(self, event: Recorded) -> Iterator[tuple[Table, str]]:
@@ -130,44 +150,77 @@ class ArticlePageProjection(EventByEvent):
                 version=version,
                 at_us=micros(datetime.fromisoformat(at)),
             )
-        if change is not None and visible:
-            kind, data = change
-            message = {
-                "kind": kind,
-                "slug": header["slug"],
-                "position": event.position,
-                "version": version,
-                "at": at,
-                **data,
-            }
-            docs.put(
-                TIMELINE,
-                str(event.position),
-                message,
-                article=article_key,
-                position=event.position,
-                kind=kind,
-            )
+        if change is None:
+            return
+        kind, data, item = change
+        message = {
+            "kind": kind,
+            "slug": header["slug"],
+            "position": event.position,
+            "version": version,
+            "at": at,
+            **data,
+        }
+        if visible:
+            docs.announce(message)
+        if item is not None:
+            # Kept whatever the story's status: what a reader is sent of an item is decided when it is read,
+            # by the article's row (a withdrawn story's items are sent to nobody).
+            self._put_live(docs, item, article_key, message)
+        elif visible:
+            if header["status"] == PUBLISHED:
+                state = {**message, "kind": ARTICLE_STATE, "article": public_view(header)}
+                for field in data:
+                    if field != "article":
+                        state.pop(field)
+                self._put_live(docs, article_key, article_key, state, header["republished"])
+            else:
+                self._put_live(docs, article_key, article_key, message)
+
+    @staticmethod
+    def _put_live(docs: Documents, key: str, article: str, message: Doc, republished: int = 0) -> None:
+        docs.put(
+            LIVE,
+            key,
+            message,
+            article=article,
+            slug=message["slug"],
+            position=message["position"],
+            kind=message["kind"],
+            republished=republished,
+        )
 
 
-Change = tuple[str, dict[str, Any]] | None
+# What an event changed for readers: the message kind, its data, and the update or comment it is about
+# (None: the article itself).
+Change = tuple[str, dict[str, Any], str | None] | None
 Handler = Callable[[Doc, Documents, Recorded, str], Change]
 
 
 def _published(header: Doc, docs: Documents, event: Recorded, at: str) -> Change:
+    """A first publication shows the header (a story has no updates or comments before it); a
+    republication the whole story, since its items may have changed while nobody could see them."""
     header["status"] = PUBLISHED
-    header["published_at"] = header["published_at"] or at
-    return "article-published", {"article": _public_header(header)}
+    if header["published_at"] is None:
+        header["published_at"] = at
+        return ARTICLE_STATE, {"article": public_view(header)}, None
+    header["republished"] = event.position
+    items = sorted(
+        ((item_kind(doc), doc) for doc in docs.select(ITEMS, "article", header["id"])),
+        key=lambda item: item[1]["position"],
+    )
+    page = render_page(header, items)
+    return ARTICLE_STATE, {"article": public_view(page)}, None
 
 
 def _unpublished(header: Doc, docs: Documents, event: Recorded, at: str) -> Change:
     header["status"] = "unpublished"
-    return "article-unpublished", {"reason": event.data["reason"]}
+    return ARTICLE_WITHDRAWN, {"reason": event.data["reason"]}, None
 
 
 def _headline(header: Doc, docs: Documents, event: Recorded, at: str) -> Change:
     header["headline"] = headline = event.data["headline"]
-    return "headline-changed", {"headline": headline}
+    return "headline-changed", {"headline": headline}, None
 
 
 def _body(header: Doc, docs: Documents, event: Recorded, at: str) -> Change:
@@ -175,7 +228,7 @@ def _body(header: Doc, docs: Documents, event: Recorded, at: str) -> Change:
     note = event.data["correction_note"]
     if note:
         header["corrections"].append({"note": note, "at": at, "version": event.originator_version})
-    return "body-revised", {"body": body, "correction_note": note or None}
+    return "body-revised", {"body": body, "correction_note": note or None}, None
 
 
 def _update_appended(header: Doc, docs: Documents, event: Recorded, at: str) -> Change:
@@ -195,7 +248,7 @@ def _update_appended(header: Doc, docs: Documents, event: Recorded, at: str) -> 
     }
     header["update_count"] += 1
     _put_item(docs, header, UPDATE, update)
-    return "update-appended", {"update": update}
+    return "update-appended", {"update": update}, update["id"]
 
 
 def _update_changed(field_changes: Callable[[Data, str], dict[str, Any]], kind: str) -> Handler:
@@ -205,7 +258,7 @@ def _update_changed(field_changes: Callable[[Data, str], dict[str, Any]], kind: 
             return None
         update.update(field_changes(event.data, at))
         _put_item(docs, header, UPDATE, update)
-        return kind, {"update": update}
+        return kind, {"update": update}, update["id"]
 
     return handle
 
@@ -223,7 +276,7 @@ def _comment_added(header: Doc, docs: Documents, event: Recorded, at: str) -> Ch
     }
     header["comment_count"] += 1
     _put_item(docs, header, COMMENT, comment)
-    return "comment-added", {"comment": public_comment(comment)}
+    return "comment-added", {"comment": public_comment(comment)}, comment["id"]
 
 
 def _comment_visibility(hidden: bool) -> Handler:
@@ -235,8 +288,8 @@ def _comment_visibility(hidden: bool) -> Handler:
         header["comment_count"] += -1 if hidden else 1
         _put_item(docs, header, COMMENT, comment)
         if hidden:
-            return "comment-hidden", {"comment_id": comment["id"]}
-        return "comment-restored", {"comment": public_comment(comment)}
+            return "comment-hidden", {"comment_id": comment["id"]}, comment["id"]
+        return "comment-restored", {"comment": public_comment(comment)}, comment["id"]
 
     return handle
 
@@ -244,13 +297,13 @@ def _comment_visibility(hidden: bool) -> Handler:
 def _tagged(header: Doc, docs: Documents, event: Recorded, at: str) -> Change:
     tag = event.data["tag"]
     header["tags"] = [*header["tags"], tag]
-    return "tag-added", {"tag": tag, "tags": header["tags"]}
+    return "tag-added", {"tag": tag, "tags": header["tags"]}, None
 
 
 def _untagged(header: Doc, docs: Documents, event: Recorded, at: str) -> Change:
     tag = event.data["tag"]
     header["tags"] = [kept for kept in header["tags"] if kept != tag]
-    return "tag-removed", {"tag": tag, "tags": header["tags"]}
+    return "tag-removed", {"tag": tag, "tags": header["tags"]}, None
 
 
 def _embed_attached(header: Doc, docs: Documents, event: Recorded, at: str) -> Change:
@@ -262,25 +315,25 @@ def _embed_attached(header: Doc, docs: Documents, event: Recorded, at: str) -> C
         "caption": data["caption"] or None,
     }
     header["embeds"] = [*header["embeds"], embed]
-    return "embed-attached", {"embed": embed}
+    return "embed-attached", {"embed": embed}, None
 
 
 def _embed_removed(header: Doc, docs: Documents, event: Recorded, at: str) -> Change:
     removed = event.data["embed_id"]["_data_"]
     header["embeds"] = [e for e in header["embeds"] if e["id"] != removed]
-    return "embed-removed", {"embed_id": removed}
+    return "embed-removed", {"embed_id": removed}, None
 
 
 def _related(header: Doc, docs: Documents, event: Recorded, at: str) -> Change:
     link = {"url": event.data["url"], "title": event.data["title"]}
     header["related"] = [*header["related"], link]
-    return "related-linked", {"link": link}
+    return "related-linked", {"link": link}, None
 
 
 def _comments_open(is_open: bool) -> Handler:
     def handle(header: Doc, docs: Documents, event: Recorded, at: str) -> Change:
         header["comments_open"] = is_open
-        return ("comments-reopened" if is_open else "comments-closed"), {}
+        return ("comments-reopened" if is_open else "comments-closed"), {}, None
 
     return handle
 
@@ -304,12 +357,26 @@ def _put_item(docs: Documents, header: Doc, kind: str, item: Doc) -> None:
     )
 
 
+def item_kind(item: Doc) -> str:
+    """Whether a page item is an update or a comment (only updates can be struck)."""
+    return UPDATE if "struck" in item else COMMENT
+
+
 def public_comment(comment: Doc) -> Doc:
     return {key: value for key, value in comment.items() if key != "hidden"}
 
 
-def _public_header(header: Doc) -> Doc:
-    return {key: value for key, value in header.items() if key not in ("version", "position")}
+INTERNAL_FIELDS: Final = frozenset({"version", "position", "republished"})
+
+
+def page_header(header: Doc) -> Doc:
+    """The header as a page shows it: with its version and position, without projection bookkeeping."""
+    return {key: value for key, value in header.items() if key != "republished"}
+
+
+def public_view(header: Doc) -> Doc:
+    """A header or page as readers get it in a message (its version and position are the message's)."""
+    return {key: value for key, value in header.items() if key not in INTERNAL_FIELDS}
 
 
 _HANDLERS: dict[str, Handler] = {
@@ -349,7 +416,7 @@ def render_page(header: Doc, items: list[tuple[str, Doc]]) -> Doc:
     updates = [doc for kind, doc in items if kind == UPDATE]
     comments = [public_comment(doc) for kind, doc in items if kind == COMMENT and not doc["hidden"]]
     return {
-        **header,
+        **page_header(header),
         "pinned": [update["id"] for update in updates if update["pinned"]],
         "updates": updates,
         "comments": comments,

@@ -58,6 +58,8 @@ def frontier_of(head: dict[str, Any] | None) -> Frontier:
 
 class AuditTreeProjection:
     name = "audit-tree"
+    version = 1
+    retired_tables: tuple[str, ...] = ()
     tables = (LEAVES, NODES, TREE)
     topics = None  # every record, undecoded
 

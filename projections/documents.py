@@ -36,6 +36,9 @@ class Table:
     # Rows written once and never read back while projecting: stored as they are when put, even if the
     # documents they were made from change later in the same batch.
     append_only: bool = False
+    # Rows rewritten whole and never read back while projecting (a reader-facing message per item): like
+    # append-only rows encoded when put, the last put of a key in a batch is the one stored.
+    encoded_when_put: bool = False
 
     @cached_property
     def column_names(self) -> tuple[str, ...]:
@@ -51,6 +54,12 @@ class Documents(Protocol):
 
     def delete(self, table: Table, key: str) -> None: ...
 
+    def select(self, table: Table, column: str, value: Any) -> list[Doc]:
+        """Every document of ``table`` whose ``column`` holds ``value`` (as this batch has them)."""
+
+    def announce(self, message: Doc) -> None:
+        """A change readers are told of live, as it stands at this moment of the batch."""
+
 
 @dataclass(frozen=True)
 class TimelineItem:
@@ -65,6 +74,14 @@ class TimelineItem:
 class Projection(Protocol):
     @property
     def name(self) -> str: ...
+
+    @property
+    def version(self) -> int:
+        """Raised when what the read model keeps changes: a store holding an older version rebuilds it."""
+
+    @property
+    def retired_tables(self) -> tuple[str, ...]:
+        """Tables older versions kept and this one does not, dropped when the store moves on from them."""
 
     @property
     def tables(self) -> tuple[Table, ...]: ...
@@ -83,6 +100,9 @@ class Projection(Protocol):
 class EventByEvent:
     """A projection that applies a batch one event at a time, in log order."""
 
+    version = 1
+    retired_tables: tuple[str, ...] = ()
+
     def apply(self, docs: Documents, events: Sequence[Recorded]) -> None:
         for event in events:
             self.apply_one(docs, event)
@@ -96,18 +116,26 @@ class MemoryDocuments:
     """Documents held in dicts: the reference implementation, and what unit tests and as-of views use."""
 
     rows: dict[str, dict[str, tuple[Doc, dict[str, Any]]]] = field(default_factory=dict)
+    announced: list[Doc] = field(default_factory=list)
 
     def get(self, table: Table, key: str) -> Doc | None:
         row = self.rows.get(table.name, {}).get(key)
         return row[0] if row else None
 
     def put(self, table: Table, key: str, doc: Doc, **columns: Any) -> None:
-        if table.append_only:  # kept as it is now, like the SQL stores do
+        if table.append_only or table.encoded_when_put:  # kept as it is now, like the SQL stores do
             doc = orjson.loads(orjson.dumps(doc))
         self.rows.setdefault(table.name, {})[key] = (doc, columns)
 
     def delete(self, table: Table, key: str) -> None:
         self.rows.get(table.name, {}).pop(key, None)
+
+    def select(self, table: Table, column: str, value: Any) -> list[Doc]:
+        rows = self.rows.get(table.name, {}).values()
+        return [doc for doc, columns in rows if columns.get(column) == value]
+
+    def announce(self, message: Doc) -> None:
+        self.announced.append(orjson.loads(orjson.dumps(message)))
 
     def all(self, table: Table) -> list[tuple[Doc, dict[str, Any]]]:
         return list(self.rows.get(table.name, {}).values())

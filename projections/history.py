@@ -22,6 +22,7 @@ from projections.article_page import (
     ITEMS,
     UPDATE,
     ArticlePageProjection,
+    page_header,
     public_comment,
 )
 
@@ -147,11 +148,19 @@ def plain_page(page: Doc) -> Doc:
 
 
 class _AsOfDocuments(MemoryDocuments):
-    """Page documents over the items as they stood at a checkpoint, decoded only if the replay asks."""
+    """Page documents over the items as they stood at a checkpoint, decoded only if the replay asks.
+
+    What the replay would tell live readers is no part of a page as it stood, so it is not kept."""
 
     def __init__(self) -> None:
         super().__init__()
         self.stored: dict[str, ItemRow] = {}
+
+    def select(self, table: Table, column: str, value: Any) -> list[Doc]:
+        return []
+
+    def announce(self, message: Doc) -> None:
+        pass
 
     def get(self, table: Table, key: str) -> Doc | None:
         found = super().get(table, key)
@@ -189,4 +198,4 @@ def _render(header: Doc, docs: _AsOfDocuments) -> Doc:
                 pinned.append(key)
         elif shown:
             comments.append(body)
-    return {**header, "pinned": pinned, "updates": updates, "comments": comments}
+    return {**page_header(header), "pinned": pinned, "updates": updates, "comments": comments}

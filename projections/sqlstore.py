@@ -14,18 +14,18 @@ import time
 from abc import abstractmethod
 from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple, Protocol
 
 import orjson
 from eventsourcing.persistence import IntegrityError, Tracking
 
 from newsroom.article import article_id
 from newsroom.merkle import root_of
+from projections.article_page import ARTICLE_STATE, ARTICLE_WITHDRAWN, LIVE, render_page
 from projections.article_page import ARTICLES as PAGE_ARTICLES
 from projections.article_page import CHECKPOINTS as PAGE_CHECKPOINTS
 from projections.article_page import ITEM_VERSIONS as PAGE_ITEM_VERSIONS
 from projections.article_page import ITEMS as PAGE_ITEMS
-from projections.article_page import TIMELINE, render_page
 from projections.audit_tree import HEAD as AUDIT_HEAD
 from projections.audit_tree import LEAVES as AUDIT_LEAVES
 from projections.audit_tree import NODES as AUDIT_NODES
@@ -55,17 +55,20 @@ class RunnerLock(Protocol):
 UPSTREAM = "Newsroom"
 
 
-def tracking_name(projection: str, suffix: str = "") -> str:
-    """The tracking row of a read model (the library keys tracking rows by upstream application name)."""
-    return f"{UPSTREAM}/{projection}{suffix}"
+def tracking_name(projection: str, version: int = 1, suffix: str = "") -> str:
+    """The tracking row of a read model (the library keys tracking rows by upstream application name);
+    versions after the first are part of the name, so a store can tell an older read model from a new one."""
+    versioned = projection if version == 1 else f"{projection}@{version}"
+    return f"{UPSTREAM}/{versioned}{suffix}"
 
 
 class Batch:
     """The unit of work of one batch: documents read once, changed in memory, written once at the end.
 
-    Rows of append-only tables (the timeline) are encoded when they are put: they share lists with the page
-    they came from, and must keep the state of that moment even if the page changes later in the batch.
-    Other documents are stored in their final state, so they are encoded once, at the flush.
+    Rows of append-only tables, and of tables whose rows are encoded when put (live items), are encoded
+    when they are put: they share lists with the page they came from, and must keep the state of that moment
+    even if the page changes later in the batch. Other documents are stored in their final state, so they
+    are encoded once, at the flush. Announced messages become the batch's ``timeline``: what fan-out sends.
     """
 
     def __init__(self, store: SQLReadModels, suffix: str) -> None:
@@ -75,6 +78,8 @@ class Batch:
         self._docs: dict[tuple[str, str], Doc | None] = {}
         self._dirty: dict[tuple[str, str], tuple[Table, dict[str, Any]]] = {}
         self._appended: dict[Table, list[tuple[Any, ...]]] = {}
+        self._rewritten: dict[Table, dict[str, tuple[Any, ...]]] = {}
+        self._encoded: tuple[Doc, bytes] | None = None  # the message last encoded, put and announced alike
         self.timeline: list[TimelineItem] = []
 
     def get(self, table: Table, key: str) -> Doc | None:
@@ -113,13 +118,12 @@ class Batch:
             self._docs[(row["name"], row["key"])] = orjson.loads(row["doc"])
 
     def put(self, table: Table, key: str, doc: Doc, **columns: Any) -> None:
-        if table.append_only:
-            encoded = orjson.dumps(doc)
-            self._appended.setdefault(table, []).append(
-                (key, encoded, *map(columns.__getitem__, table.column_names))
-            )
-            if table is TIMELINE:
-                self.timeline.append(TimelineItem(doc["position"], doc["slug"], doc["kind"], encoded))
+        if table.append_only or table.encoded_when_put:
+            row = (key, self._encode(doc), *map(columns.__getitem__, table.column_names))
+            if table.append_only:
+                self._appended.setdefault(table, []).append(row)
+            else:
+                self._rewritten.setdefault(table, {})[key] = row
             return
         slot = (table.name, key)
         self._docs[slot] = doc
@@ -129,6 +133,42 @@ class Batch:
         slot = (table.name, key)
         self._docs[slot] = None
         self._dirty[slot] = (table, {})
+
+    def select(self, table: Table, column: str, value: Any) -> list[Doc]:
+        """The stored documents with ``column = value``, as this batch has them (its changes included)."""
+        self.cursor.execute(
+            self._store.sql(
+                f"SELECT key, doc FROM {self._store.table(table, self._suffix)} WHERE {column} = ?"
+            ),
+            (value,),
+        )
+        stored = set()
+        for row in self.cursor.fetchall():
+            stored.add(row["key"])
+            slot = (table.name, row["key"])
+            if slot not in self._docs:
+                self._docs[slot] = orjson.loads(row["doc"])
+        found: list[Doc] = []
+        for (name, key), doc in self._docs.items():
+            if name != table.name or doc is None:
+                continue
+            changed = self._dirty.get((name, key))
+            # A document this batch changed matches by its new columns; any other by what is stored.
+            if (changed[1].get(column) == value) if changed is not None else key in stored:
+                found.append(doc)
+        return found
+
+    def announce(self, message: Doc) -> None:
+        self.timeline.append(
+            TimelineItem(message["position"], message["slug"], message["kind"], self._encode(message))
+        )
+
+    def _encode(self, doc: Doc) -> bytes:
+        if self._encoded is not None and self._encoded[0] is doc:
+            return self._encoded[1]
+        encoded = orjson.dumps(doc)
+        self._encoded = (doc, encoded)
+        return encoded
 
     def flush(self, cursor: Any) -> None:
         upserts: dict[str, tuple[Table, list[tuple[Any, ...]]]] = {}
@@ -142,6 +182,8 @@ class Batch:
                 upserts.setdefault(table.name, (table, []))[1].append(row)
         for table, rows in self._appended.items():
             upserts[table.name] = (table, rows)
+        for table, by_key in self._rewritten.items():
+            upserts[table.name] = (table, list(by_key.values()))
         for table, keys in deletes.values():
             self._store.delete_rows(cursor, table, self._suffix, keys)
         for table, rows in upserts.values():
@@ -156,6 +198,16 @@ def row_names(table: Table) -> list[str]:
 def update_on_conflict(names: list[str]) -> str:
     """The clause that makes an insert of whole rows (``row_names``) an upsert on their key."""
     return "ON CONFLICT (key) DO UPDATE SET " + ", ".join(f"{name} = excluded.{name}" for name in names[1:])
+
+
+class LiveRow(NamedTuple):
+    """An item's current message as stored: what a reader resuming before ``position`` is sent."""
+
+    position: int
+    kind: str
+    data: bytes
+    slug: str
+    article: str
 
 
 # A read model, the events it has not applied yet, and the position it has applied up to.
@@ -175,7 +227,12 @@ class SQLReadModels:
 
     def __init__(self, projections: Sequence[Projection]) -> None:
         self.projections = tuple(projections)
+        self._versions = {projection.name: projection.version for projection in self.projections}
         self._upserts: dict[tuple[str, str], str] = {}
+
+    def tracking(self, projection: str, suffix: str = "") -> str:
+        """The name of a read model's tracking row, at the version this code keeps."""
+        return tracking_name(projection, self._versions.get(projection, 1), suffix)
 
     # -- dialect -----------------------------------------------------------------------------------
 
@@ -277,7 +334,7 @@ class SQLReadModels:
         """
         if not work:
             return []
-        names = [tracking_name(projection.name, suffix) for projection, _, _ in work]
+        names = [self.tracking(projection.name, suffix) for projection, _, _ in work]
         # The library's single-row tracking: each read model's row moves on to the batch's last position,
         # only if it still holds the position the batch was computed from.
         check = (
@@ -337,11 +394,11 @@ class SQLReadModels:
             raise IntegrityError(f"{', '.join(names)}: a position moved on; the batch is stale")
 
     def position(self, projection: str, suffix: str = "") -> int:
-        return self.max_tracking_id(tracking_name(projection, suffix)) or 0
+        return self.max_tracking_id(self.tracking(projection, suffix)) or 0
 
     def positions(self, projections: Sequence[str], suffix: str = "") -> dict[str, int]:
         """Every named read model's position in one query (the projector asks before each batch)."""
-        names = {tracking_name(name, suffix): name for name in projections}
+        names = {self.tracking(name, suffix): name for name in projections}
         rows = self._rows(
             f"SELECT application_name, MAX(notification_id) AS position FROM {self.tracking_table} "
             f"WHERE application_name IN ({', '.join('?' for _ in names)}) GROUP BY application_name",
@@ -370,7 +427,7 @@ class SQLReadModels:
             for table in projection.tables:
                 for statement in self.table_statements(table, suffix, indexes=indexes):
                     cursor.execute(statement)
-            self._start_tracking(cursor, tracking_name(projection.name, suffix))
+            self._start_tracking(cursor, self.tracking(projection.name, suffix))
 
     def index_rebuilt(self, projection: Projection) -> None:
         """Indexes the rebuilt tables before they go live, outside the switch's transaction, one index a
@@ -382,10 +439,33 @@ class SQLReadModels:
                     cursor.execute(statement)
 
     def start_tracking(self) -> None:
-        """Every live read model has a tracking row from the start, so a batch always has one to lock."""
+        """Every live read model has a tracking row from the start, so a batch always has one to lock.
+
+        A read model kept by an older version of its projection is emptied and starts again from the
+        first event, in the transaction that retires the old tracking row (so only one of several
+        processes starting together does it): the projector then rebuilds it from the log."""
         with self.datastore.transaction(commit=True) as cursor:
             for projection in self.projections:
-                self._start_tracking(cursor, tracking_name(projection.name))
+                older = [tracking_name(projection.name, version) for version in range(1, projection.version)]
+                if older:
+                    cursor.execute(
+                        self.sql(
+                            f"DELETE FROM {self.tracking_table} WHERE application_name IN "
+                            f"({', '.join('?' for _ in older)}) RETURNING application_name"
+                        ),
+                        tuple(older),
+                    )
+                    if cursor.fetchall():
+                        self._empty(cursor, projection)
+                self._start_tracking(cursor, self.tracking(projection.name))
+
+    def _empty(self, cursor: Any, projection: Projection) -> None:
+        for name in projection.retired_tables:
+            cursor.execute(f"DROP TABLE IF EXISTS {self.table(Table(name))}")
+        for table in projection.tables:
+            cursor.execute(f"DROP TABLE IF EXISTS {self.table(table)}")
+            for statement in self.table_statements(table):
+                cursor.execute(statement)
 
     def _start_tracking(self, cursor: Any, name: str) -> None:
         cursor.execute(
@@ -400,13 +480,13 @@ class SQLReadModels:
         with self.datastore.transaction(commit=True) as cursor:
             # A write first: on SQLite a transaction that has only read (a DROP of no table) cannot take
             # the write lock once another process has written, and fails at once instead of waiting.
-            self._delete_tracking(cursor, tracking_name(projection.name, suffix))
+            self._delete_tracking(cursor, self.tracking(projection.name, suffix))
             for table in projection.tables:
                 cursor.execute(f"DROP TABLE IF EXISTS {self.table(table, suffix)}")
 
     def switch_to_rebuilt(self, projection: Projection) -> None:
         """The rebuilt tables and their tracking position take the live names, in one transaction."""
-        live_tracking = tracking_name(projection.name)
+        live_tracking = self.tracking(projection.name)
         with self.datastore.transaction(commit=True) as cursor:
             for table in projection.tables:
                 cursor.execute(f"DROP TABLE IF EXISTS {self.table(table)}")
@@ -416,9 +496,13 @@ class SQLReadModels:
                     for statement in self.index_swap_statements(table, index):
                         cursor.execute(statement)
             self._delete_tracking(cursor, live_tracking)
+            for version in range(1, projection.version):  # the read model was an older version's
+                self._delete_tracking(cursor, tracking_name(projection.name, version))
+            for name in projection.retired_tables:
+                cursor.execute(f"DROP TABLE IF EXISTS {self.table(Table(name))}")
             cursor.execute(
                 self.sql(f"UPDATE {self.tracking_table} SET application_name = ? WHERE application_name = ?"),
-                (live_tracking, tracking_name(projection.name, REBUILD_SUFFIX)),
+                (live_tracking, self.tracking(projection.name, REBUILD_SUFFIX)),
             )
 
     def _delete_tracking(self, cursor: Any, name: str) -> None:
@@ -511,42 +595,41 @@ class SQLReadModels:
             )
         return [orjson.loads(row["doc"]) for row in rows]
 
-    def timeline(self, *, after: int, limit: int, slug: str | None = None) -> list[Doc]:
-        """Reader-visible changes after a position, oldest first: one article's, or the whole site's."""
-        if slug is None:
-            rows = self._rows(
-                f"SELECT doc FROM {self.table(TIMELINE)} WHERE position > ? ORDER BY position LIMIT ?",
-                (after, limit),
-            )
-        else:
-            rows = self._rows(
-                f"SELECT doc FROM {self.table(TIMELINE)} WHERE article = ? AND position > ? "
-                "ORDER BY position LIMIT ?",
-                (article_id(slug).hex, after, limit),
-            )
-        return [orjson.loads(row["doc"]) for row in rows]
+    def live_changes(self, *, after: int, limit: int, slug: str | None = None) -> list[LiveRow]:
+        """Items changed after a position that readers may see now, oldest change first: the items of
+        published stories, and withdrawn stories (only that they were withdrawn); one row per item, its
+        current message, at the position of its latest change. One article's, or the whole site's."""
+        where = "l.position > ?"
+        params: list[Any] = [after]
+        if slug is not None:
+            where += " AND l.article = ?"
+            params.append(article_id(slug).hex)
+        rows = self._rows(
+            f"SELECT l.position, l.kind, l.doc, l.slug, l.article FROM {self.table(LIVE)} l "
+            f"JOIN {self.table(LIVE)} h ON h.key = l.article WHERE {where} "
+            "AND (h.kind = ? OR (l.key = l.article AND l.kind = ?)) ORDER BY l.position LIMIT ?",
+            (*params, ARTICLE_STATE, ARTICLE_WITHDRAWN, limit),
+        )
+        return [
+            LiveRow(int(row["position"]), row["kind"], bytes(row["doc"]), row["slug"], row["article"])
+            for row in rows
+        ]
 
-    def timeline_rows(
-        self, *, after: int, limit: int, slug: str | None = None
-    ) -> list[tuple[int, str, bytes]]:
-        """Like ``timeline`` but as stored: (position, kind, JSON bytes), for streaming without decoding."""
-        if slug is None:
-            rows = self._rows(
-                f"SELECT position, kind, doc FROM {self.table(TIMELINE)} WHERE position > ? "
-                "ORDER BY position LIMIT ?",
-                (after, limit),
-            )
-        else:
-            rows = self._rows(
-                f"SELECT position, kind, doc FROM {self.table(TIMELINE)} WHERE article = ? AND position > ? "
-                "ORDER BY position LIMIT ?",
-                (article_id(slug).hex, after, limit),
-            )
-        return [(int(row["position"]), row["kind"], bytes(row["doc"])) for row in rows]
+    def republished_after(self, after: int, slug: str | None = None) -> list[tuple[int, str]]:
+        """(position, slug) of the published stories republished after a position, oldest first."""
+        where = "key = article AND kind = ? AND republished > ?"
+        params: list[Any] = [ARTICLE_STATE, after]
+        if slug is not None:
+            where += " AND article = ?"
+            params.append(article_id(slug).hex)
+        rows = self._rows(
+            f"SELECT republished, slug FROM {self.table(LIVE)} WHERE {where} ORDER BY republished", params
+        )
+        return [(int(row["republished"]), row["slug"]) for row in rows]
 
-    def timeline_head(self) -> int:
-        """The newest position in the timeline (0 when empty)."""
-        rows = self._rows(f"SELECT MAX(position) AS head FROM {self.table(TIMELINE)}")
+    def live_head(self) -> int:
+        """The position of the newest change to any item (0 when there is none)."""
+        rows = self._rows(f"SELECT MAX(position) AS head FROM {self.table(LIVE)}")
         return int(rows[0]["head"] or 0) if rows else 0
 
     def moderation(

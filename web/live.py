@@ -1,9 +1,10 @@
 """Live feeds over Server-Sent Events: one article's changes, or the whole site's.
 
 Each message: ``id:`` the global position, ``event:`` the kind, ``data:`` one JSON object ready to render.
-With ``Last-Event-ID`` (or ``?last_event_id=``) a reader first gets what came after that position from the
-timeline read model, then continues live: the stream subscribes to the hub BEFORE reading the timeline and
-skips live frames at or below the last position it sent, so nothing is missed or repeated at the seam.
+With ``Last-Event-ID`` (or ``?last_event_id=``) a reader first gets what changed after that position, as it
+stands now (``projections.catch_up``: one message per item, never a state since hidden or withdrawn), then
+continues live: the stream subscribes to the hub BEFORE reading the catch-up and skips live frames at or
+below the position it covered, so nothing is missed or repeated at the seam.
 The site feed also opens with the audit log's signed tree head (``event: tree-head``, no id).
 """
 
@@ -22,8 +23,9 @@ from starlette.routing import Match, Route
 from starlette.types import Receive, Scope, Send
 
 from projections import audit
+from projections.catch_up import CatchUp
 from projections.sqlstore import SQLReadModels
-from web.fanout.hub import Hub, Subscriber, encode_frame
+from web.fanout.hub import Hub, Subscriber, frame_of
 from web.http import HTTPError
 from web.logs import REQUEST_ID, log_access, request_id_for
 from web.params import published_page
@@ -37,7 +39,6 @@ STREAM_HEADERS = [
     (b"x-accel-buffering", b"no"),
 ]
 SEND_TIMEOUT_SECONDS = 30  # a reader whose socket takes longer than this for one write is cut off
-CATCH_UP_PAGE = 500
 
 
 def _control(kind: str, message: str) -> bytes:
@@ -213,15 +214,13 @@ class EventStream:
         return [*STREAM_HEADERS, (b"x-request-id", self.request_id.encode())]
 
     async def _catch_up(self, reader: Subscriber, send: Send, after: int) -> None:
-        while True:
-            rows = await blocking(
-                self.read_models.timeline_rows, after=after, limit=CATCH_UP_PAGE, slug=self.slug
-            )
-            if not rows:
-                break
-            await _write(reader, send, b"".join(encode_frame(*row) for row in rows))
-            after = rows[-1][0]
-        reader.skip_to(after)
+        """What the reader missed, as it stands now (``projections.catch_up``); the live frames it covers
+        are skipped."""
+        catch_up = CatchUp(self.read_models, after, self.slug)
+        while (messages := await blocking(catch_up.next_page)) is not None:
+            if messages:
+                await _write(reader, send, b"".join(frame_of(message).data for message in messages))
+        reader.skip_to(catch_up.through)
 
 
 async def _write(reader: Subscriber, send: Send, body: bytes) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from typing import Any
+from uuid import UUID
 
 import pytest
 from playwright.sync_api import expect
@@ -245,3 +246,51 @@ def test_the_desk_drafts_publishes_corrects_strikes_pins_and_moderates(
         expect(reader.locator(f"#c-{comment['comment_id']}")).to_have_count(0, timeout=3000)
     finally:
         reader_context.close()
+
+
+STORY_STATE = """() => {
+  const story = document.getElementById("story").cloneNode(true);
+  for (const node of story.querySelectorAll(".fresh")) node.classList.remove("fresh");
+  story.querySelector("#live-state").textContent = "";
+  return story.innerHTML.replace(/ class=""/g, "");
+}"""
+
+
+def test_after_a_dropped_connection_the_page_ends_as_a_fresh_load_shows(
+    site: Site, page: Any, browser: Any
+) -> None:
+    site.story(SLUG)
+    revised = site.append(SLUG, "Tugs are on their way.")
+    struck = site.append(SLUG, "All passengers are safe.")
+    comment = site.call(
+        "POST", f"/api/articles/{SLUG}/comments", json={"author": "Spammer", "body": "Cheap flights here"}
+    ).json()
+    open_live(page, site)
+    expect(page.locator(f"#c-{comment['comment_id']}")).to_be_visible()
+    process = running_server.last_process  # type: ignore[attr-defined]
+    process.terminate()
+    process.wait(timeout=10)
+    expect(page.locator("#live-state")).to_have_text("reconnecting…", timeout=5000)
+    app = Newsroom.from_url(site.url)  # while the reader is away, the story changes in every way
+    try:
+        desk = app.authenticate(site.editor)
+        moderator = app.authenticate(site.moderator)
+        app.hide_comment(SLUG, UUID(comment["comment_id"]), reason="Advertising", by=moderator)
+        app.revise_update(SLUG, UUID(revised["update_id"]), body="Two tugs arrived.", note=None, by=desk)
+        app.strike_update(SLUG, UUID(struck["update_id"]), reason="Not yet confirmed", by=desk)
+        app.pin_update(SLUG, UUID(revised["update_id"]), by=desk)
+        app.edit_article(SLUG, headline="Ferry towed to port", by=desk)
+        app.edit_article(SLUG, body="The ferry was towed in.", correction_note="Towed, not sailed.", by=desk)
+        app.tag(SLUG, "ferries", by=desk)
+        app.add_comment(SLUG, author="Lea", body="Good news.", reply_to=None)
+    finally:
+        app.close()
+    with running_server(site.url, port=site.port):
+        expect(page.locator("#headline")).to_have_text("Ferry towed to port", timeout=10_000)
+        expect(page.locator(f"#c-{comment['comment_id']}")).to_have_count(0)
+        expect(page.locator(".comment")).to_have_count(1)
+        fresh = browser.new_page()
+        fresh.goto(f"{site.base}/articles/{SLUG}")
+        expect(fresh.locator("#live-state")).to_have_text("live", timeout=5000)
+        assert page.evaluate(STORY_STATE) == fresh.evaluate(STORY_STATE)
+        fresh.close()

@@ -1,11 +1,12 @@
-"""Feeding the hub: pushed batches in order, with the timeline read model filling any gap.
+"""Feeding the hub: pushed batches in order, with the live-items read model filling any gap.
 
 Every web process runs one ``Feed``. Batches arrive from the projector, in-process (embedded setup) or
 through ONE Redis subscription (production); each carries the position of the last item published before
 it. The feed hands a batch to the hub only when it follows on from what the hub has; otherwise (a message
-lost while Redis reconnected, a projector restart, a process that just started) it first reads everything
-after the hub's position from the timeline table, which is the source of truth. A periodic read also picks
-up a lost final message. So readers get every change exactly once, in order, whatever Redis does.
+lost while Redis reconnected, a projector restart, a process that just started) it first reads what changed
+after the hub's position from the read model, which is the source of truth, as each item stands now. A
+periodic read also picks up a lost final message. So readers get every change once, in order, whatever
+Redis does.
 """
 
 from __future__ import annotations
@@ -15,10 +16,10 @@ import contextlib
 import logging
 from dataclasses import dataclass
 
-import orjson
 import redis
 from redis.asyncio import Redis
 
+from projections.catch_up import CatchUp
 from projections.documents import TimelineItem
 from projections.sqlstore import SQLReadModels
 from web.fanout.hub import Hub
@@ -78,8 +79,8 @@ class Feed:
         loop.call_soon_threadsafe(self.offer, Batch(items, previous))
 
     async def start(self) -> None:
-        """Starts at the timeline's head: readers who want older items ask with Last-Event-ID."""
-        self.hub.last_position = await blocking(self.read_models.timeline_head)
+        """Starts at the newest change: readers who want older ones ask with Last-Event-ID."""
+        self.hub.last_position = await blocking(self.read_models.live_head)
 
     async def run(self) -> None:
         """The pump: one batch at a time, in order, until cancelled or the hub closes."""
@@ -99,28 +100,16 @@ class Feed:
         return batch.previous is not None and batch.previous < self.hub.last_position
 
     async def _catch_up(self) -> None:
+        """Whatever changed after the hub's position, as it stands now: the same as a resuming reader
+        gets (``projections.catch_up``), so a gap never shows anyone a state since hidden."""
         try:
-            while True:
-                rows = await blocking(
-                    self.read_models.timeline_rows, after=self.hub.last_position, limit=CATCH_UP_PAGE
-                )
-                if not rows:
-                    return
-                self.catch_ups += 1
-                self.hub.dispatch(
-                    (TimelineItem(position, slug_of(data), kind, data) for position, kind, data in rows),
-                    pushed=False,
-                )
-                if len(rows) < CATCH_UP_PAGE:
-                    return
+            catch_up = CatchUp(self.read_models, self.hub.last_position, page=CATCH_UP_PAGE)
+            while (messages := await blocking(catch_up.next_page)) is not None:
+                if messages:
+                    self.catch_ups += 1
+                    self.hub.dispatch(messages, pushed=False)
         except Exception as error:  # the store may be down; the next poll tries again
-            log.warning("catch-up from the timeline failed: %s", error)
-
-
-def slug_of(data: bytes) -> str:
-    """The slug inside a stored timeline message (every message names its article)."""
-    slug: str = orjson.loads(data)["slug"]
-    return slug
+            log.warning("catch-up from the read model failed: %s", error)
 
 
 async def follow_redis(feed: Feed, client: Redis, channel: str) -> None:
@@ -146,7 +135,7 @@ async def follow_redis(feed: Feed, client: Redis, channel: str) -> None:
 
 class RedisPublisher:
     """The projector's side: publishes each committed batch once. A failure is logged, never raised: the
-    web processes catch up from the timeline table, and writes never depend on Redis."""
+    web processes catch up from the read model, and writes never depend on Redis."""
 
     def __init__(self, url: str, channel: str) -> None:
         self._client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
@@ -156,7 +145,7 @@ class RedisPublisher:
         try:
             self._client.publish(self._channel, encode_batch(Batch(items, previous)))
         except (redis.RedisError, OSError) as error:
-            log.warning("could not publish to redis (%s); readers will catch up from the timeline", error)
+            log.warning("could not publish to redis (%s); readers will catch up from the read model", error)
 
     def close(self) -> None:
         self._client.close()

@@ -1,12 +1,15 @@
 // The reader page, live: opens the story's SSE feed after the position the page was rendered at, and renders
 // each message with DOM methods (text only). After a dropped connection the browser reconnects with
-// Last-Event-ID and the server replays what was missed; positions already shown are ignored.
+// Last-Event-ID and the server sends each item changed meanwhile as it stands now (the story itself as an
+// `article-published` message with its whole header, and the whole story if it was republished); positions
+// already shown are ignored.
 "use strict";
 (() => {
   const { el, localTime } = newsroom;
   const slug = document.body.dataset.slug;
   let last = Number(document.body.dataset.position) || 0;
   const state = document.getElementById("live-state");
+  let withdrawn = false;
   const byId = (id) => document.getElementById(id);
 
   const paragraphs = (text) => text.split("\n\n").filter((part) => part.trim()).map((part) => el("p", {}, part));
@@ -71,6 +74,31 @@
   }
 
   function setTags(tags) { byId("tags").replaceChildren(...tags.map((tag) => el("li", {}, tag))); }
+  const embedNode = (embed) => el("figure", { id: "e-" + embed.id, className: "embed" },
+    el("a", { href: embed.url, rel: "noopener" }, embed.caption || embed.url));
+  const relatedNode = (link) => el("li", {}, el("a", { href: link.url }, link.title));
+  const correctionNode = (correction) => el("p", { className: "correction" }, el("b", {}, "Correction"), " ",
+    time(correction.at), ": " + correction.note);
+
+  function showArticle(article) {
+    byId("status-banner").hidden = true;
+    byId("headline").textContent = article.headline;
+    document.title = article.headline;
+    byId("body").replaceChildren(...paragraphs(article.body));
+    byId("corrections").replaceChildren(...article.corrections.map(correctionNode));
+    setTags(article.tags);
+    byId("embeds").replaceChildren(...article.embeds.map(embedNode));
+    byId("related").replaceChildren(...article.related.map(relatedNode));
+    byId("comments-closed").textContent = article.comments_open ? "" : "Comments are closed.";
+    if (article.updates) { // the whole story: it was republished, and may have changed while withdrawn
+      byId("pinned").replaceChildren();
+      byId("updates").replaceChildren();
+      for (const update of article.updates) placeUpdate(update);
+      byId("comments").replaceChildren();
+      for (const comment of article.comments) placeComment(comment);
+      countComments();
+    }
+  }
 
   const handlers = {
     "update-appended": (data) => placeUpdate(data.update, true),
@@ -81,28 +109,29 @@
     "headline-changed": (data) => { byId("headline").textContent = data.headline; document.title = data.headline; },
     "body-revised": (data) => {
       byId("body").replaceChildren(...paragraphs(data.body));
-      if (data.correction_note) {
-        byId("corrections").append(el("p", { className: "correction" }, el("b", {}, "Correction"), " ",
-          time(data.at), ": " + data.correction_note));
-      }
+      if (data.correction_note) byId("corrections").append(correctionNode({ at: data.at, note: data.correction_note }));
     },
     "comment-added": (data) => placeComment(data.comment),
     "comment-restored": (data) => placeComment(data.comment),
     "comment-hidden": (data) => hideComment(data.comment_id),
     "tag-added": (data) => setTags(data.tags),
     "tag-removed": (data) => setTags(data.tags),
-    "embed-attached": (data) => byId("embeds").append(el("figure", { id: "e-" + data.embed.id, className: "embed" },
-      el("a", { href: data.embed.url, rel: "noopener" }, data.embed.caption || data.embed.url))),
+    "embed-attached": (data) => byId("embeds").append(embedNode(data.embed)),
     "embed-removed": (data) => { const node = byId("e-" + data.embed_id); if (node) node.remove(); },
-    "related-linked": (data) => byId("related").append(el("li", {}, el("a", { href: data.link.url }, data.link.title))),
+    "related-linked": (data) => byId("related").append(relatedNode(data.link)),
     "comments-closed": () => { byId("comments-closed").textContent = "Comments are closed."; },
     "comments-reopened": () => { byId("comments-closed").textContent = ""; },
-    "article-unpublished": (data) => {
+    "article-unpublished": (data) => { // readers keep nothing of a withdrawn story, as a reload would show
       const banner = byId("status-banner");
       banner.textContent = "This story has been withdrawn: " + data.reason;
       banner.hidden = false;
+      byId("story").replaceChildren(banner);
+      withdrawn = true;
     },
-    "article-published": () => { byId("status-banner").hidden = true; },
+    "article-published": (data) => {
+      if (withdrawn) window.location.reload(); // republished: the page is rebuilt whole
+      else showArticle(data.article);
+    },
   };
 
   function handle(event) {
