@@ -17,7 +17,7 @@ from eventsourcing.persistence import IntegrityError
 from newsroom import Newsroom, Principal, Role
 from newsroom.demo import DEMO_SLUG, load_demo
 from projections.catch_up import CatchUp
-from projections.documents import TimelineItem
+from projections.documents import Table, TimelineItem
 from projections.projector import Projector, run_projector
 from projections.rebuild import rebuild
 from projections.records import Recorded
@@ -428,3 +428,32 @@ def test_read_models_read_compressed_stores(sql_url: str) -> None:
         assert page["pinned"] == [page["updates"][-1]["id"]]
     finally:
         app.close()
+
+
+def test_a_read_model_of_an_older_version_is_emptied_and_rebuilt_from_the_log(
+    app: Newsroom, store: SQLReadModels, projector: Projector
+) -> None:
+    load_demo(app)
+    projector.catch_up()
+    pages = BY_NAME["article-pages"]
+    assert pages.version > 1
+    # As a store written by the version before leaves it: its own tracking row, and a table it kept.
+    with store.datastore.transaction(commit=True) as cursor:
+        cursor.execute(
+            store.sql(f"UPDATE {store.tracking_table} SET application_name = ? WHERE application_name = ?"),
+            ("Newsroom/article-pages", store.tracking("article-pages")),
+        )
+        cursor.execute(f"CREATE TABLE {store.table(Table('timeline'))} (key TEXT PRIMARY KEY, doc TEXT)")
+    again = open_read_models(app)
+    assert again.position("article-pages") == 0
+    assert again.article_page(DEMO_SLUG) is None  # emptied, not left half of one version and half the next
+    assert again.position("front-page") == app.last_position()  # the others are untouched
+    Projector(app, again).catch_up()
+    page = again.article_page(DEMO_SLUG)
+    assert page is not None and page["version"] == len(list(app.article_events(DEMO_SLUG)))
+    with again.datastore.transaction(commit=False) as cursor:
+        cursor.execute(store.sql(f"SELECT application_name FROM {store.tracking_table}"))
+        names = {row["application_name"] for row in cursor.fetchall()}
+    assert "Newsroom/article-pages" not in names
+    with pytest.raises(Exception, match="timeline"), again.datastore.transaction(commit=False) as cursor:
+        cursor.execute(f"SELECT * FROM {store.table(Table('timeline'))}")
