@@ -123,6 +123,10 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         loop="uvloop",
         http="httptools",
         timeout_graceful_shutdown=5,
+        # X-Forwarded-For is believed only from NEWSROOM_TRUSTED_PROXIES (the right-most address that is not
+        # one of them is the client); uvicorn's default would believe anyone on loopback.
+        proxy_headers=bool(settings.trusted_proxies),
+        forwarded_allow_ips=",".join(settings.trusted_proxies) or None,
         log_level=args.log_level,
         log_config=log_config(args.log_level),
         access_log=False,  # newsroom.access logs each request, with its id
@@ -244,7 +248,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    settings = Settings.from_environ()
+    try:
+        settings = Settings.from_environ()
+    except NewsroomError as error:  # a setting that cannot work: one line naming it
+        print(f"newsroom: {error.message}", file=sys.stderr)
+        return 2
     run: Command = args.run
     try:
         return run(args, settings)

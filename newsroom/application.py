@@ -54,6 +54,7 @@ P = ParamSpec("P")
 # stops two writers from colliding in lock step.
 MAX_ATTEMPTS = 12
 BACKOFF_SECONDS = 0.002
+BACKOFF_MAX_SECONDS = 0.05  # so that a story too busy to write to is said so within about half a second
 
 # How stale this process's copy of a staff member may be before a request re-reads it: a token revoked or a
 # role changed by another process takes effect here within this time (at once in the process that did it).
@@ -226,9 +227,11 @@ class Newsroom(Application[UUID]):
         STAFF_RECHECK_SECONDS); AuthenticationError for an unknown, revoked or malformed token."""
         member_id, secret = split_token(token)
         try:
-            member: Staff = self._current(member_id)
+            member = self._current(member_id)
         except AggregateNotFoundError:
             raise AuthenticationError("invalid token") from None
+        if not isinstance(member, Staff):  # the id of an article, say: public, and no staff member's
+            raise AuthenticationError("invalid token")
         self._staff_checked[member_id] = time.monotonic()
         return member.verify(secret)
 
@@ -240,7 +243,7 @@ class Newsroom(Application[UUID]):
         if checked is None or time.monotonic() - checked > STAFF_RECHECK_SECONDS:
             return None
         member = self._cached(member_id)
-        return None if member is None else cast("Staff", member).verify(secret)
+        return member.verify(secret) if isinstance(member, Staff) else None
 
     # -- queries -----------------------------------------------------------------------------------
 
@@ -349,7 +352,8 @@ class Newsroom(Application[UUID]):
                 if request is not None and (replayed := self._replay(request)):
                     return replayed
                 if attempt:
-                    time.sleep(random.uniform(0, BACKOFF_SECONDS * 2**attempt))  # noqa: S311
+                    pause = min(BACKOFF_MAX_SECONDS, BACKOFF_SECONDS * 2**attempt)
+                    time.sleep(random.uniform(0, pause))  # noqa: S311
                 continue
             return Receipt(version=article.version, position=_position(recordings, article.id), id=created)
         raise ContentionError(f"{slug} is too busy; try again", slug=slug)

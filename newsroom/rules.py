@@ -34,10 +34,23 @@ STAFF_NAME_MAX: Final = 60
 
 EMBED_KINDS: Final = frozenset({"map", "image", "video", "audio", "document"})
 
+# Positions and versions are stored as 64-bit integers; nothing the API takes is larger than this.
+WHOLE_NUMBER_MAX: Final = 2**62
+# ASCII digits only: str.isdigit() also takes "²" and other digits int() refuses, and int() takes "_" and
+# spaces; at most 19 digits, so no input makes int() do quadratic work or a database overflow.
+_WHOLE_NUMBER = re.compile(r"[0-9]{1,19}", re.ASCII)
+
 _SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _STAFF_NAME = re.compile(r"[a-z0-9][a-z0-9._-]*")
-# Control characters other than tab and newline never belong in published text.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+# Control characters other than tab and newline (C0, DEL and C1) never belong in published text, nor do
+# Unicode's noncharacters (U+FDD0-U+FDEF and the last two code points of every plane): XML 1.0 forbids
+# U+FFFE and U+FFFF, so one of them in a headline made the Atom feed ill-formed for every subscriber.
+_NONCHARACTERS = "\ufdd0-\ufdef" + "".join(
+    f"{chr(plane + 0xFFFE)}{chr(plane + 0xFFFF)}" for plane in range(0, 0x110000, 0x10000)
+)
+_CONTROL = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f{_NONCHARACTERS}\ud800-\udfff]")
+# Line and paragraph separators break a line as a newline does (in JavaScript source and some readers).
+_LINE_BREAKS = re.compile("[\n\u2028\u2029\x85]")
 
 
 def _text(field: str, value: object, *, maximum: int, minimum: int, multiline: bool) -> str:
@@ -45,8 +58,8 @@ def _text(field: str, value: object, *, maximum: int, minimum: int, multiline: b
         raise ValidationError(field, "must be a string")
     text = unicodedata.normalize("NFC", value.replace("\r\n", "\n")).strip()
     if _CONTROL.search(text):
-        raise ValidationError(field, "must not contain control characters")
-    if not multiline and "\n" in text:
+        raise ValidationError(field, "must not contain control characters or Unicode noncharacters")
+    if not multiline and _LINE_BREAKS.search(text):
         raise ValidationError(field, "must be a single line")
     if len(text) < minimum:
         raise ValidationError(field, "must not be empty" if minimum == 1 else f"needs {minimum}+")
@@ -143,3 +156,11 @@ def byline(name: object, bio: object) -> dict[str, str]:
         "name": line("byline.name", name, BYLINE_NAME_MAX),
         "bio": optional_line("byline.bio", bio, BIO_MAX),
     }
+
+
+def whole_number(field: str, value: str, *, low: int = 0, high: int = WHOLE_NUMBER_MAX) -> int:
+    """A whole number written in ASCII digits, from ``low`` to ``high``: what every position, version,
+    size and limit the API reads must be."""
+    if not _WHOLE_NUMBER.fullmatch(value) or not low <= (number := int(value)) <= high:
+        raise ValidationError(field, f"must be a whole number from {low} to {high}")
+    return number

@@ -12,7 +12,7 @@ from uuid import UUID
 
 import orjson
 
-from newsroom import Newsroom
+from newsroom import Newsroom, rules
 from newsroom.article import article_id
 from newsroom.errors import ArticleNotFoundError, ValidationError, VersionNotFoundError
 from newsroom.positions import positions_of, stored_with_positions
@@ -78,7 +78,7 @@ def as_of_point(value: str, field: str) -> tuple[int | None, datetime | None]:
     input in the error."""
     value = value.strip()
     if value.isdigit():
-        return int(value), None
+        return rules.whole_number(field, value, low=1), None
     try:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:

@@ -15,6 +15,7 @@ from newsroom.errors import ArticleNotFoundError, ValidationError
 from newsroom.staff import Permission
 from web.audit import article_as_of
 from web.auth import optional_staff, staff
+from web.clients import client_id
 from web.http import JSON, HTTPError, read_json, reject_unknown, text
 from web.params import int_param, read_your_writes
 from web.services import blocking, services
@@ -271,10 +272,6 @@ async def link_related(request: Request) -> Response:
 
 
 # -- readers ---------------------------------------------------------------------------------------
-
-
-def client_id(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
 
 
 async def add_comment(request: Request) -> Response:

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
-from newsroom.errors import ValidationError
+from newsroom import rules
 from newsroom.staff import Permission
 from projections import audit
 from projections.diff import article_diff
@@ -66,11 +66,9 @@ async def tree_head(request: Request) -> Response:
 
 async def inclusion_proof(request: Request) -> Response:
     await staff(request, Permission.READ_AUDIT)
-    value = request.path_params["position"]
-    if not value.isdigit():
-        raise ValidationError("position", "must be a position in the log, a whole number")
+    position = rules.whole_number("position", request.path_params["position"])
     tree_size = int_param(request, "tree_size", None)
-    return JSON(await blocking(audit.inclusion, services(request).read_models, int(value), tree_size))
+    return JSON(await blocking(audit.inclusion, services(request).read_models, position, tree_size))
 
 
 async def consistency_proof(request: Request) -> Response:

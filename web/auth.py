@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
+
 from starlette.requests import Request
 
 from newsroom import Principal
 from newsroom.errors import AuthenticationError
 from newsroom.staff import Permission
 from web.services import blocking, services
+
+REFUSAL_SECONDS = 0.01  # a refused token is answered no sooner than this, whatever was wrong with it
 
 
 async def staff(request: Request, permission: Permission | None = None) -> Principal:
@@ -29,6 +34,13 @@ async def optional_staff(request: Request) -> Principal | None:
         raise AuthenticationError("use Authorization: Bearer <token>")
     app = services(request).app
     token = token.strip()
-    # Most requests are answered from memory, on the loop; the store is read (in the pool) only for a
-    # member not seen or not checked lately.
-    return app.known_principal(token) or await blocking(app.authenticate, token)
+    started = time.perf_counter()
+    try:
+        # Most requests are answered from memory, on the loop; the store is read (in the pool) only for a
+        # member not seen or not checked lately.
+        return app.known_principal(token) or await blocking(app.authenticate, token)
+    except AuthenticationError:
+        # Every refusal takes the same time, so how long one took does not tell whether the staff id in
+        # the token exists (a known member with a wrong secret was refused twice as fast as an unknown id).
+        await asyncio.sleep(REFUSAL_SECONDS - (time.perf_counter() - started))
+        raise

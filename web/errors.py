@@ -9,6 +9,7 @@ from eventsourcing.persistence import InterfaceError, OperationalError
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import Match, Route
 
 from newsroom import errors
 from newsroom.idempotency import IdempotencyKeyReusedError
@@ -65,8 +66,25 @@ async def newsroom_error(request: Request, exc: Exception) -> Response:
 
 async def http_exception(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        # The router answers for the one route it tried; a path has a route per method.
+        allowed = ", ".join(allowed_methods(request))
+        if request.method == "OPTIONS":
+            return Response(status_code=204, headers={"Allow": allowed})
+        headers["Allow"] = allowed
     code = HTTP_CODES.get(exc.status_code, "error")
-    return JSON(error_body(code, str(exc.detail)), status_code=exc.status_code, headers=exc.headers)
+    return JSON(error_body(code, str(exc.detail)), status_code=exc.status_code, headers=headers)
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route takes at this request's path, OPTIONS included."""
+    methods = {"OPTIONS"}
+    scope = {**request.scope, "method": "GET"}
+    for route in request.app.routes:
+        if isinstance(route, Route) and route.methods and route.matches(scope)[0] is not Match.NONE:
+            methods |= route.methods
+    return sorted(methods)
 
 
 async def store_unavailable(request: Request, exc: Exception) -> Response:

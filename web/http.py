@@ -41,8 +41,8 @@ def error_body(code: str, message: str, details: dict[str, Any] | None = None) -
 
 async def read_body(request: Request) -> bytes:
     """The raw body, refused with 413 past MAX_BODY without reading the rest."""
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > MAX_BODY:
+    declared = request.headers.get("content-length", "")
+    if declared.isascii() and declared.isdigit() and (len(declared) > 9 or int(declared) > MAX_BODY):
         raise HTTPError(413, "payload_too_large", f"request bodies are limited to {MAX_BODY} bytes")
     chunks: list[bytes] = []
     size = 0

@@ -22,6 +22,8 @@ from starlette.responses import Response
 from starlette.routing import Match, Route
 from starlette.types import Receive, Scope, Send
 
+from newsroom import rules
+from newsroom.errors import ValidationError
 from projections import audit
 from projections.catch_up import CatchUp
 from projections.sqlstore import SQLReadModels
@@ -128,12 +130,13 @@ async def _stream(request: Request, slug: str | None) -> EventStream:
     last_seen: int | None = None
     resync = False
     if raw is not None:
-        if raw.strip().isdigit():
-            last_seen = int(raw.strip())
+        try:
+            last_seen = rules.whole_number("Last-Event-ID", raw.strip())
+        except ValidationError:
+            resync = True  # not a position this server gave out
+        else:
             # A position beyond the end of the log belongs to some other store: start again.
             resync = last_seen > await blocking(svc.app.last_position)
-        else:
-            resync = True
     tree_head = None
     if slug is None:  # the site feed opens with the audit log's signed head: readers can keep and check it
         head = await blocking(audit.tree_head, svc.read_models, svc.signer)

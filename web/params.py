@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from starlette.requests import Request
 
+from newsroom import rules
 from newsroom.errors import ArticleNotFoundError, ValidationError
 from projections.documents import Doc
 from web.http import HTTPError
@@ -11,7 +12,7 @@ from web.services import blocking, services
 from web.writes import path_slug
 
 READ_YOUR_WRITES_TIMEOUT = 2.0
-MAX_POSITION = 2**62
+MAX_POSITION = rules.WHOLE_NUMBER_MAX
 
 
 def int_param(
@@ -20,9 +21,7 @@ def int_param(
     value = request.query_params.get(name)
     if value is None or value == "":
         return default
-    if not value.lstrip("-").isdigit() or not low <= int(value) <= high:
-        raise ValidationError(name, f"must be a whole number from {low} to {high}")
-    return int(value)
+    return rules.whole_number(name, value, low=low, high=high)
 
 
 def required_int(request: Request, name: str, what: str, *, low: int = 0) -> int:
@@ -32,21 +31,23 @@ def required_int(request: Request, name: str, what: str, *, low: int = 0) -> int
     return found
 
 
+def header_int(request: Request, name: str, what: str) -> int | None:
+    """A whole number in a header (absent: None); 400 naming the header when it is not one."""
+    value = request.headers.get(name)
+    if value is None:
+        return None
+    try:
+        return rules.whole_number(name, value.strip())
+    except ValidationError:
+        raise HTTPError(400, "invalid_header", f"{name} takes {what}, a whole number") from None
+
+
 async def read_your_writes(request: Request, projection: str) -> None:
     """With ``?after=POSITION`` or ``Newsroom-After``, waits (briefly) until ``projection`` has applied it,
     so an editor who just wrote reads what they wrote."""
-    after = int_param(request, "after", None) or _header_position(request)
+    after = int_param(request, "after", None) or header_int(request, "Newsroom-After", "a global position")
     if after:
         await blocking(services(request).read_models.wait_for, after, READ_YOUR_WRITES_TIMEOUT, projection)
-
-
-def _header_position(request: Request) -> int | None:
-    value = request.headers.get("newsroom-after")
-    if value is None:
-        return None
-    if not value.isdigit():
-        raise HTTPError(400, "invalid_header", "Newsroom-After takes a global position")
-    return int(value)
 
 
 async def published_page(request: Request) -> tuple[str, Doc]:

@@ -44,13 +44,15 @@ class MemoryRateLimiter:
 
 
 class RedisRateLimiter:
-    """A fixed window per key in Redis, shared by every web process."""
+    """A fixed window per key in Redis, shared by every web process; while Redis cannot be reached, this
+    process's own limiter (the same limit, per process) rather than none."""
 
     def __init__(self, redis: Redis, prefix: str, limit: int, per_seconds: float) -> None:
         self._redis = redis
         self._prefix = prefix
         self._limit = limit
         self._window = max(1, math.ceil(per_seconds))
+        self._fallback = MemoryRateLimiter(limit, per_seconds)
 
     async def hit(self, key: str) -> float | None:
         now = time.time()
@@ -62,9 +64,9 @@ class RedisRateLimiter:
                 pipe.expire(name, self._window * 2)
                 count, _ = await pipe.execute()
         except (RedisError, OSError) as error:
-            # Fail open: readers' comments must not fail because Redis is down.
-            log.warning("rate limit not checked, redis unavailable: %s", error)
-            return None
+            # Readers' comments must not fail because Redis is down, nor go unlimited.
+            log.warning("rate limit kept in this process, redis unavailable: %s", error)
+            return await self._fallback.hit(key)
         if int(count) > self._limit:
             return (window + 1) * self._window - now
         return None

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
+from functools import cached_property
+from ipaddress import IPv4Network, IPv6Network, ip_network
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 from starlette.config import Config, environ
@@ -22,10 +26,16 @@ class Settings:
     projector: str = "embedded"  # "external": a separate `newsroom project` process runs it
     host: str = "127.0.0.1"
     port: int = 8000
+    # The site's own base URL, for feed ids, links and JSON-LD: never the request's Host header, which
+    # anyone can set (and a cache would then keep). Empty: http://HOST:PORT.
+    public_url: str = ""
+    # Proxies whose X-Forwarded-For is believed (addresses or networks); none by default.
+    trusted_proxies: tuple[str, ...] = ()
     comment_limit: int = 5  # comments per client ...
     comment_window: float = 60.0  # ... per this many seconds
     max_projection_lag: int = 1000  # events; /readyz fails beyond it
     max_streams: int = 10_000  # live readers per process; 503 beyond it
+    max_streams_per_client: int = 20  # live streams one client may hold open at once; 429 beyond it
     stream_buffer: int = 1024  # frames a reader may fall behind before it is cut off (and resumes)
     heartbeat: float = (
         15.0  # seconds of quiet before a stream sends a comment (and checks its reader is there)
@@ -34,21 +44,32 @@ class Settings:
 
     @classmethod
     def from_environ(cls) -> Settings:
+        """The settings in the environment, checked: a value that cannot work raises ValidationError
+        naming it (the command line prints that one line and exits)."""
         config = Config(environ=environ)
+
+        def text(name: str, default: str) -> str:
+            return str(config(name, default=default))
+
         settings = cls(
-            database_url=config("NEWSROOM_DATABASE_URL", default=DEFAULT_DATABASE_URL),
-            redis_url=config("NEWSROOM_REDIS_URL", default=None) or None,
-            redis_prefix=config("NEWSROOM_REDIS_PREFIX", default="newsroom:"),
-            projector=config("NEWSROOM_PROJECTOR", default="embedded"),
-            host=config("NEWSROOM_HOST", default="127.0.0.1"),
-            port=config("NEWSROOM_PORT", cast=int, default=8000),
-            comment_limit=config("NEWSROOM_COMMENT_LIMIT", cast=int, default=5),
-            comment_window=config("NEWSROOM_COMMENT_WINDOW", cast=float, default=60.0),
-            max_projection_lag=config("NEWSROOM_MAX_PROJECTION_LAG", cast=int, default=1000),
-            max_streams=config("NEWSROOM_MAX_STREAMS", cast=int, default=10_000),
-            stream_buffer=config("NEWSROOM_STREAM_BUFFER", cast=int, default=1024),
-            heartbeat=config("NEWSROOM_HEARTBEAT", cast=float, default=15.0),
-            audit_key=config("NEWSROOM_AUDIT_KEY", default=None) or None,
+            database_url=text("NEWSROOM_DATABASE_URL", DEFAULT_DATABASE_URL),
+            redis_url=text("NEWSROOM_REDIS_URL", "") or None,
+            redis_prefix=text("NEWSROOM_REDIS_PREFIX", "newsroom:"),
+            projector=text("NEWSROOM_PROJECTOR", "embedded"),
+            host=text("NEWSROOM_HOST", "127.0.0.1"),
+            port=_number(config, "NEWSROOM_PORT", int, 8000),
+            public_url=text("NEWSROOM_PUBLIC_URL", ""),
+            trusted_proxies=tuple(
+                part.strip() for part in text("NEWSROOM_TRUSTED_PROXIES", "").split(",") if part.strip()
+            ),
+            comment_limit=_number(config, "NEWSROOM_COMMENT_LIMIT", int, 5),
+            comment_window=_number(config, "NEWSROOM_COMMENT_WINDOW", float, 60.0),
+            max_projection_lag=_number(config, "NEWSROOM_MAX_PROJECTION_LAG", int, 1000),
+            max_streams=_number(config, "NEWSROOM_MAX_STREAMS", int, 10_000),
+            max_streams_per_client=_number(config, "NEWSROOM_MAX_STREAMS_PER_CLIENT", int, 20),
+            stream_buffer=_number(config, "NEWSROOM_STREAM_BUFFER", int, 1024),
+            heartbeat=_number(config, "NEWSROOM_HEARTBEAT", float, 15.0),
+            audit_key=text("NEWSROOM_AUDIT_KEY", "") or None,
         )
         settings.check()
         return settings
@@ -61,11 +82,62 @@ class Settings:
             raise ValidationError("NEWSROOM_REDIS_URL", "must start with redis://, rediss:// or unix://")
         if self.projector not in PROJECTOR_MODES:
             raise ValidationError("NEWSROOM_PROJECTOR", f"must be one of {', '.join(PROJECTOR_MODES)}")
+        if not 0 < self.port < 65536:
+            raise ValidationError("NEWSROOM_PORT", "must be a port number from 1 to 65535")
         if self.comment_limit < 1 or self.comment_window <= 0:
             raise ValidationError(
                 "NEWSROOM_COMMENT_LIMIT", "the comment rate must allow at least one comment"
             )
+        for name, value in (
+            ("NEWSROOM_MAX_STREAMS", self.max_streams),
+            ("NEWSROOM_MAX_STREAMS_PER_CLIENT", self.max_streams_per_client),
+            ("NEWSROOM_STREAM_BUFFER", self.stream_buffer),
+            ("NEWSROOM_MAX_PROJECTION_LAG", self.max_projection_lag),
+        ):
+            if value < 1:
+                raise ValidationError(name, "must be at least 1")
+        if self.heartbeat <= 0:
+            raise ValidationError("NEWSROOM_HEARTBEAT", "must be a number of seconds above 0")
+        _ = self.site_url, self.proxy_networks
 
     def signer(self) -> TreeSigner | None:
         """What signs audit tree heads; None leaves them unsigned."""
         return TreeSigner.from_setting(self.audit_key) if self.audit_key else None
+
+    @cached_property
+    def site_url(self) -> str:
+        """The site's base URL without a trailing slash: NEWSROOM_PUBLIC_URL, or http://HOST:PORT."""
+        if not self.public_url:
+            return f"http://{self.host}:{self.port}"
+        parts = urlsplit(self.public_url)
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+            raise ValidationError(
+                "NEWSROOM_PUBLIC_URL", "must be the site's http(s) base URL, e.g. https://news.example.org"
+            )
+        return self.public_url.rstrip("/")
+
+    @cached_property
+    def proxy_networks(self) -> tuple[IPv4Network | IPv6Network, ...]:
+        """NEWSROOM_TRUSTED_PROXIES as networks (an address is a network of one)."""
+        try:
+            return tuple(ip_network(proxy, strict=False) for proxy in self.trusted_proxies)
+        except ValueError as error:
+            raise ValidationError(
+                "NEWSROOM_TRUSTED_PROXIES", f"must be IP addresses or networks, comma-separated ({error})"
+            ) from None
+
+
+Number = TypeVar("Number", int, float)
+
+
+def _number(config: Config, name: str, kind: type[Number], default: Number) -> Number:
+    raw = str(config(name, default=str(default))).strip()
+    try:
+        value = kind(raw)
+    except ValueError:
+        raise ValidationError(
+            name, f"must be {'a whole number' if kind is int else 'a number'}, not {raw!r}"
+        ) from None
+    if kind is float and not math.isfinite(value):
+        raise ValidationError(name, f"must be a finite number, not {raw!r}")
+    return value

@@ -10,13 +10,14 @@ from uuid import UUID
 from prometheus_client import Counter
 from starlette.requests import Request
 
-from newsroom import Newsroom, Receipt, RequestKey
+from newsroom import Newsroom, Receipt, RequestKey, rules
 from newsroom.commands import Command
 from newsroom.errors import (
     ArticleNotFoundError,
     CommentNotFoundError,
     NewsroomError,
     UpdateNotFoundError,
+    ValidationError,
     VersionConflictError,
 )
 from newsroom.rules import slug as check_slug
@@ -50,9 +51,12 @@ def expected_version(request: Request) -> int | None:
     if header is None:
         return None
     value = header.strip().removeprefix("W/").strip('"')
-    if not value.isdigit():
-        raise HTTPError(400, "invalid_if_match", "If-Match takes the article version, e.g. If-Match: 7")
-    return int(value)
+    try:
+        return rules.whole_number("If-Match", value)
+    except ValidationError:
+        raise HTTPError(
+            400, "invalid_if_match", "If-Match takes the article version, e.g. If-Match: 7"
+        ) from None
 
 
 def request_key(request: Request, scope: str, raw_body: bytes = b"") -> RequestKey | None:

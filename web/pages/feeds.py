@@ -138,14 +138,14 @@ def _json_feed(title: str, self_url: str, page_url: str, entries: list[Doc]) -> 
 
 
 async def _site(request: Request) -> tuple[str, list[Doc]]:
-    base = str(request.base_url).rstrip("/")
+    base = services(request).settings.site_url
     stories = await blocking(services(request).read_models.front_page, limit=ENTRIES_MAX)
     return base, _site_entries(stories, base)
 
 
 async def _story(request: Request) -> tuple[str, Doc, list[Doc]]:
     _, article = await published_page(request)
-    base = str(request.base_url).rstrip("/")
+    base = services(request).settings.site_url
     return base, article, _story_entries(article, base)
 
 

@@ -137,7 +137,7 @@ def render_article(article: Doc, base: str) -> str:
 
 async def article_page(request: Request) -> Response:
     slug, article = await published_page(request)
-    base = str(request.base_url).rstrip("/")
+    base = services(request).settings.site_url
     return page(
         article["headline"],
         render_article(article, base),
