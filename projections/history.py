@@ -76,7 +76,6 @@ def article_history(app: Newsroom, slug: str, *, after_version: int, limit: int)
 def as_of_point(value: str, field: str) -> tuple[int | None, datetime | None]:
     """A version number or an ISO-8601 instant with its offset, as (version, moment); ``field`` names the
     input in the error."""
-    value = value.strip()
     if value.isdigit():
         return rules.whole_number(field, value, low=1), None
     try:

@@ -5,6 +5,7 @@ Both answer ``hit(key)`` with None (allowed) or the seconds to wait before tryin
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import math
 import time
@@ -15,6 +16,9 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 log = logging.getLogger("newsroom.web")
+
+REDIS_SECONDS = 0.5  # the longest a comment waits on Redis for its rate limit
+RETRY_SECONDS = 5.0  # after Redis failed, how long the limit is kept in this process before trying again
 
 
 class RateLimiter(Protocol):
@@ -53,19 +57,25 @@ class RedisRateLimiter:
         self._limit = limit
         self._window = max(1, math.ceil(per_seconds))
         self._fallback = MemoryRateLimiter(limit, per_seconds)
+        self._down_until = 0.0  # after a failure, Redis is left alone for a while (the client retries)
 
     async def hit(self, key: str) -> float | None:
+        if time.monotonic() < self._down_until:
+            return await self._fallback.hit(key)
         now = time.time()
         window = int(now // self._window)
         name = f"{self._prefix}ratelimit:{key}:{window}"
         try:
-            async with self._redis.pipeline(transaction=True) as pipe:
+            async with asyncio.timeout(REDIS_SECONDS), self._redis.pipeline(transaction=True) as pipe:
                 pipe.incr(name)
                 pipe.expire(name, self._window * 2)
                 count, _ = await pipe.execute()
-        except (RedisError, OSError) as error:
-            # Readers' comments must not fail because Redis is down, nor go unlimited.
-            log.warning("rate limit kept in this process, redis unavailable: %s", error)
+        except (RedisError, OSError, TimeoutError) as error:
+            # Readers' comments must not fail or wait because Redis is down, nor go unlimited.
+            log.warning(
+                "rate limit kept in this process for %s s, redis unavailable: %s", RETRY_SECONDS, error
+            )
+            self._down_until = time.monotonic() + RETRY_SECONDS
             return await self._fallback.hit(key)
         if int(count) > self._limit:
             return (window + 1) * self._window - now

@@ -146,3 +146,26 @@ def test_read_model_commands_on_the_in_memory_store_say_why_they_cannot_run() ->
         assert result.stderr.strip() == (
             f"newsroom {command[0]}: read models need SQLite or PostgreSQL (memory: keeps none)"
         )
+
+
+@pytest.mark.parametrize(
+    ("setting", "value"),
+    [
+        ("NEWSROOM_PORT", "abc"),
+        ("NEWSROOM_PORT", "70000"),
+        ("NEWSROOM_HEARTBEAT", "nan"),
+        ("NEWSROOM_MAX_STREAMS_PER_CLIENT", "0"),
+        ("NEWSROOM_TRUSTED_PROXIES", "10.0.0.0/8, not-an-address"),
+        ("NEWSROOM_PUBLIC_URL", "ftp://news.example.org"),
+        ("NEWSROOM_PUBLIC_URL", "https://news.example.org/?utm=x"),
+    ],
+)
+def test_a_malformed_setting_stops_the_process_with_one_line_naming_it(
+    tmp_path: Path, setting: str, value: str
+) -> None:
+    for command in (["serve"], ["audit", "tree-head"]):
+        ran = newsroom(*command, database_url=f"sqlite:///{tmp_path}/s.sqlite3", **{setting: value})
+        assert ran.returncode == 2, (command, ran.stdout, ran.stderr)
+        lines = ran.stderr.strip().splitlines()
+        assert len(lines) == 1, ran.stderr  # no traceback
+        assert setting in lines[0]
