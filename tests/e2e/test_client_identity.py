@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -30,10 +29,10 @@ def _story(url: str) -> None:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[str]:
+def store(tmp_path: Path) -> str:
     url = f"sqlite:///{tmp_path}/clients.sqlite3"
     _story(url)
-    yield url
+    return url
 
 
 def _comment(base: str, forwarded_for: str | None = None) -> int:
