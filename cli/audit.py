@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,7 @@ import orjson
 
 from newsroom import Newsroom
 from newsroom.errors import ValidationError
-from newsroom.treehead import TreeSigner, b64, key_id
+from newsroom.treehead import TreeSigner, b64, key_id, parse_public_key
 from projections import audit
 from projections.history import article_history, as_of_point, page_as_of, plain_page
 from projections.registry import open_read_models
@@ -60,13 +61,23 @@ def cmd_verify(args: argparse.Namespace, settings: Settings) -> int:
                 "--tree-head", f"cannot read a tree head from {args.tree_head}: {error}"
             ) from None
     signer = settings.signer()
+    public_key = (
+        parse_public_key(args.public_key) if args.public_key else signer.public_key if signer else None
+    )
     app = Newsroom.from_url(settings.database_url)
     try:
-        report = audit.verify(
-            app, open_read_models(app), saved_head=saved, public_key=signer.public_key if signer else None
-        )
+        store = open_read_models(app)
+        # The log as it is now; records written from here on are for the next check. The projector
+        # records each in the tree within moments: wait for it, so only what it never recorded fails.
+        up_to = app.last_position()
+        deadline = time.monotonic() + args.wait
+        while store.position("audit-tree") < up_to and time.monotonic() < deadline:
+            time.sleep(0.1)
+        report = audit.verify(app, store, saved_head=saved, public_key=public_key, up_to=up_to)
     finally:
         app.close()
+    for note in report.notes:
+        print(f"note: {note}", file=sys.stderr)
     if report.ok:
         checked = f"; it extends the saved head of {saved['tree_size']:,}" if saved else ""
         print(f"ok: {report.records:,} records, root {report.root}{checked}")
@@ -154,6 +165,19 @@ def add_audit_commands(commands: Any) -> None:
     export.set_defaults(run=cmd_export)
     verify = actions.add_parser("verify", help="recompute the tree from the stored events and check it")
     verify.add_argument("--tree-head", metavar="FILE", help="an older saved head the log must extend")
+    verify.add_argument(
+        "--public-key",
+        metavar="BASE64",
+        help="the newsroom's published Ed25519 key, to check the saved head's signature with "
+        "(default: the key of NEWSROOM_AUDIT_KEY)",
+    )
+    verify.add_argument(
+        "--wait",
+        type=float,
+        default=10.0,
+        metavar="SECONDS",
+        help="how long to wait for the audit tree to record the newest events (default 10)",
+    )
     verify.set_defaults(run=cmd_verify)
     history = actions.add_parser("history", help="an article's history, readable")
     history.add_argument("slug")

@@ -47,6 +47,7 @@ from newsroom.positions import position_of
 from newsroom.staff import Permission, Principal, Role, Staff, split_token, staff_id
 from newsroom.startup import retry_catalog_races
 from newsroom.transcoding import OrjsonTranscoder
+from newsroom.vault import vault_for
 
 P = ParamSpec("P")
 
@@ -109,6 +110,8 @@ class Newsroom(Application[UUID]):
             self._save_together
         )
         self._staff_checked: dict[UUID, float] = {}  # staff id -> when its cached copy was last checked
+        self.vault = retry_catalog_races(lambda: vault_for(self.recorder))
+        self._token_hashes: dict[str, str] = {}  # vault name -> a token's hash, as read from the vault
 
     @classmethod
     def from_url(cls, database_url: str, **env: str) -> Newsroom:
@@ -196,19 +199,22 @@ class Newsroom(Application[UUID]):
         member, token = Staff.join(name=name, role=role, actor=by.actor)
         if member.id in self.repository:
             raise StaffNameTakenError(f"staff name {member.name} is taken", name=member.name)
+        # Into the vault before the event that names it: a failed save leaves a hash no event names.
+        self.vault.put(token.vault_name, token.token_hash.encode())
         try:
             recordings = self.save(member)
         except IntegrityError:
             raise StaffNameTakenError(f"staff name {member.name} is taken") from None
-        return Receipt(version=member.version, position=_position(recordings)), token
+        return Receipt(version=member.version, position=_position(recordings)), token.token
 
     def issue_token(self, name: str, *, by: Principal) -> tuple[Receipt, str]:
         """A fresh token for a staff member; the old one stops working."""
         by.require(Permission.MANAGE_STAFF)
         member = self._staff(name)
         token = member.issue_token(actor=by.actor)
+        self.vault.put(token.vault_name, token.token_hash.encode())
         recordings = self.save(member)
-        return Receipt(version=member.version, position=_position(recordings)), token
+        return Receipt(version=member.version, position=_position(recordings)), token.token
 
     def change_role(self, name: str, role: Role, *, by: Principal) -> Receipt:
         by.require(Permission.MANAGE_STAFF)
@@ -232,8 +238,12 @@ class Newsroom(Application[UUID]):
             raise AuthenticationError("invalid token") from None
         if not isinstance(member, Staff):  # the id of an article, say: public, and no staff member's
             raise AuthenticationError("invalid token")
+        vaulted = None
+        if (name := member.token_vault_name) is not None:
+            found = self.vault.get(name)
+            vaulted = self._token_hashes[name] = found.decode() if found is not None else ""
         self._staff_checked[member_id] = time.monotonic()
-        return member.verify(secret)
+        return member.verify(secret, vaulted)
 
     def known_principal(self, token: str) -> Principal | None:
         """``authenticate`` from memory alone, or None when that needs the store (a member not cached, or
@@ -243,7 +253,12 @@ class Newsroom(Application[UUID]):
         if checked is None or time.monotonic() - checked > STAFF_RECHECK_SECONDS:
             return None
         member = self._cached(member_id)
-        return member.verify(secret) if isinstance(member, Staff) else None
+        if not isinstance(member, Staff):
+            return None
+        name = member.token_vault_name
+        if name is not None and name not in self._token_hashes:
+            return None
+        return member.verify(secret, self._token_hashes.get(name) if name else None)
 
     # -- queries -----------------------------------------------------------------------------------
 

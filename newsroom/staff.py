@@ -3,6 +3,10 @@
 A token is ``nr_<staff id hex>_<secret>``. Only SHA-256 of the secret is stored: the secret is 256 random
 bits, so a slow password hash would add nothing but latency. The staff id inside the token finds the record
 in one read, and the hashes are compared in constant time.
+
+The hash is kept in the vault (``newsroom.vault``), not in the event log, which auditors may export and
+publish byte for byte: an event names the current token by a random ``token_id``. Members who joined before
+this kept their token's hash in their first event (``token_id`` empty); a new token moves them on.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Final
+from typing import Any, Final
 from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate
@@ -66,10 +70,26 @@ def hash_secret(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def new_token(member_id: UUID) -> tuple[str, str]:
-    """Returns (token to hand out once, hash to store)."""
+@dataclass(frozen=True)
+class NewToken:
+    """A token to hand out once, the id events know it by, and the hash the vault keeps."""
+
+    token: str
+    token_id: str
+    token_hash: str
+
+    @property
+    def vault_name(self) -> str:
+        return token_vault_name(self.token_id)
+
+
+def new_token(member_id: UUID) -> NewToken:
     secret = secrets.token_urlsafe(32)
-    return f"{TOKEN_PREFIX}{member_id.hex}_{secret}", hash_secret(secret)
+    return NewToken(f"{TOKEN_PREFIX}{member_id.hex}_{secret}", secrets.token_hex(16), hash_secret(secret))
+
+
+def token_vault_name(token_id: str) -> str:
+    return f"token/{token_id}"
 
 
 def split_token(token: str) -> tuple[UUID, str]:
@@ -122,9 +142,15 @@ class Staff(Aggregate):
 
     class Joined(Event, Aggregate.Created):
         TOPIC = "newsroom:Staff.Joined"
+        class_version = 2
         name: str
         role: str
-        token_hash: str
+        token_hash: str  # empty: the hash is in the vault, under token_id
+        token_id: str
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["token_id"] = ""  # joined with the hash in the event itself
 
     Created = Joined
 
@@ -137,10 +163,17 @@ class Staff(Aggregate):
 
     class TokenIssued(Event):
         TOPIC = "newsroom:Staff.TokenIssued"
-        token_hash: str
+        class_version = 2
+        token_hash: str  # empty: the hash is in the vault, under token_id
+        token_id: str
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["token_id"] = ""
 
         def apply(self, staff: Staff) -> None:
             staff.token_hash = self.token_hash
+            staff.token_id = self.token_id
 
     class Deactivated(Event):
         TOPIC = "newsroom:Staff.Deactivated"
@@ -148,33 +181,40 @@ class Staff(Aggregate):
         def apply(self, staff: Staff) -> None:
             staff.active = False
 
-    def __init__(self, name: str, role: str, token_hash: str) -> None:
+    def __init__(self, name: str, role: str, token_hash: str, token_id: str) -> None:
         self.name = name
         self.role = Role(role)
         self.token_hash = token_hash
+        self.token_id = token_id
         self.active = True
 
     @classmethod
-    def join(cls, *, name: str, role: Role, actor: str) -> tuple[Staff, str]:
-        """A new staff member and their token (returned once, never stored)."""
+    def join(cls, *, name: str, role: Role, actor: str) -> tuple[Staff, NewToken]:
+        """A new staff member and their token (whose hash the caller puts in the vault)."""
         checked = rules.staff_name(name)
         member_id = staff_id(checked)
-        token, token_hash = new_token(member_id)
+        token = new_token(member_id)
         member = cls._create(
             cls.Joined,
             id=member_id,
             name=checked,
             role=str(role),
-            token_hash=token_hash,
+            token_hash="",
+            token_id=token.token_id,
             actor=actor,
         )
         return member, token
 
-    def issue_token(self, *, actor: str) -> str:
+    def issue_token(self, *, actor: str) -> NewToken:
         self._require_active()
-        token, token_hash = new_token(self.id)
-        self.trigger_event(self.TokenIssued, token_hash=token_hash, actor=actor)
+        token = new_token(self.id)
+        self.trigger_event(self.TokenIssued, token_hash="", token_id=token.token_id, actor=actor)
         return token
+
+    @property
+    def token_vault_name(self) -> str | None:
+        """Where the vault keeps the current token's hash (None: in the event that issued it)."""
+        return token_vault_name(self.token_id) if self.token_id else None
 
     def change_role(self, role: Role, *, actor: str) -> None:
         self._require_active()
@@ -184,8 +224,11 @@ class Staff(Aggregate):
         self._require_active()
         self.trigger_event(self.Deactivated, actor=actor)
 
-    def verify(self, secret: str) -> Principal:
-        if not self.active or not hmac.compare_digest(hash_secret(secret), self.token_hash):
+    def verify(self, secret: str, vaulted_hash: str | None) -> Principal:
+        """The principal, if ``secret`` is the current token's (its hash from the vault, or for a token
+        issued before the vault, from the event)."""
+        expected = self.token_hash if not self.token_id else (vaulted_hash or "")
+        if not self.active or not expected or not hmac.compare_digest(hash_secret(secret), expected):
             raise AuthenticationError("invalid token")
         return Principal(id=self.id, name=self.name, role=self.role)
 

@@ -74,11 +74,11 @@ class TreeSigner:
         }
 
 
-def verify_head(head: dict[str, Any], public_key: bytes | None = None) -> bool:
-    """True when ``head`` is signed by ``public_key`` (by default the key it names, which only proves
-    integrity: pin the newsroom's published key to prove who signed it)."""
+def verify_head(head: dict[str, Any], public_key: bytes) -> bool:
+    """True when ``head`` is signed by ``public_key``, the newsroom's published key as the checker knows
+    it (never the key a head carries: anyone can sign a head with a key of their own)."""
     try:
-        key = public_key if public_key is not None else base64.b64decode(head["public_key"])
+        key = public_key
         message = signed_bytes(
             int(head["tree_size"]), str(head["root_hash"]), int(head["last_position"]), str(head["timestamp"])
         )
@@ -86,3 +86,15 @@ def verify_head(head: dict[str, Any], public_key: bytes | None = None) -> bool:
     except (KeyError, TypeError, ValueError, InvalidSignature):
         return False
     return True
+
+
+def parse_public_key(value: str, field: str = "--public-key") -> bytes:
+    """An Ed25519 public key as `newsroom audit keygen` prints it (base64 of its 32 bytes)."""
+    try:
+        key = base64.b64decode(value.strip(), validate=True)
+        Ed25519PublicKey.from_public_bytes(key)
+    except ValueError:
+        raise ValidationError(
+            field, "must be the base64 Ed25519 public key `newsroom audit keygen` prints"
+        ) from None
+    return key

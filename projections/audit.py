@@ -6,6 +6,7 @@ compares them with what the tree recorded when each record was first seen, and t
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -21,11 +22,12 @@ from newsroom.merkle import (
     Subtree,
     consistency_proof,
     inclusion_proof,
+    leaf_hash,
     range_hash,
     verify_consistency,
 )
 from newsroom.treehead import TreeSigner, verify_head
-from projections.audit_tree import frontier_of, record_leaf
+from projections.audit_tree import frontier_of, record_leaf, record_leaf_input
 from projections.history import event_record
 from projections.sqlstore import SQLReadModels
 
@@ -153,10 +155,13 @@ def records(app: Newsroom, *, after: int = 0) -> Iterator[Any]:
 
 
 def export_line(app: Newsroom, record: Any) -> bytes:
-    """One event as an NDJSON line, with its position and its leaf hash in the audit tree."""
+    """One event as an NDJSON line: its position, what it says, and the exact bytes the audit tree hashed
+    for it (``leaf_input``, base64) beside that hash, so anyone can recompute every leaf and the root."""
     line = event_record(app.mapper.to_domain_event(record), record.id)
     line["topic"] = record.topic
-    line["hash"] = record_leaf(record.id, record).hex()
+    leaf = record_leaf_input(record.id, record)
+    line["leaf_input"] = base64.b64encode(leaf).decode("ascii")
+    line["hash"] = leaf_hash(leaf).hex()
     return orjson.dumps(line) + b"\n"
 
 
@@ -171,7 +176,10 @@ class Verification:
     records: int = 0
     root: str = EMPTY_ROOT.hex()
     problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
     first_bad_position: int | None = None
+    unrecorded: int = 0  # records of the log the audit tree has not recorded: nothing vouches for them
+    first_unrecorded: int | None = None
 
     @property
     def ok(self) -> bool:
@@ -189,10 +197,13 @@ def verify(
     *,
     saved_head: dict[str, Any] | None = None,
     public_key: bytes | None = None,
+    up_to: int | None = None,
 ) -> Verification:
-    """Recomputes the tree from the stored records; checks each leaf against the one recorded when the
-    record was first seen, the root against the current head, and, given an older saved head, that the
-    log only grew since (the RFC 9162 consistency proof from the stored tree must tie both roots)."""
+    """Recomputes the tree from the stored records (up to position ``up_to``); checks each leaf against
+    the one recorded when the record was first seen, the root against the current head, and, given an older
+    saved head, its signature against the trusted ``public_key`` and that the log only grew since (the
+    RFC 9162 consistency proof from the stored tree must tie both roots). A record the tree has not
+    recorded is unverified: nothing says it is what was first written, so the check fails."""
     report = Verification()
     frontier = Frontier()
     head = Head.of(store)
@@ -202,6 +213,8 @@ def verify(
     recorded = _recorded_leaves(store)
     pending = next(recorded, None)
     for record in records(app):
+        if up_to is not None and record.id > up_to:
+            break
         leaf = record_leaf(record.id, record)
         while pending is not None and pending[0] < record.id:  # recorded, but no longer in the log
             report.fail(
@@ -214,6 +227,10 @@ def verify(
                     record.id, f"position {record.id}: the stored event differs from when it was recorded"
                 )
             pending = next(recorded, None)
+        else:
+            report.unrecorded += 1
+            if report.first_unrecorded is None:
+                report.first_unrecorded = record.id
         frontier.append(leaf)
         if frontier.size == saved_size:
             saved_root_now = frontier.root()
@@ -224,6 +241,12 @@ def verify(
         pending = next(recorded, None)
     report.records = frontier.size
     report.root = frontier.root().hex()
+    if report.unrecorded:
+        report.fail(
+            report.first_unrecorded,
+            f"{report.unrecorded:,} records the audit tree has not recorded, the first at position "
+            f"{report.first_unrecorded}: unverified (is the projector running? `newsroom project`)",
+        )
     if head.root != head_root_now:
         report.fail(None, f"the log's first {head.size} records do not hash to the audit tree's root")
     if saved_head is not None:
@@ -249,8 +272,21 @@ def _check_saved_head(
     public_key: bytes | None,
 ) -> None:
     size = int(saved["tree_size"])
-    if saved.get("signature") and not verify_head(saved, public_key):
-        report.fail(None, "the saved tree head's signature does not verify")
+    # Only a key the auditor trusts proves who signed a head: one carried inside it proves nothing, since
+    # whoever rewrote the log could sign a head of their own with a key of their own.
+    if public_key is None:
+        if saved.get("signature"):
+            report.fail(
+                None,
+                "the saved tree head is signed, but no trusted public key was given to check it: "
+                "pass --public-key, or set NEWSROOM_AUDIT_KEY",
+            )
+        else:
+            report.notes.append("the saved tree head is unsigned: it is trusted as you saved it")
+    elif not saved.get("signature"):
+        report.fail(None, "the saved tree head is not signed, and a trusted public key was given")
+    elif not verify_head(saved, public_key):
+        report.fail(None, "the saved tree head's signature does not verify with the trusted public key")
     if size > report.records:
         report.fail(
             None,

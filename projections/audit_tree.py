@@ -32,14 +32,25 @@ NODE_STRIDE: Final = 4
 
 def stored_leaf(position: int, originator_hex: str, version: int, topic: str, state: bytes | str) -> bytes:
     """The leaf hash of a stored record."""
+    return leaf_hash(stored_leaf_input(position, originator_hex, version, topic, state))
+
+
+def stored_leaf_input(
+    position: int, originator_hex: str, version: int, topic: str, state: bytes | str
+) -> bytes:
+    """The bytes the tree hashes for a stored record."""
     if isinstance(state, str):  # a row rewritten by hand as TEXT must still hash, and differently
         state = state.encode()
-    return leaf_hash(event_leaf(position, originator_hex, version, topic, bytes(state)))
+    return event_leaf(position, originator_hex, version, topic, bytes(state))
 
 
 def record_leaf(position: int, record: Any) -> bytes:
     """The leaf hash of a stored record as the recorder returns it (a notification)."""
-    return stored_leaf(
+    return leaf_hash(record_leaf_input(position, record))
+
+
+def record_leaf_input(position: int, record: Any) -> bytes:
+    return stored_leaf_input(
         position, record.originator_id.hex, record.originator_version, record.topic, record.state
     )
 

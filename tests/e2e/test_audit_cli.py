@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +12,7 @@ import pytest
 
 from newsroom import Newsroom
 from newsroom.demo import DEMO_SLUG, load_demo
-from newsroom.treehead import TreeSigner, verify_head
+from newsroom.treehead import TreeSigner, b64, verify_head
 from projections.projector import Projector
 from projections.registry import open_read_models
 from tests.e2e.test_cli import newsroom
@@ -143,3 +145,133 @@ def test_history_export_and_keygen_read_well(logged: str) -> None:
     assert TreeSigner.from_setting(setting).public_key  # a usable key
     bad_key = newsroom("audit", "tree-head", database_url=logged, NEWSROOM_AUDIT_KEY="nonsense")
     assert bad_key.returncode != 0 and "NEWSROOM_AUDIT_KEY" in bad_key.stderr
+
+
+def test_verify_counts_records_the_tree_has_not_recorded_as_unverified_and_fails(logged: str) -> None:
+    # Written by the command line with no projector running: the audit tree never saw these.
+    added = newsroom("staff", "add", "night-desk", "--role", "editor", database_url=logged)
+    assert added.returncode == 0, added.stderr
+    app = Newsroom.from_url(logged)
+    try:
+        position = app.last_position()
+        (row,) = execute(
+            app,
+            "SELECT state FROM {table} WHERE rowid = ?",
+            "SELECT state FROM {table} WHERE notification_id = %s",
+            position,
+        )
+        state = bytes(row[0] if not isinstance(row, dict) else row["state"])
+        execute(  # and a byte of one of them changed: nothing recorded what it was
+            app,
+            "UPDATE {table} SET state = ? WHERE rowid = ?",
+            "UPDATE {table} SET state = %s WHERE notification_id = %s",
+            state.replace(b"editor", b"admin"),
+            position,
+        )
+    finally:
+        app.close()
+    failed = newsroom("audit", "verify", "--wait", "0", database_url=logged)
+    assert failed.returncode == 1, failed.stdout
+    assert "ok:" not in failed.stdout
+    assert f"FAILED at position {position}" in failed.stderr
+    assert f"1 records the audit tree has not recorded, the first at position {position}" in failed.stderr
+    app = Newsroom.from_url(logged)
+    Projector(app, open_read_models(app)).catch_up()  # recorded now, as it stands
+    app.close()
+    assert newsroom("audit", "verify", database_url=logged).returncode == 0
+
+
+def test_a_head_signed_with_any_key_over_a_rewritten_rebuilt_log_does_not_verify(
+    logged: str, tmp_path: Path
+) -> None:
+    trusted = TreeSigner.generate()
+    app = Newsroom.from_url(logged)
+    try:
+        position = 3
+        (row,) = execute(
+            app,
+            "SELECT state FROM {table} WHERE rowid = ?",
+            "SELECT state FROM {table} WHERE notification_id = %s",
+            position,
+        )
+        state = bytes(row[0] if not isinstance(row, dict) else row["state"])
+        execute(  # history rewritten with database access...
+            app,
+            "UPDATE {table} SET state = ? WHERE rowid = ?",
+            "UPDATE {table} SET state = %s WHERE notification_id = %s",
+            state.replace(b"Varne", b"Vame"),
+            position,
+        )
+    finally:
+        app.close()
+    rebuilt = newsroom("rebuild", "audit-tree", database_url=logged)  # ...and the tree made to match
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    forger = TreeSigner.generate()
+    forged = newsroom("audit", "tree-head", database_url=logged, NEWSROOM_AUDIT_KEY=forger.setting())
+    saved = tmp_path / "forged.json"
+    saved.write_text(forged.stdout)  # a head that carries the forger's own public key
+    public_key = b64(trusted.public_key)
+    refused = newsroom(
+        "audit", "verify", "--tree-head", str(saved), "--public-key", public_key, database_url=logged
+    )
+    assert refused.returncode == 1
+    assert "does not verify with the trusted public key" in refused.stderr
+    by_setting = newsroom(
+        "audit",
+        "verify",
+        "--tree-head",
+        str(saved),
+        database_url=logged,
+        NEWSROOM_AUDIT_KEY=trusted.setting(),
+    )
+    assert by_setting.returncode == 1
+    no_key = newsroom("audit", "verify", "--tree-head", str(saved), database_url=logged)
+    assert no_key.returncode == 1
+    assert "no trusted public key" in no_key.stderr
+    bad_key = newsroom("audit", "verify", "--tree-head", str(saved), "--public-key", "x", database_url=logged)
+    assert bad_key.returncode == 1 and "--public-key" in bad_key.stderr
+
+
+def test_the_export_lets_anyone_recompute_every_leaf_and_the_root(logged: str) -> None:
+    exported = newsroom("audit", "export", database_url=logged)
+    assert exported.returncode == 0, exported.stderr
+    head = orjson.loads(newsroom("audit", "tree-head", database_url=logged).stdout)
+    leaves = []
+    for line in exported.stdout.splitlines():
+        record = orjson.loads(line)
+        leaf_input = base64.b64decode(record["leaf_input"])
+        recomputed = hashlib.sha256(b"\x00" + leaf_input).digest()
+        assert recomputed.hex() == record["hash"], record["position"]
+        leaves.append(recomputed)
+    assert len(leaves) == head["tree_size"]
+    assert _rfc9162_root(leaves).hex() == head["root_hash"]
+
+
+def _rfc9162_root(leaves: list[bytes]) -> bytes:
+    """MTH of RFC 9162, section 2.1.1, written out here from the RFC rather than imported."""
+    if not leaves:
+        return hashlib.sha256(b"").digest()
+    if len(leaves) == 1:
+        return leaves[0]
+    k = 1 << ((len(leaves) - 1).bit_length() - 1)
+    return hashlib.sha256(b"\x01" + _rfc9162_root(leaves[:k]) + _rfc9162_root(leaves[k:])).digest()
+
+
+def test_no_token_hash_is_in_the_event_log(logged: str) -> None:
+    added = newsroom("staff", "add", "rota", "--role", "moderator", database_url=logged)
+    token = added.stdout.strip()
+    reissued = newsroom("staff", "token", "rota", database_url=logged)
+    assert reissued.returncode == 0, reissued.stderr
+    new_token = reissued.stdout.strip()
+    app = Newsroom.from_url(logged)
+    try:
+        assert app.authenticate(new_token).name == "rota"
+        states = b"".join(
+            bytes(row[0] if not isinstance(row, dict) else row["state"])
+            for row in execute(app, "SELECT state FROM {table}", "SELECT state FROM {table}")
+        )
+        for issued in (token, new_token):
+            secret = issued.split("_", 2)[2]
+            assert hashlib.sha256(secret.encode()).hexdigest().encode() not in states
+    finally:
+        app.close()

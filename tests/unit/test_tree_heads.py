@@ -13,9 +13,15 @@ HEAD = {"tree_size": 8, "root_hash": "5d" * 32, "last_position": 9, "timestamp":
 def test_a_head_verifies_with_the_signing_key_and_not_another() -> None:
     signer = TreeSigner.generate()
     head = signer.sign(**HEAD)  # type: ignore[arg-type]
-    assert verify_head(head)
     assert verify_head(head, signer.public_key)
     assert not verify_head(head, TreeSigner.generate().public_key)
+
+
+def test_a_head_signed_with_a_key_of_its_own_does_not_verify_against_the_trusted_key() -> None:
+    trusted, forger = TreeSigner.generate(), TreeSigner.generate()
+    forged = forger.sign(**{**HEAD, "root_hash": "00" * 32})  # type: ignore[arg-type]
+    assert forged["public_key"] != trusted.setting()
+    assert not verify_head(forged, trusted.public_key)  # the key inside the head is never used
 
 
 @pytest.mark.parametrize(
