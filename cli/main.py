@@ -121,7 +121,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         port=port,
         workers=args.workers,
         loop="uvloop",
-        http="httptools",
+        http="web.protocol:GuardedHttpProtocol",  # httptools, with a deadline for each request
         timeout_graceful_shutdown=5,
         # X-Forwarded-For is believed only from NEWSROOM_TRUSTED_PROXIES (the right-most address that is not
         # one of them is the client); uvicorn's default would believe anyone on loopback.

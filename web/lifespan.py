@@ -26,6 +26,7 @@ from web.metrics import EVENTS_APPENDED
 from web.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
 from web.services import Services, blocking
 from web.settings import Settings
+from web.stream_slots import StreamSlots
 
 log = logging.getLogger("newsroom.web")
 
@@ -91,6 +92,7 @@ async def lifespan(starlette: Starlette) -> AsyncIterator[dict[str, Any]]:
         read_models=read_models,
         comment_limiter=limiter,
         hub=hub,
+        stream_slots=StreamSlots(settings.max_streams, settings.max_streams_per_client),
         signer=settings.signer(),
     )
     try:

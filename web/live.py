@@ -27,11 +27,13 @@ from newsroom.errors import ValidationError
 from projections import audit
 from projections.catch_up import CatchUp
 from projections.sqlstore import SQLReadModels
+from web.clients import client_id
 from web.fanout.hub import Hub, Subscriber, frame_of
-from web.http import HTTPError
 from web.logs import REQUEST_ID, log_access, request_id_for
 from web.params import published_page
+from web.protocol import Connection
 from web.services import blocking, services
+from web.stream_slots import Slot
 
 RETRY = b"retry: 2000\n\n"
 PING = b": ping\n\n"
@@ -119,13 +121,6 @@ async def site_live(request: Request) -> EventStream:
 
 async def _stream(request: Request, slug: str | None) -> EventStream:
     svc = services(request)
-    if svc.hub.readers >= svc.settings.max_streams:
-        raise HTTPError(
-            503,
-            "too_many_streams",
-            "this server has as many live readers as it takes; retry",
-            headers={"Retry-After": "5"},
-        )
     raw = request.headers.get("last-event-id") or request.query_params.get("last_event_id")
     last_seen: int | None = None
     resync = False
@@ -141,7 +136,8 @@ async def _stream(request: Request, slug: str | None) -> EventStream:
     if slug is None:  # the site feed opens with the audit log's signed head: readers can keep and check it
         head = await blocking(audit.tree_head, svc.read_models, svc.signer)
         tree_head = b"event: tree-head\ndata: %s\n\n" % orjson.dumps(head)
-    return EventStream(svc.hub, svc.read_models, slug, last_seen, resync, tree_head)
+    slot = svc.stream_slots.take(client_id(request))  # last: nothing above may fail and keep the slot
+    return EventStream(svc.hub, svc.read_models, slug, last_seen, resync, tree_head, slot)
 
 
 class EventStream:
@@ -154,7 +150,7 @@ class EventStream:
     (SIGTERM) ends the stream at once.
     """
 
-    __slots__ = ("hub", "last_seen", "read_models", "request_id", "resync", "slug", "tree_head")
+    __slots__ = ("hub", "last_seen", "read_models", "request_id", "resync", "slot", "slug", "tree_head")
     status_code = 200
 
     def __init__(
@@ -165,6 +161,7 @@ class EventStream:
         last_seen: int | None,
         resync: bool,
         tree_head: bytes | None,
+        slot: Slot,
     ) -> None:
         self.hub = hub
         self.read_models = read_models
@@ -172,12 +169,33 @@ class EventStream:
         self.last_seen = last_seen
         self.resync = resync
         self.tree_head = tree_head
+        self.slot = slot
         self.request_id: str | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        connection: Connection | None = scope.get("extensions", {}).get("newsroom.connection")
+        if connection is not None:
+            connection.when_closed(self.slot.give_back)
+        cut_off = False
+        try:
+            cut_off = await self._serve(scope, receive, send, connection)
+        finally:
+            if connection is None:
+                self.slot.give_back()
+            elif cut_off:
+                # The reader stopped reading: its socket is closed and the bytes queued for it dropped;
+                # its slot is given back only then.
+                connection.close_soon()
+            else:
+                self.slot.give_back()
+
+    async def _serve(self, scope: Scope, receive: Receive, send: Send, connection: Connection | None) -> bool:
+        """The stream; True when its reader was cut off for falling behind or not reading."""
         hub = self.hub
         with hub.subscribe(self.slug) as reader:
             reader.task = asyncio.current_task()
+            if connection is not None:
+                connection.when_closed(reader.wake)  # a reader that hangs up is noticed at once
             try:
                 await send({"type": "http.response.start", "status": 200, "headers": self._headers()})
                 await _write(reader, send, RETRY)
@@ -194,11 +212,12 @@ class EventStream:
                         frames = reader.fresh()
                         if frames == [] and not hub.closing:  # woken with nothing new: a heartbeat
                             if await _hung_up(receive):
-                                return
+                                return False
                             await _write(reader, send, PING)  # keeps proxies from closing an idle stream
                             continue
                     if frames is None:
                         await _write(reader, send, OVERFLOW)
+                        reader.cut_off = True
                         break
                     if frames:
                         await _write(reader, send, b"".join(frame.data for frame in frames))
@@ -206,10 +225,14 @@ class EventStream:
             except asyncio.CancelledError:
                 if not reader.cut_off:
                     raise
-                # A reader that stopped reading, cut off by the watchdog: it resumes with Last-Event-ID.
+                # A reader that stopped reading, cut off by the watchdog: told so after what it has yet to
+                # read, in case it reads again; it resumes with Last-Event-ID.
                 task = asyncio.current_task()
                 if task is not None:
                     task.uncancel()
+                if connection is not None:
+                    connection.end_with(OVERFLOW)
+            return reader.cut_off
 
     def _headers(self) -> list[tuple[bytes, bytes]]:
         if self.request_id is None:

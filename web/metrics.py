@@ -25,9 +25,15 @@ COMMANDS = Counter(
     ["command", "outcome"],
 )
 OPEN_STREAMS = Gauge("newsroom_open_streams", "Live SSE streams open now.", multiprocess_mode="livesum")
+STREAM_CONNECTIONS = Gauge(
+    "newsroom_stream_connections",
+    "Connections that opened a live stream and are not closed yet (what the stream caps count).",
+    multiprocess_mode="livesum",
+)
 MESSAGES_FANNED_OUT = Counter("newsroom_messages_fanned_out_total", "Messages handed to live readers.")
 SLOW_READERS_DROPPED = Counter(
-    "newsroom_slow_readers_dropped_total", "Readers cut off because they fell too far behind."
+    "newsroom_slow_readers_dropped_total",
+    "Readers cut off because they fell too far behind or stopped reading.",
 )
 POST_TO_PUSH = Histogram(
     "newsroom_post_to_push_seconds",

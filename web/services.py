@@ -15,6 +15,7 @@ from projections.sqlstore import SQLReadModels
 from web.fanout.hub import Hub
 from web.ratelimit import RateLimiter
 from web.settings import Settings
+from web.stream_slots import StreamSlots
 
 if TYPE_CHECKING:
     from web.commits import LoopCommits
@@ -31,6 +32,7 @@ class Services:
     read_models: SQLReadModels
     comment_limiter: RateLimiter
     hub: Hub
+    stream_slots: StreamSlots
     signer: TreeSigner | None
 
 

@@ -40,6 +40,7 @@ class Settings:
     heartbeat: float = (
         15.0  # seconds of quiet before a stream sends a comment (and checks its reader is there)
     )
+    request_timeout: float = 10.0  # seconds a request's head and body have to arrive; closed after
     audit_key: str | None = field(default=None, repr=False)  # Ed25519 key that signs audit tree heads
 
     @classmethod
@@ -69,6 +70,7 @@ class Settings:
             max_streams_per_client=_number(config, "NEWSROOM_MAX_STREAMS_PER_CLIENT", int, 20),
             stream_buffer=_number(config, "NEWSROOM_STREAM_BUFFER", int, 1024),
             heartbeat=_number(config, "NEWSROOM_HEARTBEAT", float, 15.0),
+            request_timeout=_number(config, "NEWSROOM_REQUEST_TIMEOUT", float, 10.0),
             audit_key=text("NEWSROOM_AUDIT_KEY", "") or None,
         )
         settings.check()
@@ -98,6 +100,8 @@ class Settings:
                 raise ValidationError(name, "must be at least 1")
         if self.heartbeat <= 0:
             raise ValidationError("NEWSROOM_HEARTBEAT", "must be a number of seconds above 0")
+        if self.request_timeout <= 0:
+            raise ValidationError("NEWSROOM_REQUEST_TIMEOUT", "must be a number of seconds above 0")
         _ = self.site_url, self.proxy_networks
 
     def signer(self) -> TreeSigner | None:

@@ -202,8 +202,12 @@ class Hub:
             for subscriber in channel.readers:  # cancelling and waking change no channel until later
                 since = subscriber.sending_since
                 if since is not None:
-                    if now - since > send_timeout and subscriber.task is not None:
+                    # Stuck in a write for too long, or stuck at all once frames it has not sent were let
+                    # go (it must resume with Last-Event-ID anyway): cut off now, not when the write ends.
+                    stuck = now - since > send_timeout or subscriber.cursor < channel.let_go
+                    if stuck and subscriber.task is not None and not subscriber.cut_off:
                         subscriber.cut_off = True
+                        self.overflowed()
                         subscriber.task.cancel()
                 elif now - subscriber.written_at >= heartbeat:
                     subscriber.wake()  # woken with nothing new, its stream sends a heartbeat
