@@ -53,9 +53,11 @@ P = ParamSpec("P")
 
 # Retrying on a conflict re-reads the article from the store and re-runs the command; backoff with jitter
 # stops two writers from colliding in lock step.
-MAX_ATTEMPTS = 12
-BACKOFF_SECONDS = 0.002
-BACKOFF_MAX_SECONDS = 0.05  # so that a story too busy to write to is said so within about half a second
+# Within a web process one article's commands take turns (web/commits.py), so a conflict is with another
+# process, which may have a queue of its own: keep trying, with a short jittered pause, for a while.
+RETRY_SECONDS = 3.0  # then the story is too busy: ContentionError
+BACKOFF_SECONDS = 0.0005
+BACKOFF_MAX_SECONDS = 0.005
 
 # How stale this process's copy of a staff member may be before a request re-reads it: a token revoked or a
 # role changed by another process takes effect here within this time (at once in the process that did it).
@@ -342,7 +344,10 @@ class Newsroom(Application[UUID]):
         request, slug = command.request, command.slug
         if request is not None and (replayed := self._replay(request)):
             return replayed
-        for attempt in range(MAX_ATTEMPTS):
+        give_up = time.monotonic() + RETRY_SECONDS
+        attempt = 0
+        while attempt == 0 or time.monotonic() < give_up:
+            attempt += 1
             article = self._cached_article(slug)
             try:
                 result = _run(command, article)
@@ -366,8 +371,8 @@ class Newsroom(Application[UUID]):
                 self._current(article.id)
                 if request is not None and (replayed := self._replay(request)):
                     return replayed
-                if attempt:
-                    pause = min(BACKOFF_MAX_SECONDS, BACKOFF_SECONDS * 2**attempt)
+                if attempt > 1:
+                    pause = min(BACKOFF_MAX_SECONDS, BACKOFF_SECONDS * 2 ** min(attempt, 8))
                     time.sleep(random.uniform(0, pause))  # noqa: S311
                 continue
             return Receipt(version=article.version, position=_position(recordings, article.id), id=created)

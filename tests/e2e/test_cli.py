@@ -67,11 +67,12 @@ def test_bad_role_and_bad_name_are_clear_errors(tmp_path: Path) -> None:
     bad_name = newsroom("staff", "add", "Ines R", "--role", "editor", database_url=url, cwd=ROOT)
     assert bad_name.returncode == 1
     assert "name: must be" in bad_name.stderr
+    # A setting that cannot work stops the command with one line naming it, and status 2 (a usage error).
     bad_url = newsroom("demo", database_url="mysql://x", cwd=ROOT)
-    assert bad_url.returncode == 1
+    assert bad_url.returncode == 2
     assert "NEWSROOM_DATABASE_URL" in bad_url.stderr
     bad_option = newsroom("demo", database_url=f"{url}?lock_timeout=ten", cwd=ROOT)
-    assert bad_option.returncode == 1
+    assert bad_option.returncode == 2
     assert "lock_timeout must be a whole number, got 'ten'" in bad_option.stderr
 
 

@@ -164,6 +164,8 @@ def public_api(api_url: str) -> Any:
 
 def test_feed_ids_links_and_json_ld_come_from_the_public_url_never_the_host_header(public_api: Api) -> None:
     slug = public_api.story()
+    published = public_api.get(f"/api/articles/{slug}/history", role="auditor").json()["events"][-1]
+    assert public_api.get(f"/api/articles/{slug}", params={"after": published["position"]}).status_code == 200
     forged = {"Host": "evil.example", "X-Forwarded-Host": "evil.example"}
     for path in ("/feed.json", "/feed.atom", f"/articles/{slug}/feed.json", f"/articles/{slug}/feed.atom"):
         response = public_api.get(path, headers=forged)
