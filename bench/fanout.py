@@ -296,6 +296,7 @@ def newsroom(workdir: Path, workers: int = 1) -> Iterator[tuple[str, str, list[i
             "NEWSROOM_REDIS_URL": redis_url,
             "NEWSROOM_PROJECTOR": "external",
             "NEWSROOM_MAX_STREAMS": "100000",
+            "NEWSROOM_MAX_STREAMS_PER_CLIENT": "100000",  # every reader here comes from 127.0.0.1
         }
         projector = subprocess.Popen(
             [sys.executable, "-m", "cli", "project"],

@@ -529,6 +529,13 @@ class SQLReadModels:
             cursor.execute(self.sql(statement), tuple(params))
             return list(cursor.fetchall())
 
+    def article_header(self, slug: str) -> Doc | None:
+        """The page's header alone (status, headline...): one row, however long the story."""
+        rows = self._rows(
+            f"SELECT doc FROM {self.table(PAGE_ARTICLES)} WHERE key = ?", (article_id(slug).hex,)
+        )
+        return orjson.loads(rows[0]["doc"]) if rows else None
+
     def article_page(self, slug: str) -> Doc | None:
         """The whole page document (drafts and unpublished included; callers decide who sees them)."""
         key = article_id(slug).hex

@@ -16,9 +16,10 @@ from newsroom.staff import Permission
 from web.audit import article_as_of
 from web.auth import optional_staff, staff
 from web.clients import client_id
+from web.concurrency import blocking
 from web.http import JSON, HTTPError, read_json, reject_unknown, text
 from web.params import int_param, read_your_writes
-from web.services import blocking, services
+from web.services import services
 from web.writes import expected_version, path_slug, path_uuid, receipt, request_key, write, write_blocking
 
 PAGE_MAX = 100

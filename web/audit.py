@@ -13,9 +13,10 @@ from projections import audit
 from projections.diff import article_diff
 from projections.history import article_history, as_of_point, event_record, page_as_of
 from web.auth import staff
+from web.concurrency import blocking
 from web.http import JSON
 from web.params import int_param, read_your_writes, required_int
-from web.services import blocking, services
+from web.services import services
 from web.writes import path_slug
 
 PAGE_MAX = 1000

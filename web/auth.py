@@ -10,7 +10,8 @@ from starlette.requests import Request
 from newsroom import Principal
 from newsroom.errors import AuthenticationError
 from newsroom.staff import Permission
-from web.services import blocking, services
+from web.concurrency import blocking
+from web.services import services
 
 REFUSAL_SECONDS = 0.01  # a refused token is answered no sooner than this, whatever was wrong with it
 

@@ -25,7 +25,7 @@ from newsroom import Newsroom, Receipt
 from newsroom.application import Prepared
 from newsroom.commands import Command
 from newsroom.group_commit import MAX_BATCH
-from web.services import blocking
+from web.concurrency import blocking
 
 
 class LoopCommits:

@@ -19,14 +19,16 @@ from newsroom import Newsroom
 from projections.projector import Projector, run_projector
 from projections.registry import open_read_models
 from web.commits import LoopCommits
+from web.concurrency import blocking
 from web.fanout.feed import Feed, RedisPublisher, channel_name, follow_redis
 from web.fanout.hub import Hub
 from web.live import SEND_TIMEOUT_SECONDS
 from web.metrics import EVENTS_APPENDED
 from web.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
-from web.services import Services, blocking
+from web.services import Services
 from web.settings import Settings
 from web.stream_slots import StreamSlots
+from web.tree_heads import TreeHeads
 
 log = logging.getLogger("newsroom.web")
 
@@ -93,6 +95,7 @@ async def lifespan(starlette: Starlette) -> AsyncIterator[dict[str, Any]]:
         comment_limiter=limiter,
         hub=hub,
         stream_slots=StreamSlots(settings.max_streams, settings.max_streams_per_client),
+        tree_heads=TreeHeads(read_models, settings.signer()),
         signer=settings.signer(),
     )
     try:

@@ -11,11 +11,11 @@ The site feed also opens with the audit log's signed tree head (``event: tree-he
 from __future__ import annotations
 
 import asyncio
+import random
 import time
 from collections.abc import Sequence
 from typing import Any
 
-import orjson
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
@@ -24,18 +24,26 @@ from starlette.types import Receive, Scope, Send
 
 from newsroom import rules
 from newsroom.errors import ValidationError
-from projections import audit
 from projections.catch_up import CatchUp
 from projections.sqlstore import SQLReadModels
 from web.clients import client_id
+from web.concurrency import blocking
 from web.fanout.hub import Hub, Subscriber, frame_of
 from web.logs import REQUEST_ID, log_access, request_id_for
-from web.params import published_page
+from web.params import published_slug
 from web.protocol import Connection
-from web.services import blocking, services
+from web.services import services
 from web.stream_slots import Slot
 
-RETRY = b"retry: 2000\n\n"
+# How long a browser waits to reconnect after a drop: 1 to 3 s, drawn for each stream, so that the readers of
+# a web process that goes away come back spread out instead of all at once.
+RETRY_MS = (1000, 3000)
+
+
+def _retry() -> bytes:
+    return b"retry: %d\n\n" % random.randint(*RETRY_MS)  # noqa: S311 - spreading load, not a secret
+
+
 PING = b": ping\n\n"
 STREAM_HEADERS = [
     (b"content-type", b"text/event-stream; charset=utf-8"),
@@ -111,8 +119,7 @@ class NewsroomApp(Starlette):
 
 
 async def article_live(request: Request) -> EventStream:
-    slug, _ = await published_page(request)
-    return await _stream(request, slug)
+    return await _stream(request, await published_slug(request))
 
 
 async def site_live(request: Request) -> EventStream:
@@ -130,12 +137,12 @@ async def _stream(request: Request, slug: str | None) -> EventStream:
         except ValidationError:
             resync = True  # not a position this server gave out
         else:
-            # A position beyond the end of the log belongs to some other store: start again.
-            resync = last_seen > await blocking(svc.app.last_position)
+            # A position beyond the end of the log belongs to some other store: start again. (Only what
+            # is past what this process has sent needs the store to say.)
+            resync = last_seen > svc.hub.last_position and last_seen > await blocking(svc.app.last_position)
     tree_head = None
     if slug is None:  # the site feed opens with the audit log's signed head: readers can keep and check it
-        head = await blocking(audit.tree_head, svc.read_models, svc.signer)
-        tree_head = b"event: tree-head\ndata: %s\n\n" % orjson.dumps(head)
+        tree_head = await svc.tree_heads.frame()
     slot = svc.stream_slots.take(client_id(request))  # last: nothing above may fail and keep the slot
     return EventStream(svc.hub, svc.read_models, slug, last_seen, resync, tree_head, slot)
 
@@ -198,7 +205,7 @@ class EventStream:
                 connection.when_closed(reader.wake)  # a reader that hangs up is noticed at once
             try:
                 await send({"type": "http.response.start", "status": 200, "headers": self._headers()})
-                await _write(reader, send, RETRY)
+                await _write(reader, send, _retry())
                 if self.resync:
                     await _write(reader, send, RESYNC)
                 elif self.last_seen is not None:

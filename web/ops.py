@@ -10,9 +10,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from projections.registry import ALL_PROJECTIONS
+from web.concurrency import blocking
 from web.http import JSON, error_body
 from web.metrics import exposition
-from web.services import Services, blocking, services
+from web.services import Services, services
 
 
 async def healthz(request: Request) -> Response:

@@ -7,8 +7,9 @@ from starlette.requests import Request
 from newsroom import rules
 from newsroom.errors import ArticleNotFoundError, ValidationError
 from projections.documents import Doc
+from web.concurrency import blocking
 from web.http import HTTPError
-from web.services import blocking, services
+from web.services import services
 from web.writes import path_slug
 
 READ_YOUR_WRITES_TIMEOUT = 2.0
@@ -48,6 +49,16 @@ async def read_your_writes(request: Request, projection: str) -> None:
     after = int_param(request, "after", None) or header_int(request, "Newsroom-After", "a global position")
     if after:
         await blocking(services(request).read_models.wait_for, after, READ_YOUR_WRITES_TIMEOUT, projection)
+
+
+async def published_slug(request: Request) -> str:
+    """The slug in the path of an article readers may see now (published), or not found: from the page's
+    header alone, for a request that needs no more of it (a live stream)."""
+    slug = path_slug(request)
+    header = await blocking(services(request).read_models.article_header, slug)
+    if header is None or header["status"] != "published":
+        raise ArticleNotFoundError(f"no article {slug}", slug=slug)
+    return slug
 
 
 async def published_page(request: Request) -> tuple[str, Doc]:

@@ -22,9 +22,10 @@ from newsroom.errors import (
 )
 from newsroom.rules import slug as check_slug
 from projections.history import event_record
+from web.concurrency import blocking
 from web.http import JSON, HTTPError
 from web.metrics import COMMANDS
-from web.services import blocking, services
+from web.services import services
 
 
 def path_slug(request: Request) -> str:

@@ -11,7 +11,8 @@ from starlette.testclient import TestClient
 
 from newsroom import Newsroom
 from web.app import create_app
-from web.services import Services, blocking
+from web.concurrency import blocking
+from web.services import Services
 from web.settings import Settings
 
 

@@ -22,8 +22,8 @@ from redis.asyncio import Redis
 from projections.catch_up import CatchUp
 from projections.documents import TimelineItem
 from projections.sqlstore import SQLReadModels
+from web.concurrency import blocking
 from web.fanout.hub import Hub
-from web.services import blocking
 
 log = logging.getLogger("newsroom.fanout")
 

@@ -15,9 +15,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from projections.documents import Doc
+from web.concurrency import blocking
 from web.http import JSON
 from web.params import published_page
-from web.services import blocking, services
+from web.services import services
 
 ATOM = "http://www.w3.org/2005/Atom"
 SITE_TITLE = "Newsroom"

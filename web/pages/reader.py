@@ -13,9 +13,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from projections.documents import Doc
+from web.concurrency import blocking
 from web.pages.html import esc, json_ld, page, paragraphs, when
 from web.params import published_page
-from web.services import blocking, services
+from web.services import services
 
 FRONT_PAGE_SIZE = 30
 
