@@ -19,7 +19,7 @@ import orjson
 
 from projections.article_page import ARTICLE_STATE, public_view
 from projections.documents import TimelineItem
-from projections.sqlstore import SQLReadModels
+from projections.sqlstore import LiveOpening, SQLReadModels
 
 PAGE = 500
 
@@ -32,21 +32,34 @@ class CatchUp:
     after: int
     slug: str | None = None
     page: int = PAGE
+    # What ``SQLReadModels.live_opening`` already read for it, if anything (a stream's first round trip).
+    opening: LiveOpening | None = None
     # Every change up to here has been sent or was not for readers: a live stream skips frames up to it.
     through: int = field(init=False)
     _republished: list[tuple[int, str]] | None = field(default=None, init=False)
     _done: bool = field(default=False, init=False)
+    _dispatched: int = field(default=0, init=False)
 
     def __post_init__(self) -> None:
         self.through = self.after
+
+    def read_again_after(self, dispatched: int) -> None:
+        """A live stream subscribed after its first page was read (``opening``): changes told live readers
+        up to ``dispatched`` may have come since, which the stream will not get live, so once the first
+        page is sent the store is asked again for what came after it."""
+        self._dispatched = max(self._dispatched, dispatched)
 
     def next_page(self) -> list[TimelineItem] | None:
         """The next messages in position order, or None when there are no more."""
         if self._done:
             return None
-        if self._republished is None:
-            self._republished = self.store.republished_after(self.after, self.slug)
-        rows = self.store.live_changes(after=self.through, limit=self.page, slug=self.slug)
+        opened = self.opening is not None
+        if self.opening is not None:
+            self._republished, rows, self.opening = self.opening.republished, self.opening.changed, None
+        else:
+            if self._republished is None:
+                self._republished = self.store.republished_after(self.after, self.slug)
+            rows = self.store.live_changes(after=self.through, limit=self.page, slug=self.slug)
         last_page = len(rows) < self.page
         bound = rows[-1].position if rows and not last_page else None
         whole: dict[str, int] = {}
@@ -67,7 +80,7 @@ class CatchUp:
             self.through = max(self.through, rows[-1].position)
         if messages:
             self.through = max(self.through, messages[-1].position)
-        if last_page:
+        if last_page and not (opened and self._dispatched > self.through):
             self._done = True
         if not messages and self._done:
             return None

@@ -210,6 +210,12 @@ class LiveRow(NamedTuple):
     article: str
 
 
+class LiveOpening(NamedTuple):
+    published: bool  # the story asked for is published now (always True for the whole site)
+    republished: list[tuple[int, str]]
+    changed: list[LiveRow]
+
+
 # A read model, the events it has not applied yet, and the position it has applied up to.
 Work = tuple[Projection, Sequence[Recorded], int]
 
@@ -529,13 +535,6 @@ class SQLReadModels:
             cursor.execute(self.sql(statement), tuple(params))
             return list(cursor.fetchall())
 
-    def article_header(self, slug: str) -> Doc | None:
-        """The page's header alone (status, headline...): one row, however long the story."""
-        rows = self._rows(
-            f"SELECT doc FROM {self.table(PAGE_ARTICLES)} WHERE key = ?", (article_id(slug).hex,)
-        )
-        return orjson.loads(rows[0]["doc"]) if rows else None
-
     def article_page(self, slug: str) -> Doc | None:
         """The whole page document (drafts and unpublished included; callers decide who sees them)."""
         key = article_id(slug).hex
@@ -606,17 +605,48 @@ class SQLReadModels:
         """Items changed after a position that readers may see now, oldest change first: the items of
         published stories, and withdrawn stories (only that they were withdrawn); one row per item, its
         current message, at the position of its latest change. One article's, or the whole site's."""
+        return self._live_rows(self._rows(*self._live_changes_query(after, limit, slug)))
+
+    def live_opening(self, *, slug: str | None, after: int | None, limit: int) -> LiveOpening:
+        """What a live stream needs before it starts, read in one transaction (one round trip where the
+        backend can): whether the story is published, and with a position to resume after, the stories
+        republished since and the first ``limit`` items changed since."""
+        queries: list[tuple[str, Sequence[Any]]] = []
+        if slug is not None:
+            queries.append(
+                (self.sql(f"SELECT kind FROM {self.table(LIVE)} WHERE key = ?"), (article_id(slug).hex,))
+            )
+        if after is not None:
+            queries.append(self._republished_query(after, slug))
+            queries.append(self._live_changes_query(after, limit, slug))
+        if not queries:
+            return LiveOpening(True, [], [])
+        with self.datastore.transaction(commit=False) as cursor:
+            answers = self.opening(cursor, queries)
+        published = slug is None or (bool(answers[0]) and answers[0][0]["kind"] == ARTICLE_STATE)
+        if after is None:
+            return LiveOpening(published, [], [])
+        republished, changed = answers[-2:]
+        return LiveOpening(
+            published,
+            [(int(row["republished"]), row["slug"]) for row in republished],
+            self._live_rows(changed),
+        )
+
+    def _live_changes_query(self, after: int, limit: int, slug: str | None) -> tuple[str, Sequence[Any]]:
         where = "l.position > ?"
         params: list[Any] = [after]
         if slug is not None:
             where += " AND l.article = ?"
             params.append(article_id(slug).hex)
-        rows = self._rows(
+        return self.sql(
             f"SELECT l.position, l.kind, l.doc, l.slug, l.article FROM {self.table(LIVE)} l "
             f"JOIN {self.table(LIVE)} h ON h.key = l.article WHERE {where} "
-            "AND (h.kind = ? OR (l.key = l.article AND l.kind = ?)) ORDER BY l.position LIMIT ?",
-            (*params, ARTICLE_STATE, ARTICLE_WITHDRAWN, limit),
-        )
+            "AND (h.kind = ? OR (l.key = l.article AND l.kind = ?)) ORDER BY l.position LIMIT ?"
+        ), (*params, ARTICLE_STATE, ARTICLE_WITHDRAWN, limit)
+
+    @staticmethod
+    def _live_rows(rows: Iterable[Any]) -> list[LiveRow]:
         return [
             LiveRow(int(row["position"]), row["kind"], bytes(row["doc"]), row["slug"], row["article"])
             for row in rows
@@ -624,15 +654,18 @@ class SQLReadModels:
 
     def republished_after(self, after: int, slug: str | None = None) -> list[tuple[int, str]]:
         """(position, slug) of the published stories republished after a position, oldest first."""
+        rows = self._rows(*self._republished_query(after, slug))
+        return [(int(row["republished"]), row["slug"]) for row in rows]
+
+    def _republished_query(self, after: int, slug: str | None) -> tuple[str, Sequence[Any]]:
         where = "key = article AND kind = ? AND republished > ?"
         params: list[Any] = [ARTICLE_STATE, after]
         if slug is not None:
             where += " AND article = ?"
             params.append(article_id(slug).hex)
-        rows = self._rows(
-            f"SELECT republished, slug FROM {self.table(LIVE)} WHERE {where} ORDER BY republished", params
-        )
-        return [(int(row["republished"]), row["slug"]) for row in rows]
+        return self.sql(
+            f"SELECT republished, slug FROM {self.table(LIVE)} WHERE {where} ORDER BY republished"
+        ), params
 
     def live_head(self) -> int:
         """The position of the newest change to any item (0 when there is none)."""

@@ -23,17 +23,18 @@ from starlette.routing import Match, Route
 from starlette.types import Receive, Scope, Send
 
 from newsroom import rules
-from newsroom.errors import ValidationError
+from newsroom.errors import ArticleNotFoundError, ValidationError
+from projections.catch_up import PAGE as CATCH_UP_PAGE
 from projections.catch_up import CatchUp
-from projections.sqlstore import SQLReadModels
+from projections.documents import TimelineItem
 from web.clients import client_id
 from web.concurrency import blocking
 from web.fanout.hub import Hub, Subscriber, frame_of
 from web.logs import REQUEST_ID, log_access, request_id_for
-from web.params import published_slug
 from web.protocol import Connection
 from web.services import services
 from web.stream_slots import Slot
+from web.writes import path_slug
 
 # How long a browser waits to reconnect after a drop: 1 to 3 s, drawn for each stream, so that the readers of
 # a web process that goes away come back spread out instead of all at once.
@@ -119,7 +120,7 @@ class NewsroomApp(Starlette):
 
 
 async def article_live(request: Request) -> EventStream:
-    return await _stream(request, await published_slug(request))
+    return await _stream(request, path_slug(request))
 
 
 async def site_live(request: Request) -> EventStream:
@@ -140,11 +141,20 @@ async def _stream(request: Request, slug: str | None) -> EventStream:
             # A position beyond the end of the log belongs to some other store: start again. (Only what
             # is past what this process has sent needs the store to say.)
             resync = last_seen > svc.hub.last_position and last_seen > await blocking(svc.app.last_position)
+    # Whether the story may be read, and what a resuming reader missed, in one round trip to the store.
+    opening = await blocking(
+        svc.read_models.live_opening, slug=slug, after=None if resync else last_seen, limit=CATCH_UP_PAGE
+    )
+    if not opening.published:
+        raise ArticleNotFoundError(f"no article {slug}", slug=slug)
+    catch_up = None
+    if last_seen is not None and not resync:
+        catch_up = CatchUp(svc.read_models, last_seen, slug, page=CATCH_UP_PAGE, opening=opening)
     tree_head = None
     if slug is None:  # the site feed opens with the audit log's signed head: readers can keep and check it
         tree_head = await svc.tree_heads.frame()
     slot = svc.stream_slots.take(client_id(request))  # last: nothing above may fail and keep the slot
-    return EventStream(svc.hub, svc.read_models, slug, last_seen, resync, tree_head, slot)
+    return EventStream(svc.hub, slug, catch_up, resync, tree_head, slot)
 
 
 class EventStream:
@@ -157,23 +167,21 @@ class EventStream:
     (SIGTERM) ends the stream at once.
     """
 
-    __slots__ = ("hub", "last_seen", "read_models", "request_id", "resync", "slot", "slug", "tree_head")
+    __slots__ = ("catch_up", "hub", "request_id", "resync", "slot", "slug", "tree_head")
     status_code = 200
 
     def __init__(
         self,
         hub: Hub,
-        read_models: SQLReadModels,
         slug: str | None,
-        last_seen: int | None,
+        catch_up: CatchUp | None,
         resync: bool,
         tree_head: bytes | None,
         slot: Slot,
     ) -> None:
         self.hub = hub
-        self.read_models = read_models
         self.slug = slug
-        self.last_seen = last_seen
+        self.catch_up = catch_up
         self.resync = resync
         self.tree_head = tree_head
         self.slot = slot
@@ -201,6 +209,11 @@ class EventStream:
         hub = self.hub
         with hub.subscribe(self.slug) as reader:
             reader.task = asyncio.current_task()
+            if self.catch_up is not None:
+                # Subscribed only now: what was told live readers since the first page was read comes
+                # from the store too. (Frames from here on come live; those the catch-up covers are
+                # skipped: nothing is missed or repeated at the seam.)
+                self.catch_up.read_again_after(reader.cursor)
             if connection is not None:
                 connection.when_closed(reader.wake)  # a reader that hangs up is noticed at once
             try:
@@ -208,8 +221,8 @@ class EventStream:
                 await _write(reader, send, _retry())
                 if self.resync:
                     await _write(reader, send, RESYNC)
-                elif self.last_seen is not None:
-                    await self._catch_up(reader, send, self.last_seen)
+                elif self.catch_up is not None:
+                    await self._catch_up(reader, send, self.catch_up)
                 if self.tree_head is not None and not self.resync:
                     await _write(reader, send, self.tree_head)  # no id: it must not move Last-Event-ID
                 while not (self.resync or hub.closing):
@@ -246,14 +259,22 @@ class EventStream:
             return STREAM_HEADERS
         return [*STREAM_HEADERS, (b"x-request-id", self.request_id.encode())]
 
-    async def _catch_up(self, reader: Subscriber, send: Send, after: int) -> None:
+    async def _catch_up(self, reader: Subscriber, send: Send, catch_up: CatchUp) -> None:
         """What the reader missed, as it stands now (``projections.catch_up``); the live frames it covers
-        are skipped."""
-        catch_up = CatchUp(self.read_models, after, self.slug)
-        while (messages := await blocking(catch_up.next_page)) is not None:
+        are skipped. The first page was read before the stream began (``live_opening``)."""
+        while (messages := await _next_page(catch_up)) is not None:
             if messages:
                 await _write(reader, send, b"".join(frame_of(message).data for message in messages))
         reader.skip_to(catch_up.through)
+
+
+async def _next_page(catch_up: CatchUp) -> list[TimelineItem] | None:
+    """The next page, read in the pool; the first, already read, on the loop (unless a story to send
+    whole needs reading)."""
+    opening = catch_up.opening
+    if opening is not None and not opening.republished:
+        return catch_up.next_page()
+    return await blocking(catch_up.next_page)
 
 
 async def _write(reader: Subscriber, send: Send, body: bytes) -> None:

@@ -51,16 +51,6 @@ async def read_your_writes(request: Request, projection: str) -> None:
         await blocking(services(request).read_models.wait_for, after, READ_YOUR_WRITES_TIMEOUT, projection)
 
 
-async def published_slug(request: Request) -> str:
-    """The slug in the path of an article readers may see now (published), or not found: from the page's
-    header alone, for a request that needs no more of it (a live stream)."""
-    slug = path_slug(request)
-    header = await blocking(services(request).read_models.article_header, slug)
-    if header is None or header["status"] != "published":
-        raise ArticleNotFoundError(f"no article {slug}", slug=slug)
-    return slug
-
-
 async def published_page(request: Request) -> tuple[str, Doc]:
     """The article in the path as readers may see it: published, or not found."""
     slug = path_slug(request)

@@ -457,3 +457,24 @@ def test_a_read_model_of_an_older_version_is_emptied_and_rebuilt_from_the_log(
     assert "Newsroom/article-pages" not in names
     with pytest.raises(Exception, match="timeline"), again.datastore.transaction(commit=False) as cursor:
         cursor.execute(f"SELECT * FROM {store.table(Table('timeline'))}")
+
+
+def test_a_stream_that_subscribes_after_its_first_read_still_gets_what_readers_were_told_in_between(
+    app: Newsroom, store: SQLReadModels, projector: Projector, editor: Principal
+) -> None:
+    """Regression (found by bench/reconnect.py: 33 of 2,238 reconnecting readers each missed one update):
+    a stream reads its first page before it subscribes to live frames; a change told live readers in
+    between must come from the store."""
+    draft_and_publish(app, editor, "gale")
+    seen = app.append_update("gale", body="Gusts of 60 mph.", by=editor).position
+    projector.catch_up()
+    opening = store.live_opening(slug="gale", after=seen, limit=500)  # the stream's first read: nothing new
+    catch_up = CatchUp(store, seen, "gale", opening=opening)
+    between = app.append_update("gale", body="Gusts of 70 mph.", by=editor).position
+    projector.catch_up()  # ...told live readers before this stream subscribed
+    catch_up.read_again_after(between)  # the stream subscribes: the hub has dispatched up to here
+    sent = []
+    while (page := catch_up.next_page()) is not None:
+        sent.extend(message.position for message in page)
+    assert sent == [between]
+    assert catch_up.through == between  # live frames up to it are skipped, later ones come live
