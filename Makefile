@@ -1,40 +1,48 @@
 # Every target that needs Python makes .venv first, so a fresh clone needs only `make run` or `make test`.
+# `make run` installs what running needs; the targets for developers add the test and lint tools.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+RUN_STAMP := $(VENV)/.installed-run
+DEV_STAMP := $(VENV)/.installed-dev
 
 .PHONY: run test check fmt bench clean
 
-$(STAMP): pyproject.toml
+$(RUN_STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
-	touch $(STAMP)
+	$(BIN)/pip install --quiet -e .
+	touch $(RUN_STAMP)
 
-run: $(STAMP)
+$(DEV_STAMP): $(RUN_STAMP)
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(DEV_STAMP)
+
+run: $(RUN_STAMP)
 	$(BIN)/newsroom serve --demo
 
-test: $(STAMP)
+test: $(DEV_STAMP)
 	sh tests/browser/ensure-chromium.sh
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-check: $(STAMP)
+check: $(DEV_STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
-fmt: $(STAMP)
+fmt: $(DEV_STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-bench: $(STAMP)
+bench: $(DEV_STAMP)
 	bash bench/setup-peers.sh
 	$(BIN)/python bench/long_story.py
 	$(BIN)/python bench/rebuild.py
 	$(BIN)/python bench/asof.py
+	$(BIN)/python bench/catchup.py
 	$(BIN)/python bench/fanout.py
 	$(BIN)/python bench/fanout.py --readers 10000 --workers 2
+	$(BIN)/python bench/reconnect.py
 	$(BIN)/python bench/writes.py --workers 1
 	$(BIN)/python bench/writes.py --workers 2
 

@@ -167,7 +167,7 @@ class EventStream:
     (SIGTERM) ends the stream at once.
     """
 
-    __slots__ = ("catch_up", "hub", "request_id", "resync", "slot", "slug", "tree_head")
+    __slots__ = ("catch_up", "hub", "reader", "request_id", "resync", "slot", "slug", "tree_head")
     status_code = 200
 
     def __init__(
@@ -185,12 +185,13 @@ class EventStream:
         self.resync = resync
         self.tree_head = tree_head
         self.slot = slot
+        self.reader: Subscriber | None = None
         self.request_id: str | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        connection: Connection | None = scope.get("extensions", {}).get("newsroom.connection")
+        connection: Connection | None = scope.get("newsroom.connection")
         if connection is not None:
-            connection.when_closed(self.slot.give_back)
+            connection.watcher = self
         cut_off = False
         try:
             cut_off = await self._serve(scope, receive, send, connection)
@@ -214,8 +215,7 @@ class EventStream:
                 # from the store too. (Frames from here on come live; those the catch-up covers are
                 # skipped: nothing is missed or repeated at the seam.)
                 self.catch_up.read_again_after(reader.cursor)
-            if connection is not None:
-                connection.when_closed(reader.wake)  # a reader that hangs up is noticed at once
+            self.reader = reader
             try:
                 await send({"type": "http.response.start", "status": 200, "headers": self._headers()})
                 await _write(reader, send, _retry())
@@ -253,6 +253,12 @@ class EventStream:
                 if connection is not None:
                     connection.end_with(OVERFLOW)
             return reader.cut_off
+
+    def connection_closed(self) -> None:
+        """The socket is closed: the slot is free, and a reader that hung up is noticed at once."""
+        self.slot.give_back()
+        if self.reader is not None:
+            self.reader.wake()
 
     def _headers(self) -> list[tuple[bytes, bytes]]:
         if self.request_id is None:
