@@ -58,3 +58,19 @@ def running_server(database_url: str, *args: str, port: int | None = None, **env
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+def published_story(database_url: str, slug: str, headline: str = "Storm warning") -> str:
+    """Puts an editor and a published story in the store (before any server opens it); the editor's token."""
+    from newsroom import Newsroom, Role
+    from newsroom.staff import OPERATOR
+
+    app = Newsroom.from_url(database_url)
+    try:
+        _, token = app.add_staff("desk", Role.EDITOR, by=OPERATOR)
+        editor = app.authenticate(token)
+        app.draft_article(slug=slug, headline=headline, body="Winds rising.", byline_name="D", by=editor)
+        app.publish(slug, by=editor)
+    finally:
+        app.close()
+    return token

@@ -94,3 +94,14 @@ class Reader:
                 return True
             time.sleep(0.01)
         return condition(self)
+
+
+def site_feed_opens(base: str) -> bool:
+    """Whether a new reader of the site feed is let in: answered 200 and sent the opening tree head."""
+    reader = Reader(f"{base}/api/live").start()
+    try:
+        return (
+            reader.wait_for(lambda r: any(e.kind == "tree-head" for e in r.events)) and reader.status == 200
+        )
+    finally:
+        reader.stop()

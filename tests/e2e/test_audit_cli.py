@@ -35,6 +35,27 @@ def execute(app: Newsroom, sqlite: str, postgres: str, *params: Any) -> list[Any
             return []
 
 
+def stored_state(app: Newsroom, position: int) -> bytes:
+    (row,) = execute(
+        app,
+        "SELECT state FROM {table} WHERE rowid = ?",
+        "SELECT state FROM {table} WHERE notification_id = %s",
+        position,
+    )
+    return bytes(row[0] if not isinstance(row, dict) else row["state"])
+
+
+def rewrite_state(app: Newsroom, position: int, state: bytes) -> None:
+    """Changes a stored event's bytes behind the application's back."""
+    execute(
+        app,
+        "UPDATE {table} SET state = ? WHERE rowid = ?",
+        "UPDATE {table} SET state = %s WHERE notification_id = %s",
+        state,
+        position,
+    )
+
+
 @pytest.fixture
 def logged(sql_url: str) -> str:
     """The demo story, with the audit tree caught up, as a running projector would leave it."""
@@ -53,22 +74,10 @@ def test_verify_passes_then_names_the_row_changed_with_sql(logged: str) -> None:
     app = Newsroom.from_url(logged)
     try:
         position = 3  # the story as first drafted
-        (row,) = execute(
-            app,
-            "SELECT state FROM {table} WHERE rowid = ?",
-            "SELECT state FROM {table} WHERE notification_id = %s",
-            position,
-        )
-        state = bytes(row[0] if not isinstance(row, dict) else row["state"])
+        state = stored_state(app, position)
         assert b"Eastbrook" in state or b"Varne" in state
         forged = state.replace(b"Varne", b"Vame").replace(b"Eastbrook", b"Eastbrock")
-        execute(
-            app,
-            "UPDATE {table} SET state = ? WHERE rowid = ?",
-            "UPDATE {table} SET state = %s WHERE notification_id = %s",
-            forged,
-            position,
-        )
+        rewrite_state(app, position, forged)
     finally:
         app.close()
     failed = newsroom("audit", "verify", database_url=logged)
@@ -154,20 +163,8 @@ def test_verify_counts_records_the_tree_has_not_recorded_as_unverified_and_fails
     app = Newsroom.from_url(logged)
     try:
         position = app.last_position()
-        (row,) = execute(
-            app,
-            "SELECT state FROM {table} WHERE rowid = ?",
-            "SELECT state FROM {table} WHERE notification_id = %s",
-            position,
-        )
-        state = bytes(row[0] if not isinstance(row, dict) else row["state"])
-        execute(  # and a byte of one of them changed: nothing recorded what it was
-            app,
-            "UPDATE {table} SET state = ? WHERE rowid = ?",
-            "UPDATE {table} SET state = %s WHERE notification_id = %s",
-            state.replace(b"editor", b"admin"),
-            position,
-        )
+        # And a byte of one of them changed: nothing recorded what it was.
+        rewrite_state(app, position, stored_state(app, position).replace(b"editor", b"admin"))
     finally:
         app.close()
     failed = newsroom("audit", "verify", "--wait", "0", database_url=logged)
@@ -188,20 +185,8 @@ def test_a_head_signed_with_any_key_over_a_rewritten_rebuilt_log_does_not_verify
     app = Newsroom.from_url(logged)
     try:
         position = 3
-        (row,) = execute(
-            app,
-            "SELECT state FROM {table} WHERE rowid = ?",
-            "SELECT state FROM {table} WHERE notification_id = %s",
-            position,
-        )
-        state = bytes(row[0] if not isinstance(row, dict) else row["state"])
-        execute(  # history rewritten with database access...
-            app,
-            "UPDATE {table} SET state = ? WHERE rowid = ?",
-            "UPDATE {table} SET state = %s WHERE notification_id = %s",
-            state.replace(b"Varne", b"Vame"),
-            position,
-        )
+        # History rewritten with database access...
+        rewrite_state(app, position, stored_state(app, position).replace(b"Varne", b"Vame"))
     finally:
         app.close()
     rebuilt = newsroom("rebuild", "audit-tree", database_url=logged)  # ...and the tree made to match

@@ -9,29 +9,16 @@ import httpx
 import pytest
 from redis.asyncio import Redis
 
-from newsroom import Newsroom, Role
-from newsroom.staff import OPERATOR
-from tests.server import free_port, running_server
+from tests.server import free_port, published_story, running_server
 from web.ratelimit import RedisRateLimiter
 
 LIMIT = 5
 
 
-def _story(url: str) -> None:
-    app = Newsroom.from_url(url)
-    try:
-        _, token = app.add_staff("desk", Role.EDITOR, by=OPERATOR)
-        editor = app.authenticate(token)
-        app.draft_article(slug="ferry", headline="Ferry", body="Late.", byline_name="D", by=editor)
-        app.publish("ferry", by=editor)
-    finally:
-        app.close()
-
-
 @pytest.fixture
 def store(tmp_path: Path) -> str:
     url = f"sqlite:///{tmp_path}/clients.sqlite3"
-    _story(url)
+    published_story(url, "ferry")
     return url
 
 

@@ -11,24 +11,14 @@ from pathlib import Path
 import httpx
 import pytest
 
-from newsroom import Newsroom, Role
-from newsroom.staff import OPERATOR
-from tests.server import running_server
-from tests.sse import Reader
+from tests.server import published_story, running_server
+from tests.sse import Reader, site_feed_opens
 
 
 @pytest.fixture
 def store(tmp_path: Path) -> tuple[str, str]:
     url = f"sqlite:///{tmp_path}/abuse.sqlite3"
-    app = Newsroom.from_url(url)
-    try:
-        _, token = app.add_staff("desk", Role.EDITOR, by=OPERATOR)
-        editor = app.authenticate(token)
-        app.draft_article(slug="flood", headline="Flood", body="Rising.", byline_name="D", by=editor)
-        app.publish("flood", by=editor)
-    finally:
-        app.close()
-    return url, token
+    return url, published_story(url, "flood")
 
 
 def metric(base: str, name: str) -> float:
@@ -94,12 +84,7 @@ def test_a_reader_cut_off_for_not_reading_has_its_connection_closed_and_its_slot
             # The slow readers still hold their sockets, reading nothing: the server closed them anyway,
             # dropped what was queued for them, and gave their slots back.
             assert wait_until(lambda: metric(base, "newsroom_stream_connections") == 0)
-            again = Reader(f"{base}/api/live").start()
-            try:
-                assert again.wait_for(lambda r: any(e.kind == "tree-head" for e in r.events))
-                assert again.status == 200
-            finally:
-                again.stop()
+            assert site_feed_opens(base)
             assert all(closed_by_server(sock, within=10) for sock in slow)
         finally:
             for sock in slow:
