@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from copy import deepcopy
 from dataclasses import dataclass
-from typing import Any, ClassVar, Concatenate, ParamSpec, cast
+from typing import Any, ClassVar, ParamSpec, cast
 from uuid import UUID
 
 from eventsourcing.application import (
@@ -64,14 +64,15 @@ BACKOFF_MAX_SECONDS = 0.005
 STAFF_RECHECK_SECONDS = 1.0
 
 
-def _executes(build: Callable[P, Command]) -> Callable[Concatenate[Newsroom, P], Receipt]:
-    """An application method that builds a command and executes it."""
+def _executes(kind: type[commands.Change]) -> Callable[..., Receipt]:
+    """An application method that makes a change to an article (``commands.build``) and executes it:
+    ``app.revise_update(slug, update_id, body=..., by=editor)``."""
 
-    def method(self: Newsroom, /, *args: P.args, **kwargs: P.kwargs) -> Receipt:
-        return self.execute(build(*args, **kwargs))
+    def method(self: Newsroom, slug: str, /, *args: Any, **kwargs: Any) -> Receipt:
+        return self.execute(commands.build(kind, slug, *args, **kwargs))
 
-    method.__name__ = method.__qualname__ = build.__name__
-    method.__doc__ = build.__doc__
+    method.__name__ = method.__qualname__ = kind.name()
+    method.__doc__ = kind.__doc__
     return method
 
 
@@ -170,28 +171,28 @@ class Newsroom(Application[UUID]):
             raise SlugTakenError(f"slug {article.slug} is taken", slug=article.slug) from None
         return Receipt(version=article.version, position=_position(recordings, article.id))
 
-    # Changes to an article: built by newsroom.commands, executed here one at a time.
-    publish = _executes(commands.publish)
-    unpublish = _executes(commands.unpublish)
-    edit_article = _executes(commands.edit_article)
-    append_update = _executes(commands.append_update)
-    revise_update = _executes(commands.revise_update)
-    strike_update = _executes(commands.strike_update)
-    pin_update = _executes(commands.pin_update)
-    unpin_update = _executes(commands.unpin_update)
-    tag = _executes(commands.tag)
-    untag = _executes(commands.untag)
-    attach_embed = _executes(commands.attach_embed)
-    remove_embed = _executes(commands.remove_embed)
-    link_related = _executes(commands.link_related)
-    close_comments = _executes(commands.close_comments)
-    reopen_comments = _executes(commands.reopen_comments)
+    # Changes to an article (newsroom.commands), made and executed one at a time.
+    publish = _executes(commands.Publish)
+    unpublish = _executes(commands.Unpublish)
+    edit_article = _executes(commands.EditArticle)
+    append_update = _executes(commands.AppendUpdate)
+    revise_update = _executes(commands.ReviseUpdate)
+    strike_update = _executes(commands.StrikeUpdate)
+    pin_update = _executes(commands.PinUpdate)
+    unpin_update = _executes(commands.UnpinUpdate)
+    tag = _executes(commands.Tag)
+    untag = _executes(commands.Untag)
+    attach_embed = _executes(commands.AttachEmbed)
+    remove_embed = _executes(commands.RemoveEmbed)
+    link_related = _executes(commands.LinkRelated)
+    close_comments = _executes(commands.CloseComments)
+    reopen_comments = _executes(commands.ReopenComments)
 
     # -- readers and moderators --------------------------------------------------------------------
 
-    add_comment = _executes(commands.add_comment)
-    hide_comment = _executes(commands.hide_comment)
-    restore_comment = _executes(commands.restore_comment)
+    add_comment = _executes(commands.AddComment)
+    hide_comment = _executes(commands.HideComment)
+    restore_comment = _executes(commands.RestoreComment)
 
     # -- staff -------------------------------------------------------------------------------------
 

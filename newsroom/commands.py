@@ -1,270 +1,405 @@
-"""What each change to an article is: who may make it, and what it does to a copy of the article.
+"""Every change to an article, declared once: what a client sends, who may ask, and what it does.
 
-A ``Command`` is built without touching the store (a permission the principal lacks, or an edit that asks
-for nothing, is refused here); the application then runs it on a copy of the article and saves the events
-it records. The web app builds commands on its event loop and saves several in one transaction; the
-application's methods of the same names build and execute them one at a time.
+A change is a frozen ``msgspec.Struct``: its fields are the request body, with their types, constraints
+and descriptions (the HTTP layer decodes a body straight into it, and the OpenAPI document is generated
+from it); its class says the permission it needs, what item of the article the path names (an update, a
+comment, an embed, a tag), whether it takes ``If-Match``, and which id it creates; ``apply`` is what it does
+to the article. A ``Command`` is a change addressed to an article by someone, ready to run on a copy of it:
+data, which can be compared, logged and run again.
+
+Adding a change: a struct here, the aggregate method it calls, and a projection handler for its event; the
+route (``web/routes.py``) names it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
 from dataclasses import dataclass
+from typing import Annotated, Any, ClassVar, Literal
 from uuid import UUID
 
+import msgspec
+from msgspec import Meta
+
+from newsroom import rules
 from newsroom.article import Article
 from newsroom.errors import ValidationError
 from newsroom.idempotency import RequestKey
 from newsroom.staff import Permission, Principal
 
+# -- field types: each says exactly what the checks below and the domain's rules accept ----------------------
+
+Headline = Annotated[
+    str, Meta(max_length=rules.HEADLINE_MAX, pattern=rules.LINE, description="One line of text.")
+]
+ArticleBody = Annotated[
+    str, Meta(max_length=rules.ARTICLE_BODY_MAX, pattern=rules.PARAGRAPHS, description="Paragraphs of text.")
+]
+UpdateBody = Annotated[
+    str, Meta(max_length=rules.UPDATE_BODY_MAX, pattern=rules.PARAGRAPHS, description="Paragraphs of text.")
+]
+Label = Annotated[
+    str,
+    Meta(
+        max_length=rules.LABEL_MAX,
+        pattern=rules.OPTIONAL_LINE,
+        description="Shown beside the update's time, e.g. `Fri., 8:00 a.m.` (empty: none).",
+    ),
+]
+Note = Annotated[
+    str,
+    Meta(max_length=rules.NOTE_MAX, pattern=rules.OPTIONAL_PARAGRAPHS, description="Shown to readers."),
+]
+Reason = Annotated[
+    str, Meta(max_length=rules.REASON_MAX, pattern=rules.LINE, description="Why: kept on the record.")
+]
+Caption = Annotated[str, Meta(max_length=rules.CAPTION_MAX, pattern=rules.OPTIONAL_LINE)]
+Title = Annotated[str, Meta(max_length=rules.TITLE_MAX, pattern=rules.LINE)]
+Author = Annotated[
+    str,
+    Meta(max_length=rules.COMMENT_AUTHOR_MAX, pattern=rules.LINE, description="The name shown with it."),
+]
+CommentBody = Annotated[str, Meta(max_length=rules.COMMENT_BODY_MAX, pattern=rules.PARAGRAPHS)]
+Url = Annotated[
+    str, Meta(max_length=rules.URL_MAX, pattern=rules.HTTP_URL, description="An absolute http(s) URL.")
+]
+TagName = Annotated[
+    str,
+    Meta(
+        min_length=1,
+        max_length=rules.TAG_MAX,
+        pattern=rules.SLUG_PATTERN,
+        description="Lower-case letters and digits joined by hyphens.",
+    ),
+]
+EmbedKind = Literal["audio", "document", "image", "map", "video"]
+ItemKind = Literal["update", "comment", "embed", "tag"]
+
+
+class Change(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """A change to an existing article, as a client asks for it."""
+
+    permission: ClassVar[Permission | None] = Permission.WRITE_ARTICLES  # None: anyone may
+    item: ClassVar[ItemKind | None] = None  # the item of the article its path names
+    conditional: ClassVar[bool] = True  # takes If-Match (the article version it was made against)
+    creates: ClassVar[str | None] = None  # the receipt field of the id it creates
+
+    def apply(self, article: Article, item: Any, actor: str) -> object:
+        """Records the change's events on the article (or raises a rule's error); returns what it made."""
+        raise NotImplementedError
+
+    @classmethod
+    def name(cls) -> str:
+        """``AppendUpdate`` -> ``append_update``: the command's name in metrics, logs and the API."""
+        return re.sub(r"(?<!^)(?=[A-Z])", "_", cls.__name__).lower()
+
+
+class Publish(Change, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Publishes a draft, or a withdrawn story again."""
+
+    def apply(self, article: Article, item: None, actor: str) -> None:
+        article.publish(actor=actor)
+
+
+class Unpublish(Change, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Withdraws a published story; readers are told it was withdrawn and why, and nothing else."""
+
+    reason: Reason
+
+    def apply(self, article: Article, item: None, actor: str) -> None:
+        article.unpublish(reason=self.reason, actor=actor)
+
+
+class EditArticle(Change, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Changes the headline and/or the body in one step; a correction note goes with a body and is shown
+    to readers."""
+
+    headline: Headline | None = None
+    body: ArticleBody | None = None
+    correction_note: Note | None = None
+
+    def __post_init__(self) -> None:
+        if self.headline is None and self.body is None:
+            raise ValidationError("headline", "give a headline, a body, or both")
+        if self.correction_note is not None and self.body is None:
+            raise ValidationError("correction_note", "a correction note goes with a body")
+
+    def apply(self, article: Article, item: None, actor: str) -> None:
+        if self.headline is not None:
+            article.change_headline(headline=self.headline, actor=actor)
+        if self.body is not None:
+            article.revise_body(body=self.body, correction_note=self.correction_note, actor=actor)
+
+
+class AppendUpdate(Change, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Appends a dated update to a running story (with If-Match, only if no one changed it since)."""
+
+    creates: ClassVar[str | None] = "update_id"
+    body: UpdateBody
+    label: Label | None = None
+
+    def apply(self, article: Article, item: None, actor: str) -> UUID:
+        return article.append_update(body=self.body, label=self.label, actor=actor)
+
+
+class ReviseUpdate(Change, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Rewrites an update; the note, if any, says why."""
+
+    item: ClassVar[ItemKind | None] = "update"
+    body: UpdateBody
+    note: Note | None = None
+
+    def apply(self, article: Article, item: UUID, actor: str) -> None:
+        article.revise_update(item, body=self.body, note=self.note, actor=actor)
+
+
+class StrikeUpdate(Change, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Strikes an update that proved wrong: it stays, struck through, with the reason."""
+
+    item: ClassVar[ItemKind | None] = "update"
+    reason: Reason
+
+    def apply(self, article: Article, item: UUID, actor: str) -> None:
+        article.strike_update(item, reason=self.reason, actor=actor)
+
+
+class PinUpdate(Change, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Pins a key update to the top of the story."""
+
+    item: ClassVar[ItemKind | None] = "update"
+
+    def apply(self, article: Article, item: UUID, actor: str) -> None:
+        article.pin_update(item, actor=actor)
+
+
+class UnpinUpdate(Change, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Unpins an update."""
+
+    item: ClassVar[ItemKind | None] = "update"
+
+    def apply(self, article: Article, item: UUID, actor: str) -> None:
+        article.unpin_update(item, actor=actor)
+
+
+class Tag(Change, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Tags the story."""
+
+    conditional: ClassVar[bool] = False
+    tag: TagName
+
+    def apply(self, article: Article, item: None, actor: str) -> None:
+        article.add_tag(self.tag, actor=actor)
+
+
+class Untag(Change, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Removes a tag."""
+
+    conditional: ClassVar[bool] = False
+    item: ClassVar[ItemKind | None] = "tag"
+
+    def apply(self, article: Article, item: str, actor: str) -> None:
+        article.remove_tag(item, actor=actor)
+
+
+class AttachEmbed(Change, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Attaches a map, an image, a video, an audio clip or a document."""
+
+    conditional: ClassVar[bool] = False
+    creates: ClassVar[str | None] = "embed_id"
+    kind: EmbedKind
+    url: Url
+    caption: Caption | None = None
+
+    def apply(self, article: Article, item: None, actor: str) -> UUID:
+        return article.attach_embed(kind=self.kind, url=self.url, caption=self.caption, actor=actor)
+
+
+class RemoveEmbed(Change, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Removes an embed."""
+
+    conditional: ClassVar[bool] = False
+    item: ClassVar[ItemKind | None] = "embed"
+
+    def apply(self, article: Article, item: UUID, actor: str) -> None:
+        article.remove_embed(item, actor=actor)
+
+
+class LinkRelated(Change, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Links a related story or page."""
+
+    conditional: ClassVar[bool] = False
+    url: Url
+    title: Title
+
+    def apply(self, article: Article, item: None, actor: str) -> None:
+        article.link_related(url=self.url, title=self.title, actor=actor)
+
+
+class CloseComments(Change, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Closes the comments: readers can read them, not add to them."""
+
+    conditional: ClassVar[bool] = False
+
+    def apply(self, article: Article, item: None, actor: str) -> None:
+        article.close_comments(actor=actor)
+
+
+class ReopenComments(Change, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Reopens the comments."""
+
+    conditional: ClassVar[bool] = False
+
+    def apply(self, article: Article, item: None, actor: str) -> None:
+        article.reopen_comments(actor=actor)
+
+
+class AddComment(Change, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """A reader's comment (plain text), or a reply to one; anyone may post, within a rate limit."""
+
+    permission: ClassVar[Permission | None] = None
+    conditional: ClassVar[bool] = False
+    creates: ClassVar[str | None] = "comment_id"
+    author: Author
+    body: CommentBody
+    reply_to: Annotated[UUID, Meta(description="The id of the comment this replies to.")] | None = None
+
+    def apply(self, article: Article, item: None, actor: str) -> UUID:
+        return article.add_comment(author=self.author, body=self.body, reply_to=self.reply_to)
+
+
+class HideComment(Change, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Hides a comment from readers, with the reason (on the record)."""
+
+    permission: ClassVar[Permission | None] = Permission.MODERATE_COMMENTS
+    conditional: ClassVar[bool] = False
+    item: ClassVar[ItemKind | None] = "comment"
+    reason: Reason
+
+    def apply(self, article: Article, item: UUID, actor: str) -> None:
+        article.hide_comment(item, reason=self.reason, actor=actor)
+
+
+class RestoreComment(Change, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Shows a hidden comment again, with the reason (on the record)."""
+
+    permission: ClassVar[Permission | None] = Permission.MODERATE_COMMENTS
+    conditional: ClassVar[bool] = False
+    item: ClassVar[ItemKind | None] = "comment"
+    reason: Reason
+
+    def apply(self, article: Article, item: UUID, actor: str) -> None:
+        article.restore_comment(item, reason=self.reason, actor=actor)
+
+
+CHANGES: tuple[type[Change], ...] = (
+    Publish,
+    Unpublish,
+    EditArticle,
+    AppendUpdate,
+    ReviseUpdate,
+    StrikeUpdate,
+    PinUpdate,
+    UnpinUpdate,
+    Tag,
+    Untag,
+    AttachEmbed,
+    RemoveEmbed,
+    LinkRelated,
+    CloseComments,
+    ReopenComments,
+    AddComment,
+    HideComment,
+    RestoreComment,
+)
+
+
+class Byline(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    name: Annotated[str, Meta(max_length=rules.BYLINE_NAME_MAX, pattern=rules.LINE)]
+    bio: Annotated[str, Meta(max_length=rules.BIO_MAX, pattern=rules.OPTIONAL_LINE)] | None = None
+
+
+class DraftArticle(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """A new story, as a draft nobody but staff can see; its slug is its address for good."""
+
+    permission: ClassVar[Permission | None] = Permission.WRITE_ARTICLES
+    slug: Annotated[
+        str,
+        Meta(
+            min_length=1,
+            max_length=rules.SLUG_MAX,
+            pattern=rules.SLUG_PATTERN,
+            description="Lower-case letters and digits joined by hyphens; unique.",
+        ),
+    ]
+    headline: Headline
+    body: ArticleBody
+    byline: Annotated[str, Meta(max_length=rules.BYLINE_NAME_MAX, pattern=rules.LINE)] | Byline | None = None
+    tags: Annotated[list[TagName], Meta(max_length=rules.TAGS_PER_ARTICLE)] | None = None
+
+    @classmethod
+    def name(cls) -> str:
+        return "draft_article"
+
 
 @dataclass(frozen=True, slots=True)
 class Command:
-    name: str
+    """A change addressed to an article (and to one of its items), by someone: ready to run on a copy of
+    the article, its permission already checked."""
+
+    change: Change
     slug: str
-    run: Callable[[Article], object]  # records events on the article, or raises a rule's error
+    actor: str
+    item: Any = None  # the update, comment or embed id, or the tag, the change is about
     expected_version: int | None = None  # If-Match: refused with a conflict unless the article is at it
     request: RequestKey | None = None  # Idempotency-Key: a retried request gets the first answer
 
+    @property
+    def name(self) -> str:
+        return type(self.change).name()
 
-def _editor(by: Principal) -> Principal:
-    by.require(Permission.WRITE_ARTICLES)
-    return by
-
-
-def publish(
-    slug: str, *, by: Principal, expected_version: int | None = None, request: RequestKey | None = None
-) -> Command:
-    actor = _editor(by).actor
-    return Command("publish", slug, lambda a: a.publish(actor=actor), expected_version, request)
+    def run(self, article: Article) -> object:
+        return self.change.apply(article, self.item, self.actor)
 
 
-def unpublish(
+def command(
+    change: Change,
     slug: str,
     *,
-    reason: str,
-    by: Principal,
+    by: Principal | None = None,
+    item: Any = None,
     expected_version: int | None = None,
     request: RequestKey | None = None,
 ) -> Command:
-    actor = _editor(by).actor
-    return Command(
-        "unpublish", slug, lambda a: a.unpublish(reason=reason, actor=actor), expected_version, request
-    )
+    """The command, once ``by`` may make the change (a reader's needs no one)."""
+    permission = type(change).permission
+    if permission is None:
+        actor = "reader"
+    else:
+        if by is None:
+            raise ValueError(f"{type(change).name()} needs a staff member")
+        by.require(permission)
+        actor = by.actor
+    if expected_version is not None and not type(change).conditional:
+        expected_version = None
+    return Command(change, slug, actor, item, expected_version, request)
 
 
-def edit_article(
+def build(
+    kind: type[Change],
     slug: str,
-    *,
-    headline: str | None = None,
-    body: str | None = None,
-    correction_note: str | None = None,
-    by: Principal,
+    /,
+    *args: Any,
+    by: Principal | None = None,
     expected_version: int | None = None,
     request: RequestKey | None = None,
+    **values: Any,
 ) -> Command:
-    """Headline and/or body in one atomic change; a correction note goes with a body revision."""
-    actor = _editor(by).actor
-    if headline is None and body is None:
-        raise ValidationError("headline", "give a headline, a body, or both")
-    if correction_note is not None and body is None:
-        raise ValidationError("correction_note", "a correction note goes with a body")
-
-    def edit(article: Article) -> None:
-        if headline is not None:
-            article.change_headline(headline=headline, actor=actor)
-        if body is not None:
-            article.revise_body(body=body, correction_note=correction_note, actor=actor)
-
-    return Command("edit_article", slug, edit, expected_version, request)
-
-
-def append_update(
-    slug: str,
-    *,
-    body: str,
-    label: str | None = None,
-    by: Principal,
-    expected_version: int | None = None,
-    request: RequestKey | None = None,
-) -> Command:
-    actor = _editor(by).actor
-    return Command(
-        "append_update",
-        slug,
-        lambda a: a.append_update(body=body, label=label, actor=actor),
-        expected_version,
-        request,
-    )
-
-
-def revise_update(
-    slug: str,
-    update_id: UUID,
-    *,
-    body: str,
-    note: str | None = None,
-    by: Principal,
-    expected_version: int | None = None,
-    request: RequestKey | None = None,
-) -> Command:
-    actor = _editor(by).actor
-    return Command(
-        "revise_update",
-        slug,
-        lambda a: a.revise_update(update_id, body=body, note=note, actor=actor),
-        expected_version,
-        request,
-    )
-
-
-def strike_update(
-    slug: str,
-    update_id: UUID,
-    *,
-    reason: str,
-    by: Principal,
-    expected_version: int | None = None,
-    request: RequestKey | None = None,
-) -> Command:
-    actor = _editor(by).actor
-    return Command(
-        "strike_update",
-        slug,
-        lambda a: a.strike_update(update_id, reason=reason, actor=actor),
-        expected_version,
-        request,
-    )
-
-
-def pin_update(
-    slug: str,
-    update_id: UUID,
-    *,
-    by: Principal,
-    expected_version: int | None = None,
-    request: RequestKey | None = None,
-) -> Command:
-    return _marking(Article.pin_update, slug, update_id, by, expected_version, request)
-
-
-def unpin_update(
-    slug: str,
-    update_id: UUID,
-    *,
-    by: Principal,
-    expected_version: int | None = None,
-    request: RequestKey | None = None,
-) -> Command:
-    return _marking(Article.unpin_update, slug, update_id, by, expected_version, request)
-
-
-def _marking(
-    method: Callable[..., None],
-    slug: str,
-    update_id: UUID,
-    by: Principal,
-    expected_version: int | None,
-    request: RequestKey | None,
-) -> Command:
-    actor = _editor(by).actor
-    return Command(
-        method.__name__, slug, lambda a: method(a, update_id, actor=actor), expected_version, request
-    )
-
-
-def tag(slug: str, tag: str, *, by: Principal, request: RequestKey | None = None) -> Command:
-    actor = _editor(by).actor
-    return Command("tag", slug, lambda a: a.add_tag(tag, actor=actor), None, request)
-
-
-def untag(slug: str, tag: str, *, by: Principal, request: RequestKey | None = None) -> Command:
-    actor = _editor(by).actor
-    return Command("untag", slug, lambda a: a.remove_tag(tag, actor=actor), None, request)
-
-
-def attach_embed(
-    slug: str,
-    *,
-    kind: str,
-    url: str,
-    caption: str | None = None,
-    by: Principal,
-    request: RequestKey | None = None,
-) -> Command:
-    actor = _editor(by).actor
-    return Command(
-        "attach_embed",
-        slug,
-        lambda a: a.attach_embed(kind=kind, url=url, caption=caption, actor=actor),
-        None,
-        request,
-    )
-
-
-def remove_embed(slug: str, embed_id: UUID, *, by: Principal, request: RequestKey | None = None) -> Command:
-    actor = _editor(by).actor
-    return Command("remove_embed", slug, lambda a: a.remove_embed(embed_id, actor=actor), None, request)
-
-
-def link_related(
-    slug: str, *, url: str, title: str, by: Principal, request: RequestKey | None = None
-) -> Command:
-    actor = _editor(by).actor
-    return Command(
-        "link_related", slug, lambda a: a.link_related(url=url, title=title, actor=actor), None, request
-    )
-
-
-def close_comments(slug: str, *, by: Principal, request: RequestKey | None = None) -> Command:
-    actor = _editor(by).actor
-    return Command("close_comments", slug, lambda a: a.close_comments(actor=actor), None, request)
-
-
-def reopen_comments(slug: str, *, by: Principal, request: RequestKey | None = None) -> Command:
-    actor = _editor(by).actor
-    return Command("reopen_comments", slug, lambda a: a.reopen_comments(actor=actor), None, request)
-
-
-def add_comment(
-    slug: str,
-    *,
-    author: str,
-    body: str,
-    reply_to: UUID | None = None,
-    request: RequestKey | None = None,
-) -> Command:
-    return Command(
-        "add_comment",
-        slug,
-        lambda a: a.add_comment(author=author, body=body, reply_to=reply_to),
-        None,
-        request,
-    )
-
-
-def hide_comment(
-    slug: str, comment_id: UUID, *, reason: str, by: Principal, request: RequestKey | None = None
-) -> Command:
-    return _moderation(Article.hide_comment, slug, comment_id, reason, by, request)
-
-
-def restore_comment(
-    slug: str, comment_id: UUID, *, reason: str, by: Principal, request: RequestKey | None = None
-) -> Command:
-    return _moderation(Article.restore_comment, slug, comment_id, reason, by, request)
-
-
-def _moderation(
-    method: Callable[..., None],
-    slug: str,
-    comment_id: UUID,
-    reason: str,
-    by: Principal,
-    request: RequestKey | None,
-) -> Command:
-    by.require(Permission.MODERATE_COMMENTS)
-    actor = by.actor
-    return Command(
-        method.__name__, slug, lambda a: method(a, comment_id, reason=reason, actor=actor), None, request
-    )
+    """A command from Python arguments, as the application's methods take them: ``build(ReviseUpdate,
+    slug, update_id, body=..., by=editor)``. The item a change is about (an update, a comment, an embed, a
+    tag) comes after the slug; so does the field of a change that has no item (``build(Tag, slug, "port")``).
+    Checked by the domain's rules when it runs, as the HTTP layer's decoding checks a request's body."""
+    item = None
+    if kind.item is not None:
+        item, args = args[0], args[1:]
+    values.update(zip(kind.__struct_fields__, args, strict=False))
+    return command(kind(**values), slug, by=by, item=item, expected_version=expected_version, request=request)

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Final
-from urllib.parse import urlsplit
 
 from newsroom.errors import ValidationError
 
@@ -40,32 +40,74 @@ WHOLE_NUMBER_MAX: Final = 2**62
 # spaces; at most 19 digits, so no input makes int() do quadratic work or a database overflow.
 _WHOLE_NUMBER = re.compile(r"[0-9]{1,19}", re.ASCII)
 
-_SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+SLUG_PATTERN: Final = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+_SLUG = re.compile(SLUG_PATTERN)
 _STAFF_NAME = re.compile(r"[a-z0-9][a-z0-9._-]*")
 # Control characters other than tab and newline (C0, DEL and C1) never belong in published text, nor do
-# Unicode's noncharacters (U+FDD0-U+FDEF and the last two code points of every plane): XML 1.0 forbids
-# U+FFFE and U+FFFF, so one of them in a headline made the Atom feed ill-formed for every subscriber.
-_NONCHARACTERS = "\ufdd0-\ufdef" + "".join(
-    f"{chr(plane + 0xFFFE)}{chr(plane + 0xFFFF)}" for plane in range(0, 0x110000, 0x10000)
+# Unicode's noncharacters (U+FDD0-U+FDEF and the last two code points of every plane; XML 1.0 forbids
+# U+FFFE and U+FFFF, so one of them in a headline made the Atom feed ill-formed for every subscriber), nor
+# lone surrogates. A carriage return is taken only before a line feed. On one line, no line breaks: line
+# feeds, line and paragraph separators. Written as regex escapes, so the same patterns serve the JSON Schema
+# of every text field (``newsroom.commands``) and the checks below: what the schema allows is what passes.
+_NONCHARACTERS = r"\ufdd0-\ufdef" + "".join(
+    rf"\U{plane + 0xFFFE:08x}\U{plane + 0xFFFF:08x}" for plane in range(0, 0x110000, 0x10000)
 )
-_CONTROL = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f{_NONCHARACTERS}\ud800-\udfff]")
-# Line and paragraph separators break a line as a newline does (in JavaScript source and some readers).
-_LINE_BREAKS = re.compile("[\n\u2028\u2029\x85]")
+_FORBIDDEN = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f" + _NONCHARACTERS + r"\ud800-\udfff"
+_FORBIDDEN_IN_A_LINE = _FORBIDDEN + r"\n\r\u2028\u2029"
+LINE: Final = rf"^[^{_FORBIDDEN_IN_A_LINE}]*[^\s{_FORBIDDEN_IN_A_LINE}][^{_FORBIDDEN_IN_A_LINE}]*$"
+OPTIONAL_LINE: Final = rf"^[^{_FORBIDDEN_IN_A_LINE}]*$"
+_PARAGRAPH_CHAR = rf"(?:[^{_FORBIDDEN}\r]|\r\n)"
+PARAGRAPHS: Final = rf"^{_PARAGRAPH_CHAR}*[^\s{_FORBIDDEN}]{_PARAGRAPH_CHAR}*$"
+OPTIONAL_PARAGRAPHS: Final = rf"^{_PARAGRAPH_CHAR}*$"
+_PATTERNS: Final = {
+    (False, True): re.compile(LINE),
+    (False, False): re.compile(OPTIONAL_LINE),
+    (True, True): re.compile(PARAGRAPHS),
+    (True, False): re.compile(OPTIONAL_PARAGRAPHS),
+}
+# An absolute http(s) URL on one line: scheme, "//", a host (no brackets: urlsplit refuses an unclosed one),
+# then anything; the same pattern is the JSON Schema of URL fields.
+HTTP_URL: Final = (
+    rf"^\s*[hH][tT][tT][pP][sS]?://[^\s/?#\[\]{_FORBIDDEN_IN_A_LINE}]+[^{_FORBIDDEN_IN_A_LINE}]*$"
+)
+_HTTP_URL = re.compile(HTTP_URL)
+_BAD_CHARACTER = re.compile(rf"[{_FORBIDDEN}]|\r(?!\n)")
+_LINE_BREAK = re.compile(r"[\n\r\u2028\u2029]")
 
 
 def _text(field: str, value: object, *, maximum: int, minimum: int, multiline: bool) -> str:
+    """Checks the text as sent (its length too: what a client sends is what is measured), then keeps it
+    with its line endings as line feeds, trimmed, in NFC."""
     if not isinstance(value, str):
         raise ValidationError(field, "must be a string")
-    text = unicodedata.normalize("NFC", value.replace("\r\n", "\n")).strip()
-    if _CONTROL.search(text):
-        raise ValidationError(field, "must not contain control characters or Unicode noncharacters")
-    if not multiline and _LINE_BREAKS.search(text):
-        raise ValidationError(field, "must be a single line")
-    if len(text) < minimum:
-        raise ValidationError(field, "must not be empty" if minimum == 1 else f"needs {minimum}+")
-    if len(text) > maximum:
+    if len(value) > maximum:
         raise ValidationError(field, f"must be at most {maximum} characters")
-    return text
+    if not _PATTERNS[(multiline, minimum > 0)].search(value):
+        if not multiline and _LINE_BREAK.search(value.rstrip("\n")):
+            raise ValidationError(field, "must be a single line")
+        if _BAD_CHARACTER.search(value):
+            raise ValidationError(field, "must not contain control characters or Unicode noncharacters")
+        raise ValidationError(field, "must not be empty")
+    return unicodedata.normalize("NFC", value.replace("\r\n", "\n")).strip()
+
+
+def explain(message: str, value: object) -> str:
+    """Why ``value`` does not match the pattern an error message names (as its ``repr``), in words: what the
+    checks below would say of it."""
+    named = {
+        SLUG_PATTERN: "must be lower-case letters and digits joined by hyphens",
+        HTTP_URL: "must be an absolute http(s) URL",
+        RFC3339: "must be a version or an RFC 3339 time with its offset, e.g. 2026-01-10T06:40:00Z",
+    }
+    for pattern, words in named.items():
+        if repr(pattern)[1:-1] in message:
+            return words
+    multiline = repr(PARAGRAPHS)[1:-1] in message or repr(OPTIONAL_PARAGRAPHS)[1:-1] in message
+    try:
+        _text("", value, maximum=len(str(value)), minimum=1, multiline=multiline)
+    except ValidationError as error:
+        return error.message.removeprefix(": ")
+    return "does not have the form it needs"
 
 
 def line(field: str, value: object, maximum: int) -> str:
@@ -128,8 +170,7 @@ def tags(value: object, field: str = "tags") -> list[str]:
 
 def url(value: object, field: str = "url") -> str:
     text = line(field, value, URL_MAX)
-    parts = urlsplit(text)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+    if not _HTTP_URL.search(text):
         raise ValidationError(field, "must be an absolute http(s) URL")
     return text
 
@@ -156,6 +197,36 @@ def byline(name: object, bio: object) -> dict[str, str]:
         "name": line("byline.name", name, BYLINE_NAME_MAX),
         "bio": optional_line("byline.bio", bio, BIO_MAX),
     }
+
+
+# An instant as RFC 3339 writes it (date, time, an offset; "t", "z" and a space accepted, as it allows).
+RFC3339: Final = (
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?(?:[Zz]|[+-][0-9]{2}:[0-9]{2})"
+)
+_RFC3339 = re.compile(
+    r"([0-9]{4})-([0-9]{2})-([0-9]{2})[Tt ]([0-9]{2}):([0-9]{2}):([0-9]{2})(\.[0-9]+)?"
+    r"(?:([Zz])|([+-])([0-9]{2}):([0-9]{2}))",
+    re.ASCII,
+)
+
+
+def instant(field: str, value: str) -> datetime:
+    """An RFC 3339 time, with its offset: a leap second reads as the second before it, and fractions finer
+    than a microsecond are cut."""
+    found = _RFC3339.fullmatch(value)
+    if found is None:
+        raise ValidationError(field, "must be an RFC 3339 time with its offset, e.g. 2026-01-10T06:40:00Z")
+    year, month, day, hour, minute, second = (int(part) for part in found.group(1, 2, 3, 4, 5, 6))
+    micros = int((found.group(7) or ".0")[1:7].ljust(6, "0"))
+    try:
+        if found.group(8):
+            zone = UTC
+        else:
+            sign = -1 if found.group(9) == "-" else 1
+            zone = timezone(sign * timedelta(hours=int(found.group(10)), minutes=int(found.group(11))))
+        return datetime(year, month, day, hour, minute, min(second, 59), micros, tzinfo=zone)
+    except ValueError:
+        raise ValidationError(field, f"is not a time that exists: {value}") from None
 
 
 def whole_number(field: str, value: str, *, low: int = 0, high: int = WHOLE_NUMBER_MAX) -> int:

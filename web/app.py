@@ -6,7 +6,7 @@ from starlette.middleware import Middleware
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from web import articles, audit, live, ops
+from web import live
 from web.compression import CompressResponses
 from web.errors import EXCEPTION_HANDLERS
 from web.gc_tuning import tune_for_streams
@@ -14,50 +14,16 @@ from web.lifespan import lifespan
 from web.logs import RequestIdMiddleware
 from web.openapi import openapi
 from web.pages import feeds, reader, staff
+from web.routes import ENDPOINTS
 from web.settings import Settings
-
-SLUG = "/api/articles/{slug}"
 
 # Served by NewsroomApp itself, ahead of the middleware and the router. In the routes too: there they are
 # described, and answer a method they do not take.
-LIVE_ROUTES = [
-    Route(f"{SLUG}/live", live.article_live, methods=["GET"]),
-    Route("/api/live", live.site_live, methods=["GET"]),
-]
+LIVE_ROUTES = [Route(e.path, e.handler, methods=[e.method]) for e in ENDPOINTS if e.stream]
 
 API_ROUTES = [
-    Route("/api/articles", articles.list_articles, methods=["GET"]),
-    Route("/api/articles", articles.draft_article, methods=["POST"]),
-    Route(SLUG, articles.get_article, methods=["GET"]),
-    Route(SLUG, articles.edit_article, methods=["PATCH"]),
-    Route(f"{SLUG}/publish", articles.publish, methods=["POST"]),
-    Route(f"{SLUG}/unpublish", articles.unpublish, methods=["POST"]),
-    Route(f"{SLUG}/updates", articles.append_update, methods=["POST"]),
-    Route(f"{SLUG}/updates/{{update_id}}", articles.revise_update, methods=["PATCH"]),
-    Route(f"{SLUG}/updates/{{update_id}}/strike", articles.strike_update, methods=["POST"]),
-    Route(f"{SLUG}/updates/{{update_id}}/pin", articles.pin_update, methods=["POST"]),
-    Route(f"{SLUG}/updates/{{update_id}}/unpin", articles.unpin_update, methods=["POST"]),
-    Route(f"{SLUG}/tags", articles.add_tag, methods=["POST"]),
-    Route(f"{SLUG}/tags/{{tag}}", articles.remove_tag, methods=["DELETE"]),
-    Route(f"{SLUG}/embeds", articles.attach_embed, methods=["POST"]),
-    Route(f"{SLUG}/related", articles.link_related, methods=["POST"]),
-    Route(f"{SLUG}/comments", articles.add_comment, methods=["POST"]),
-    Route(f"{SLUG}/comments/close", articles.close_comments, methods=["POST"]),
-    Route(f"{SLUG}/comments/reopen", articles.reopen_comments, methods=["POST"]),
-    Route(f"{SLUG}/comments/{{comment_id}}/hide", articles.hide_comment, methods=["POST"]),
-    Route(f"{SLUG}/comments/{{comment_id}}/restore", articles.restore_comment, methods=["POST"]),
+    *(Route(e.path, e.handler, methods=[e.method]) for e in ENDPOINTS if not e.stream),
     *LIVE_ROUTES,
-    Route(f"{SLUG}/history", audit.history, methods=["GET"]),
-    Route(f"{SLUG}/diff", audit.diff, methods=["GET"]),
-    Route("/api/audit/events", audit.global_log, methods=["GET"]),
-    Route("/api/audit/export", audit.export, methods=["GET"]),
-    Route("/api/audit/tree-head", audit.tree_head, methods=["GET"]),
-    Route("/api/audit/proof/{position}", audit.inclusion_proof, methods=["GET"]),
-    Route("/api/audit/consistency", audit.consistency_proof, methods=["GET"]),
-    Route("/api/moderation", articles.moderation_queue, methods=["GET"]),
-    Route("/healthz", ops.healthz, methods=["GET"]),
-    Route("/readyz", ops.readyz, methods=["GET"]),
-    Route("/metrics", ops.metrics, methods=["GET"]),
     Route("/openapi.json", openapi, methods=["GET"]),
 ]
 

@@ -25,13 +25,6 @@ def int_param(
     return rules.whole_number(name, value, low=low, high=high)
 
 
-def required_int(request: Request, name: str, what: str, *, low: int = 0) -> int:
-    found = int_param(request, name, None, low=low)
-    if found is None:
-        raise ValidationError(name, f"is required: {what}")
-    return found
-
-
 def header_int(request: Request, name: str, what: str) -> int | None:
     """A whole number in a header (absent: None); 400 naming the header when it is not one."""
     value = request.headers.get(name)
@@ -43,10 +36,12 @@ def header_int(request: Request, name: str, what: str) -> int | None:
         raise HTTPError(400, "invalid_header", f"{name} takes {what}, a whole number") from None
 
 
-async def read_your_writes(request: Request, projection: str) -> None:
-    """With ``?after=POSITION`` or ``Newsroom-After``, waits (briefly) until ``projection`` has applied it,
-    so an editor who just wrote reads what they wrote."""
-    after = int_param(request, "after", None) or header_int(request, "Newsroom-After", "a global position")
+async def read_your_writes(request: Request, projection: str, after: int | None = None) -> None:
+    """With ``?after=POSITION`` (read by the caller's query struct, if it has one) or ``Newsroom-After``,
+    waits (briefly) until ``projection`` has applied it, so an editor who just wrote reads what they wrote."""
+    if after is None:
+        after = int_param(request, "after", None)
+    after = after or header_int(request, "Newsroom-After", "a global position")
     if after:
         await blocking(services(request).read_models.wait_for, after, READ_YOUR_WRITES_TIMEOUT, projection)
 

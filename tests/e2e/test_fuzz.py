@@ -135,6 +135,7 @@ def _request(
         "update_id": rng.choice([ids["update"], ids["comment"], "0" * 32, "xyz", "²" * 32]),
         "comment_id": rng.choice([ids["comment"], ids["update"], "0" * 32, "not-hex"]),
         "tag": rng.choice(["port", "nope", "UPPER", "é"]),
+        "embed_id": rng.choice(["0" * 32, "not-hex", ids["update"]]),
         "position": rng.choice(NUMBERS),
     }
     path = re.sub(r"\{(\w+)\}", lambda m: fill[m.group(1)], route.path)

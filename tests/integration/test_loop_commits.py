@@ -83,7 +83,7 @@ def test_concurrent_appends_to_many_stories_are_saved_together(app: Counting, ed
     async def scenario() -> list[Receipt]:
         return await asyncio.gather(
             *(
-                commits.execute(commands.append_update(slug, body=f"Gauge {n}", by=editor))
+                commits.execute(commands.build(commands.AppendUpdate, slug, body=f"Gauge {n}", by=editor))
                 for n in range(4)
                 for slug in slugs
             )
@@ -109,7 +109,7 @@ def test_changes_to_one_story_follow_each_other(app: Counting, editor: Principal
     async def scenario() -> list[Receipt]:
         return await asyncio.gather(
             *(
-                commits.execute(commands.append_update(slug, body=f"Reading {n}", by=editor))
+                commits.execute(commands.build(commands.AppendUpdate, slug, body=f"Reading {n}", by=editor))
                 for n in range(10)
             )
         )
@@ -134,7 +134,10 @@ def test_a_copy_another_process_moved_past_is_decided_as_stored(
 
     async def scenario() -> list[Receipt]:
         return await asyncio.gather(
-            *(commits.execute(commands.append_update(slug, body="Here", by=editor)) for slug in slugs)
+            *(
+                commits.execute(commands.build(commands.AppendUpdate, slug, body="Here", by=editor))
+                for slug in slugs
+            )
         )
 
     receipts: list[Receipt] = run(scenario())
@@ -152,13 +155,13 @@ def test_what_the_loop_cannot_decide_goes_to_the_store(
     assert isinstance(fresh, Counting)
     try:
         commits = LoopCommits(fresh)
-        first = run(commits.execute(commands.append_update(slug, body="One", by=editor)))
-        second = run(commits.execute(commands.append_update(slug, body="Two", by=editor)))
+        first = run(commits.execute(commands.build(commands.AppendUpdate, slug, body="One", by=editor)))
+        second = run(commits.execute(commands.build(commands.AppendUpdate, slug, body="Two", by=editor)))
         assert (first.version, second.version) == (3, 4)
         assert fresh.executed == ["append_update"] and fresh.batches == [1]
 
         key = RequestKey.of("test", "key-1", "POST", f"/api/articles/{slug}/updates", b"x")
-        keyed = commands.append_update(slug, body="Once", by=editor, request=key)
+        keyed = commands.build(commands.AppendUpdate, slug, body="Once", by=editor, request=key)
         once, again = run(commits.execute(keyed)), run(commits.execute(keyed))
         assert again.replayed and (again.version, again.id) == (once.version, once.id)
         assert fresh.executed[1:] == ["append_update", "append_update"]
@@ -166,7 +169,7 @@ def test_what_the_loop_cannot_decide_goes_to_the_store(
         # A rule that says no on the cached copy is asked again of the article as stored.
         fresh.close_comments(slug, by=editor)
         with pytest.raises(CommentsClosedError):
-            run(commits.execute(commands.add_comment(slug, author="Ann", body="Hello")))
+            run(commits.execute(commands.build(commands.AddComment, slug, author="Ann", body="Hello")))
         assert fresh.executed[-1] == "add_comment"
     finally:
         fresh.close()
@@ -181,12 +184,15 @@ def test_a_store_error_reaches_every_waiting_writer_and_frees_the_story(
 
     async def scenario() -> list[Any]:
         return await asyncio.gather(
-            *(commits.execute(commands.append_update(slug, body="Lost", by=editor)) for slug in slugs),
+            *(
+                commits.execute(commands.build(commands.AppendUpdate, slug, body="Lost", by=editor))
+                for slug in slugs
+            ),
             return_exceptions=True,
         )
 
     outcomes = run(scenario())
     assert all(isinstance(outcome, OperationalError) for outcome in outcomes)
     assert [app.article(slug).update_count for slug in slugs] == [0, 0]  # nothing half-written
-    after = run(commits.execute(commands.append_update(slugs[0], body="Back", by=editor)))
+    after = run(commits.execute(commands.build(commands.AppendUpdate, slugs[0], body="Back", by=editor)))
     assert after.version == 3 and app.article(slugs[0]).update_count == 1

@@ -1,0 +1,146 @@
+"""One handler for every change to an article (``newsroom.commands``): the route table names the change, and
+this does the rest, in the same order for all: the token (401/403), the article and the item in the path
+(404), the body decoded straight into the change's struct (415, 400, 422 naming the field), If-Match and
+Idempotency-Key, the command run, the receipt."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from functools import cache
+from typing import Any
+from uuid import UUID
+
+import msgspec
+from starlette.requests import Request
+from starlette.responses import Response
+
+from newsroom import commands
+from newsroom.commands import Change, DraftArticle
+from newsroom.errors import CommentNotFoundError, EmbedNotFoundError, UpdateNotFoundError, ValidationError
+from web.auth import staff
+from web.clients import client_id
+from web.http import HTTPError, read_body
+from web.queries import field_and_message
+from web.services import services
+from web.writes import expected_version, path_slug, receipt, request_key, write, write_blocking
+
+MISSING_ITEM = {"update": UpdateNotFoundError, "comment": CommentNotFoundError, "embed": EmbedNotFoundError}
+
+
+def handler(kind: type[Change], status: int) -> Callable[[Request], Awaitable[Response]]:
+    """The endpoint of one change (a function: Starlette calls functions with the request)."""
+
+    async def endpoint(request: Request) -> Response:
+        return await perform(request, kind, status)
+
+    endpoint.__name__ = endpoint.__qualname__ = kind.name()
+    return endpoint
+
+
+async def perform(request: Request, kind: type[Change], status: int) -> Response:
+    """Makes the change the route names, as asked by the request."""
+    who = await staff(request, kind.permission) if kind.permission is not None else None
+    slug = path_slug(request)
+    item = path_item(request, kind.item)
+    raw = b""
+    if kind.__struct_fields__:
+        raw = await read_body(request)
+        change = decode(kind, raw, request)
+    else:
+        change = kind()
+    if who is not None:
+        scope = who.actor
+    else:  # a reader: rate-limited by who they are as far as it can be told
+        scope = f"client:{client_id(request)}"
+        await _within_rate(request, scope)
+    command = commands.command(
+        change,
+        slug,
+        by=who,
+        item=item,
+        expected_version=expected_version(request) if kind.conditional else None,
+        request=request_key(request, scope, raw),
+    )
+    return receipt(await write(request, command), status=status, id_field=kind.creates)
+
+
+async def draft(request: Request) -> Response:
+    """A new story (the one command that is not a change to an existing article)."""
+    editor = await staff(request, DraftArticle.permission)
+    raw = await read_body(request)
+    drafted: DraftArticle = decode(DraftArticle, raw, request)
+    byline = drafted.byline
+    if isinstance(byline, str):
+        name, bio = byline, ""
+    else:
+        name, bio = (byline.name, byline.bio or "") if byline is not None else ("", "")
+    app = services(request).app
+    result = await write_blocking(
+        request,
+        app.draft_article,
+        slug=drafted.slug,
+        headline=drafted.headline,
+        body=drafted.body,
+        byline_name=name or editor.name,
+        byline_bio=bio,
+        tags=drafted.tags,
+        by=editor,
+        request=request_key(request, editor.actor, raw),
+    )
+    return receipt(result, status=201, slug=drafted.slug)
+
+
+def path_item(request: Request, kind: str | None) -> Any:
+    """The update, comment or embed id (404 when it cannot be one), or the tag, the path names."""
+    if kind is None:
+        return None
+    value = request.path_params[f"{kind}_id" if kind != "tag" else "tag"]
+    if kind == "tag":
+        return value
+    try:
+        return UUID(hex=value)
+    except ValueError:
+        raise MISSING_ITEM[kind](f"no {kind} {value}") from None
+
+
+def decode(kind: Any, raw: bytes, request: Request) -> Any:
+    """The body as ``kind``: 415 unless it is JSON, 400 unless it is a JSON object, 422 naming the first
+    field that does not fit."""
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type != "application/json":
+        raise HTTPError(415, "unsupported_media_type", "send the body as application/json")
+    try:
+        return _decoder(kind).decode(raw)
+    except msgspec.ValidationError as error:
+        field, message = field_and_message(error, _plain(raw))
+        if field == "body" and message.startswith("Expected object"):
+            raise HTTPError(400, "malformed_json", "the body must be a JSON object") from None
+        raise ValidationError(field, message) from None
+    except msgspec.DecodeError as error:
+        raise HTTPError(400, "malformed_json", f"the body is not valid JSON: {error}") from None
+
+
+def _plain(raw: bytes) -> Any:
+    """The body decoded without a type: to say what is wrong with one of its values."""
+    try:
+        return msgspec.json.decode(raw)
+    except msgspec.DecodeError:
+        return None
+
+
+@cache
+def _decoder(kind: Any) -> msgspec.json.Decoder[Any]:
+    return msgspec.json.Decoder(kind)
+
+
+async def _within_rate(request: Request, client: str) -> None:
+    retry_after = await services(request).comment_limiter.hit(client.removeprefix("client:"))
+    if retry_after is not None:
+        wait = max(1, round(retry_after + 0.5))
+        raise HTTPError(
+            429,
+            "rate_limited",
+            f"too many comments; try again in {wait} s",
+            headers={"Retry-After": str(wait)},
+            retry_after=wait,
+        )

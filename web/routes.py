@@ -1,0 +1,232 @@
+"""Every API endpoint, declared once: its method and path, what answers it, and what it takes and gives.
+
+The Starlette routes (``web/app.py``) and the OpenAPI document (``web/openapi.py``) are both made from this
+table, so the document says what the handlers do. A change to an article is one line: its method, path,
+change (``newsroom.commands``) and status; ``web/changes.py`` handles them all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.requests import Request
+
+from newsroom import commands
+from newsroom.commands import Change
+from newsroom.staff import Permission
+from web import articles, audit, changes, live, ops, queries
+
+Handler = Callable[[Request], Awaitable[Any]]  # a Response, or an EventStream (web/live.py)
+
+SLUG = "/api/articles/{slug}"
+UPDATE = f"{SLUG}/updates/{{update_id}}"
+COMMENT = f"{SLUG}/comments/{{comment_id}}"
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    method: str
+    path: str
+    handler: Handler
+    summary: str
+    permission: Permission | None = None  # needs a staff token with this permission
+    query: type[queries.Query] | None = None
+    body: type[Any] | None = None  # the struct the body is decoded into
+    response: str = "Receipt"  # the name of its schema (web/openapi.py), or a media type's
+    status: int = 200
+    errors: tuple[int, ...] = ()
+    conditional: bool = False  # takes If-Match
+    idempotent: bool = False  # takes Idempotency-Key
+    stream: bool = False  # Server-Sent Events: served ahead of the middleware (web/live.py)
+    optional_staff: bool = False  # a staff token is read if given (drafts, as-of views)
+    item: str | None = None  # the path names an update, comment, embed or tag
+    change: type[Change] | None = None  # the change to an article it makes
+    documented: bool = True  # in /openapi.json (not the Prometheus scrape, which is not JSON API)
+
+
+def change(method: str, path: str, kind: type[Change], status: int = 200) -> Endpoint:
+    """The endpoint of a change to an article: everything but its method, path and status comes from it."""
+    errors: tuple[int, ...] = (400, 401, 403, 404, 409, 413, 415, 422, 503)
+    if kind.permission is None:
+        errors = (400, 404, 409, 413, 415, 422, 429, 503)
+    return Endpoint(
+        method,
+        path,
+        changes.handler(kind, status),
+        (kind.__doc__ or kind.name()).strip().splitlines()[0],
+        permission=kind.permission,
+        body=kind if kind.__struct_fields__ else None,
+        status=status,
+        errors=errors,
+        conditional=kind.conditional,
+        idempotent=True,
+        item=kind.item,
+        change=kind,
+    )
+
+
+AUDIT = Permission.READ_AUDIT
+READ_ERRORS = (400, 422, 503)
+AUDIT_ERRORS = (400, 401, 403, 404, 422, 503)
+
+ENDPOINTS: list[Endpoint] = [
+    Endpoint(
+        "GET",
+        "/api/articles",
+        articles.list_articles,
+        "Published articles, most recently active first",
+        query=queries.ArticleList,
+        response="FrontPage",
+        errors=READ_ERRORS,
+    ),
+    Endpoint(
+        "POST",
+        "/api/articles",
+        changes.draft,
+        "Draft an article",
+        permission=Permission.WRITE_ARTICLES,
+        body=commands.DraftArticle,
+        status=201,
+        errors=(400, 401, 403, 409, 413, 415, 422, 503),
+        idempotent=True,
+    ),
+    Endpoint(
+        "GET",
+        SLUG,
+        articles.get_article,
+        "The article page (drafts for editors; for auditors, as it stood at ?as_of=)",
+        query=queries.ArticleRead,
+        response="ArticlePage",
+        errors=(400, 401, 403, 404, 422, 503),
+        optional_staff=True,
+    ),
+    change("PATCH", SLUG, commands.EditArticle),
+    change("POST", f"{SLUG}/publish", commands.Publish),
+    change("POST", f"{SLUG}/unpublish", commands.Unpublish),
+    change("POST", f"{SLUG}/updates", commands.AppendUpdate, 201),
+    change("PATCH", UPDATE, commands.ReviseUpdate),
+    change("POST", f"{UPDATE}/strike", commands.StrikeUpdate),
+    change("POST", f"{UPDATE}/pin", commands.PinUpdate),
+    change("POST", f"{UPDATE}/unpin", commands.UnpinUpdate),
+    change("POST", f"{SLUG}/tags", commands.Tag),
+    change("DELETE", f"{SLUG}/tags/{{tag}}", commands.Untag),
+    change("POST", f"{SLUG}/embeds", commands.AttachEmbed, 201),
+    change("DELETE", f"{SLUG}/embeds/{{embed_id}}", commands.RemoveEmbed),
+    change("POST", f"{SLUG}/related", commands.LinkRelated, 201),
+    change("POST", f"{SLUG}/comments", commands.AddComment, 201),
+    change("POST", f"{SLUG}/comments/close", commands.CloseComments),
+    change("POST", f"{SLUG}/comments/reopen", commands.ReopenComments),
+    change("POST", f"{COMMENT}/hide", commands.HideComment),
+    change("POST", f"{COMMENT}/restore", commands.RestoreComment),
+    Endpoint(
+        "GET",
+        f"{SLUG}/live",
+        live.article_live,
+        "Server-Sent Events: this story's changes",
+        response="text/event-stream",
+        errors=(404, 429, 503),
+        stream=True,
+    ),
+    Endpoint(
+        "GET",
+        "/api/live",
+        live.site_live,
+        "Server-Sent Events: every story's changes",
+        response="text/event-stream",
+        errors=(429, 503),
+        stream=True,
+    ),
+    Endpoint(
+        "GET",
+        f"{SLUG}/history",
+        audit.history,
+        "Every event of the article (auditors)",
+        permission=AUDIT,
+        query=queries.History,
+        response="History",
+        errors=AUDIT_ERRORS,
+    ),
+    Endpoint(
+        "GET",
+        f"{SLUG}/diff",
+        audit.diff,
+        "What changed between two versions, and who changed it (auditors)",
+        permission=AUDIT,
+        query=queries.Diff,
+        response="Diff",
+        errors=AUDIT_ERRORS,
+    ),
+    Endpoint(
+        "GET",
+        "/api/audit/events",
+        audit.global_log,
+        "The global event log (auditors)",
+        permission=AUDIT,
+        query=queries.Log,
+        response="Log",
+        errors=AUDIT_ERRORS,
+    ),
+    Endpoint(
+        "GET",
+        "/api/audit/export",
+        audit.export,
+        "The whole log as NDJSON: one record a line, with the bytes its leaf hashes (auditors)",
+        permission=AUDIT,
+        query=queries.Export,
+        response="application/x-ndjson",
+        errors=AUDIT_ERRORS,
+    ),
+    Endpoint(
+        "GET",
+        "/api/audit/tree-head",
+        audit.tree_head,
+        "The signed head of the audit tree (public: anyone may keep one)",
+        query=queries.TreeHeadRead,
+        response="TreeHead",
+        errors=READ_ERRORS,
+    ),
+    Endpoint(
+        "GET",
+        "/api/audit/proof/{position}",
+        audit.inclusion_proof,
+        "RFC 9162 inclusion proof of the record at a position (auditors)",
+        permission=AUDIT,
+        query=queries.Proof,
+        response="InclusionProof",
+        errors=AUDIT_ERRORS,
+    ),
+    Endpoint(
+        "GET",
+        "/api/audit/consistency",
+        audit.consistency_proof,
+        "RFC 9162 consistency proof between two tree sizes (auditors)",
+        permission=AUDIT,
+        query=queries.Consistency,
+        response="ConsistencyProof",
+        errors=AUDIT_ERRORS,
+    ),
+    Endpoint(
+        "GET",
+        "/api/moderation",
+        articles.moderation_queue,
+        "Comments with their moderation record (moderators)",
+        permission=Permission.MODERATE_COMMENTS,
+        query=queries.ModerationQueue,
+        response="Moderation",
+        errors=(400, 401, 403, 422, 503),
+    ),
+    Endpoint("GET", "/healthz", ops.healthz, "Liveness", response="Health"),
+    Endpoint(
+        "GET",
+        "/readyz",
+        ops.readyz,
+        "Readiness: store reachable, read models caught up",
+        response="Health",
+        errors=(503,),
+    ),
+    Endpoint("GET", "/metrics", ops.metrics, "Prometheus metrics", response="text/plain", documented=False),
+]
+
+CHANGE_ENDPOINTS: dict[type[Change], Endpoint] = {e.change: e for e in ENDPOINTS if e.change is not None}
