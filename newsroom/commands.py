@@ -19,7 +19,7 @@ from typing import Annotated, Any, ClassVar, Literal
 from uuid import UUID
 
 import msgspec
-from msgspec import Meta
+from msgspec import UNSET, Meta, UnsetType
 
 from newsroom import rules
 from newsroom.article import Article
@@ -83,6 +83,8 @@ class Change(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=Tr
     item: ClassVar[ItemKind | None] = None  # the item of the article its path names
     conditional: ClassVar[bool] = True  # takes If-Match (the article version it was made against)
     creates: ClassVar[str | None] = None  # the receipt field of the id it creates
+    # What JSON Schema says of the body beyond its fields (rules between fields), for the OpenAPI document.
+    schema_extra: ClassVar[dict[str, Any]] = {}
 
     def apply(self, article: Article, item: Any, actor: str) -> object:
         """Records the change's events on the article (or raises a rule's error); returns what it made."""
@@ -114,21 +116,30 @@ class EditArticle(Change, frozen=True, kw_only=True, forbid_unknown_fields=True)
     """Changes the headline and/or the body in one step; a correction note goes with a body and is shown
     to readers."""
 
-    headline: Headline | None = None
-    body: ArticleBody | None = None
-    correction_note: Note | None = None
+    schema_extra: ClassVar[dict[str, Any]] = {
+        "anyOf": [{"required": ["headline"]}, {"required": ["body"]}],
+        "dependentRequired": {"correction_note": ["body"]},
+    }
+    headline: Headline | UnsetType = UNSET
+    body: ArticleBody | UnsetType = UNSET
+    correction_note: Note | UnsetType = UNSET
 
     def __post_init__(self) -> None:
-        if self.headline is None and self.body is None:
+        if _given(self.headline) is None and _given(self.body) is None:
             raise ValidationError("headline", "give a headline, a body, or both")
-        if self.correction_note is not None and self.body is None:
+        if _given(self.correction_note) is not None and _given(self.body) is None:
             raise ValidationError("correction_note", "a correction note goes with a body")
 
     def apply(self, article: Article, item: None, actor: str) -> None:
-        if self.headline is not None:
-            article.change_headline(headline=self.headline, actor=actor)
-        if self.body is not None:
-            article.revise_body(body=self.body, correction_note=self.correction_note, actor=actor)
+        if (headline := _given(self.headline)) is not None:
+            article.change_headline(headline=headline, actor=actor)
+        if (body := _given(self.body)) is not None:
+            article.revise_body(body=body, correction_note=_given(self.correction_note), actor=actor)
+
+
+def _given(value: str | UnsetType | None) -> str | None:
+    """A field's value, or None when it was left out (None too, from Python callers)."""
+    return None if isinstance(value, UnsetType) else value
 
 
 class AppendUpdate(Change, frozen=True, kw_only=True, forbid_unknown_fields=True):

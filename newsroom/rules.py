@@ -40,25 +40,39 @@ WHOLE_NUMBER_MAX: Final = 2**62
 # spaces; at most 19 digits, so no input makes int() do quadratic work or a database overflow.
 _WHOLE_NUMBER = re.compile(r"[0-9]{1,19}", re.ASCII)
 
-SLUG_PATTERN: Final = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+SLUG_PATTERN: Final = r"^[a-z0-9]+(?:-[a-z0-9]+)*$(?!\n)"
 _SLUG = re.compile(SLUG_PATTERN)
 _STAFF_NAME = re.compile(r"[a-z0-9][a-z0-9._-]*")
 # Control characters other than tab and newline (C0, DEL and C1) never belong in published text, nor do
 # Unicode's noncharacters (U+FDD0-U+FDEF and the last two code points of every plane; XML 1.0 forbids
-# U+FFFE and U+FFFF, so one of them in a headline made the Atom feed ill-formed for every subscriber), nor
-# lone surrogates. A carriage return is taken only before a line feed. On one line, no line breaks: line
-# feeds, line and paragraph separators. Written as regex escapes, so the same patterns serve the JSON Schema
-# of every text field (``newsroom.commands``) and the checks below: what the schema allows is what passes.
+# U+FFFE and U+FFFF, so one of them in a headline made the Atom feed ill-formed for every subscriber). A
+# carriage return is taken only before a line feed. On one line, no line breaks: line feeds, line and
+# paragraph separators. Written as regex text that Python, ECMA-262 and Rust's regex engines read alike (the
+# whitespace spelled out, since each has its own \s; no lone surrogates, which JSON cannot carry and Rust's
+# engine refuses; "$(?!\n)" since Python's "$" also matches before a final newline), so the same patterns
+# serve the JSON Schema of every text field (``newsroom.commands``) and the checks below: what the schema
+# allows is what passes.
 _NONCHARACTERS = r"\ufdd0-\ufdef" + "".join(
     rf"\U{plane + 0xFFFE:08x}\U{plane + 0xFFFF:08x}" for plane in range(0, 0x110000, 0x10000)
 )
-_FORBIDDEN = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f" + _NONCHARACTERS + r"\ud800-\udfff"
+_FORBIDDEN = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f" + _NONCHARACTERS
 _FORBIDDEN_IN_A_LINE = _FORBIDDEN + r"\n\r\u2028\u2029"
-LINE: Final = rf"^[^{_FORBIDDEN_IN_A_LINE}]*[^\s{_FORBIDDEN_IN_A_LINE}][^{_FORBIDDEN_IN_A_LINE}]*$"
-OPTIONAL_LINE: Final = rf"^[^{_FORBIDDEN_IN_A_LINE}]*$"
+# What str.strip() takes away: str.isspace() (the set is checked by a unit test).
+WHITESPACE: Final = r"\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+_END = r"$(?!\n)"
+_WS = rf"[{WHITESPACE}]*"
+# The text proper, between white space at either end (which is trimmed off): no forbidden character in it,
+# and starting and ending with something that is not white space.
+_LINE_CORE = (
+    rf"[^{WHITESPACE}{_FORBIDDEN_IN_A_LINE}]"
+    rf"(?:[^{_FORBIDDEN_IN_A_LINE}]*[^{WHITESPACE}{_FORBIDDEN_IN_A_LINE}])?"
+)
 _PARAGRAPH_CHAR = rf"(?:[^{_FORBIDDEN}\r]|\r\n)"
-PARAGRAPHS: Final = rf"^{_PARAGRAPH_CHAR}*[^\s{_FORBIDDEN}]{_PARAGRAPH_CHAR}*$"
-OPTIONAL_PARAGRAPHS: Final = rf"^{_PARAGRAPH_CHAR}*$"
+_PARAGRAPHS_CORE = rf"[^{WHITESPACE}{_FORBIDDEN}](?:{_PARAGRAPH_CHAR}*[^{WHITESPACE}{_FORBIDDEN}])?"
+LINE: Final = rf"^{_WS}{_LINE_CORE}{_WS}{_END}"
+OPTIONAL_LINE: Final = rf"^{_WS}(?:{_LINE_CORE})?{_WS}{_END}"
+PARAGRAPHS: Final = rf"^{_WS}{_PARAGRAPHS_CORE}{_WS}{_END}"
+OPTIONAL_PARAGRAPHS: Final = rf"^{_WS}(?:{_PARAGRAPHS_CORE})?{_WS}{_END}"
 _PATTERNS: Final = {
     (False, True): re.compile(LINE),
     (False, False): re.compile(OPTIONAL_LINE),
@@ -68,10 +82,12 @@ _PATTERNS: Final = {
 # An absolute http(s) URL on one line: scheme, "//", a host (no brackets: urlsplit refuses an unclosed one),
 # then anything; the same pattern is the JSON Schema of URL fields.
 HTTP_URL: Final = (
-    rf"^\s*[hH][tT][tT][pP][sS]?://[^\s/?#\[\]{_FORBIDDEN_IN_A_LINE}]+[^{_FORBIDDEN_IN_A_LINE}]*$"
+    rf"^[{WHITESPACE}]*[hH][tT][tT][pP][sS]?://[^{WHITESPACE}/?#\[\]{_FORBIDDEN_IN_A_LINE}]+"
+    rf"[^{_FORBIDDEN_IN_A_LINE}]*{_END}"
 )
 _HTTP_URL = re.compile(HTTP_URL)
-_BAD_CHARACTER = re.compile(rf"[{_FORBIDDEN}]|\r(?!\n)")
+_BAD_CHARACTER = re.compile(rf"[{_FORBIDDEN}\ud800-\udfff]|\r(?!\n)")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")  # a str from elsewhere than JSON may hold one
 _LINE_BREAK = re.compile(r"[\n\r\u2028\u2029]")
 
 
@@ -82,13 +98,14 @@ def _text(field: str, value: object, *, maximum: int, minimum: int, multiline: b
         raise ValidationError(field, "must be a string")
     if len(value) > maximum:
         raise ValidationError(field, f"must be at most {maximum} characters")
-    if not _PATTERNS[(multiline, minimum > 0)].search(value):
-        if not multiline and _LINE_BREAK.search(value.rstrip("\n")):
-            raise ValidationError(field, "must be a single line")
-        if _BAD_CHARACTER.search(value):
+    text = unicodedata.normalize("NFC", value.replace("\r\n", "\n")).strip()
+    if not _PATTERNS[(multiline, minimum > 0)].search(value) or _SURROGATE.search(value):
+        if _BAD_CHARACTER.search(text):
             raise ValidationError(field, "must not contain control characters or Unicode noncharacters")
+        if not multiline and _LINE_BREAK.search(text):
+            raise ValidationError(field, "must be a single line")
         raise ValidationError(field, "must not be empty")
-    return unicodedata.normalize("NFC", value.replace("\r\n", "\n")).strip()
+    return text
 
 
 def explain(message: str, value: object) -> str:

@@ -79,8 +79,10 @@ class Head:
         """``requested`` if it is a size this tree has had, the current size if None."""
         if requested is None:
             return self.size
-        if not 0 < requested <= self.size:
-            raise ValidationError(name, f"must be a tree size from 1 to {self.size}")
+        if requested < 1:
+            raise ValidationError(name, "must be a tree size, from 1")
+        if requested > self.size:
+            raise NotInAuditTreeError(f"the audit tree has {self.size} records, not {requested} (yet)")
         return requested
 
 
@@ -110,7 +112,7 @@ def inclusion(store: SQLReadModels, position: int, tree_size: int | None = None)
     head = Head.of(store)
     size = head.size_or(tree_size, "tree_size")
     if index >= size:
-        raise ValidationError("tree_size", f"position {position} is leaf {index}, beyond a tree of {size}")
+        raise NotInAuditTreeError(f"position {position} is leaf {index}, beyond a tree of {size}")
     path = _with_subtrees(store, lambda subtree: inclusion_proof(index, size, subtree))
     return {
         "position": position,
@@ -125,8 +127,10 @@ def inclusion(store: SQLReadModels, position: int, tree_size: int | None = None)
 def consistency(store: SQLReadModels, old_size: int, new_size: int | None) -> dict[str, Any]:
     head = Head.of(store)
     new = head.size_or(new_size, "to")
-    if not 0 < old_size <= new:
-        raise ValidationError("from", f"must be a tree size from 1 to {new}")
+    if old_size < 1:
+        raise ValidationError("from", "must be a tree size, from 1")
+    if old_size > new:
+        raise NotInAuditTreeError(f"no consistency proof from a tree of {old_size} to a smaller one of {new}")
     proof = _with_subtrees(store, lambda subtree: consistency_proof(old_size, new, subtree))
     return {
         "from": old_size,

@@ -103,8 +103,10 @@ def diff_pages(before: Doc, after: Doc, events: Sequence[Any]) -> Doc:
 def article_diff(
     app: Newsroom, slug: str, *, from_version: int, to_version: int, read_models: SQLReadModels | None = None
 ) -> Doc:
-    if not 1 <= from_version <= to_version:
-        raise ValidationError("from", "must be a version from 1 up to `to`")
+    """What changed from one version to a later one; the two may come in either order."""
+    from_version, to_version = sorted((from_version, to_version))
+    if from_version < 1:
+        raise ValidationError("from", "must be a version, from 1")
     before = plain_page(page_as_of(app, slug, version=from_version, read_models=read_models))
     after = plain_page(page_as_of(app, slug, version=to_version, read_models=read_models))
     events = list(app.article_events(slug, after_version=from_version, up_to_version=to_version))

@@ -77,7 +77,7 @@ def as_of_point(value: str, field: str) -> tuple[int | None, datetime | None]:
     """A version number or an RFC 3339 instant with its offset, as (version, moment); ``field`` names the
     input in the error."""
     if value.isdigit():
-        return rules.whole_number(field, value, low=1), None
+        return rules.whole_number(field, value), None
     return None, rules.instant(field, value)
 
 

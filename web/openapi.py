@@ -272,6 +272,8 @@ def document() -> dict[str, Any]:
         {kind for e in ENDPOINTS for kind in (e.body, e.query) if kind is not None}, key=lambda k: k.__name__
     )
     _, components = msgspec.json.schema_components(structs, ref_template=REF)
+    for kind in structs:
+        components[kind.__name__].update(getattr(kind, "schema_extra", {}))
     paths: dict[str, Schema] = {}
     for endpoint in ENDPOINTS:
         if endpoint.documented:

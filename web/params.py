@@ -9,7 +9,7 @@ from newsroom.errors import ArticleNotFoundError, ValidationError
 from projections.documents import Doc
 from web.concurrency import blocking
 from web.http import HTTPError
-from web.services import services
+from web.services import Services, services
 from web.writes import path_slug
 
 READ_YOUR_WRITES_TIMEOUT = 2.0
@@ -43,7 +43,17 @@ async def read_your_writes(request: Request, projection: str, after: int | None 
         after = int_param(request, "after", None)
     after = after or header_int(request, "Newsroom-After", "a global position")
     if after:
-        await blocking(services(request).read_models.wait_for, after, READ_YOUR_WRITES_TIMEOUT, projection)
+        await blocking(_wait_for, services(request), after, projection)
+
+
+def _wait_for(svc: Services, after: int, projection: str) -> None:
+    read_models = svc.read_models
+    if read_models.position(projection) >= after:
+        return
+    # A position not yet written is no write of the reader's to wait for: answer now.
+    if after > svc.app.last_position():
+        return
+    read_models.wait_for(after, READ_YOUR_WRITES_TIMEOUT, projection)
 
 
 async def published_page(request: Request) -> tuple[str, Doc]:

@@ -15,7 +15,7 @@ from newsroom.errors import ValidationError
 
 Position = Annotated[int, Meta(ge=0, le=rules.WHOLE_NUMBER_MAX, description="A position in the event log.")]
 Version = Annotated[int, Meta(ge=0, le=rules.WHOLE_NUMBER_MAX, description="A version of the article.")]
-TreeSize = Annotated[int, Meta(ge=0, le=rules.WHOLE_NUMBER_MAX, description="A size of the audit tree.")]
+TreeSize = Annotated[int, Meta(ge=1, le=rules.WHOLE_NUMBER_MAX, description="A size of the audit tree.")]
 After = Annotated[
     int,
     Meta(
@@ -27,8 +27,9 @@ After = Annotated[
 AsOf = Annotated[
     str,
     Meta(
-        pattern=rf"^(?:[0-9]{{1,19}}|{rules.RFC3339})$",
         description="Auditors: the article as it stood at this version, or at this RFC 3339 time.",
+        # A version, or an RFC 3339 date-time (which the handler reads: rules.instant).
+        extra_json_schema={"anyOf": [{"pattern": r"^[0-9]{1,18}$(?!\n)"}, {"format": "date-time"}]},
     ),
 ]
 
@@ -71,8 +72,10 @@ class Export(Query, frozen=True, kw_only=True):
 
 
 class Diff(Query, frozen=True, kw_only=True):
-    from_: Version = msgspec.field(name="from")
-    to: Version
+    """Two versions, in either order."""
+
+    from_: Annotated[int, Meta(ge=1, le=rules.WHOLE_NUMBER_MAX)] = msgspec.field(name="from")
+    to: Annotated[int, Meta(ge=1, le=rules.WHOLE_NUMBER_MAX)]
 
 
 class Proof(Query, frozen=True, kw_only=True):

@@ -358,3 +358,17 @@ def test_deepcopy_is_independent() -> None:
     assert article.update_state(article.update_ids()[0]) == LIVE
     assert "extra" not in article.tags
     assert article.version == clone.version - 3
+
+
+def test_the_whitespace_the_text_patterns_spell_out_is_what_strip_takes_away() -> None:
+    import re
+    import sys
+
+    from newsroom import rules
+
+    spelled = re.compile(f"[{rules.WHITESPACE}]")
+    for code in range(sys.maxunicode + 1):
+        char = chr(code)
+        if 0xD800 <= code <= 0xDFFF:
+            continue
+        assert bool(spelled.match(char)) is char.isspace(), hex(code)
