@@ -11,7 +11,7 @@ COPY pyproject.toml README.md ./
 COPY newsroom ./newsroom
 COPY projections ./projections
 COPY web ./web
-COPY cli ./cli
+COPY newsroom_cli ./newsroom_cli
 RUN pip install . && useradd --system --home-dir /app newsroom
 
 USER newsroom

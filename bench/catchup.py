@@ -120,7 +120,7 @@ def measure(
 ) -> dict[int, tuple[float, float, int, float]]:
     port = free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "cli", "serve", "--port", str(port), "--log-level", "warning"],
+        [sys.executable, "-m", "newsroom_cli", "serve", "--port", str(port), "--log-level", "warning"],
         cwd=ROOT,
         env={**os.environ, "NEWSROOM_DATABASE_URL": url},
         stdout=subprocess.DEVNULL,

@@ -299,7 +299,7 @@ def newsroom(workdir: Path, workers: int = 1) -> Iterator[tuple[str, str, list[i
             "NEWSROOM_MAX_STREAMS_PER_CLIENT": "100000",  # every reader here comes from 127.0.0.1
         }
         projector = subprocess.Popen(
-            [sys.executable, "-m", "cli", "project"],
+            [sys.executable, "-m", "newsroom_cli", "project"],
             cwd=ROOT,
             env=env,
             stdout=subprocess.DEVNULL,
@@ -309,7 +309,7 @@ def newsroom(workdir: Path, workers: int = 1) -> Iterator[tuple[str, str, list[i
             [
                 sys.executable,
                 "-m",
-                "cli",
+                "newsroom_cli",
                 "serve",
                 "--port",
                 str(port),

@@ -30,7 +30,7 @@ def running_server(database_url: str, *args: str, port: int | None = None, **env
     """
     port = port or free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "cli", "serve", "--port", str(port), "--log-level", "warning", *args],
+        [sys.executable, "-m", "newsroom_cli", "serve", "--port", str(port), "--log-level", "warning", *args],
         cwd=ROOT,
         env={**os.environ, "NEWSROOM_DATABASE_URL": database_url, **env},
         stdout=subprocess.PIPE,

@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def newsroom(*args: str, database_url: str, cwd: Path = ROOT, **env: str) -> subprocess.CompletedProcess[str]:
     """Runs ``newsroom ARGS`` as an operator would: a new process, settings from the environment."""
     return subprocess.run(
-        [sys.executable, "-m", "cli", *args],
+        [sys.executable, "-m", "newsroom_cli", *args],
         cwd=cwd,
         env={**os.environ, "NEWSROOM_DATABASE_URL": database_url, **env},
         capture_output=True,
@@ -92,7 +92,7 @@ def test_default_database_is_a_sqlite_file_under_var(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k != "NEWSROOM_DATABASE_URL"}
     env["PYTHONPATH"] = str(ROOT)
     result = subprocess.run(
-        [sys.executable, "-m", "cli", "demo"],
+        [sys.executable, "-m", "newsroom_cli", "demo"],
         cwd=tmp_path,
         env=env,
         capture_output=True,

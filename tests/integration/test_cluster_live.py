@@ -89,7 +89,7 @@ WEB_ENV = {"NEWSROOM_PROJECTOR": "external"}
 @contextmanager
 def projector(database_url: str, redis_url: str) -> Iterator[subprocess.Popen[str]]:
     process = subprocess.Popen(
-        [sys.executable, "-m", "cli", *PROJECT],
+        [sys.executable, "-m", "newsroom_cli", *PROJECT],
         cwd=ROOT,
         env={**os.environ, "NEWSROOM_DATABASE_URL": database_url, "NEWSROOM_REDIS_URL": redis_url},
         stdout=subprocess.PIPE,
@@ -221,7 +221,7 @@ def test_compose_runs_the_commands_this_cluster_test_runs() -> None:
     for engine in ("postgres", "redis"):
         assert services[engine]["healthcheck"]["test"] and services[engine]["volumes"]
     # Every command compose runs is one the CLI has.
-    from cli.main import build_parser
+    from newsroom_cli.main import build_parser
 
     for service in (web, project, services["migrate"]):
         build_parser().parse_args(service["command"][1:])

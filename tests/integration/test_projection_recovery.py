@@ -69,7 +69,7 @@ def test_read_models_equal_a_rebuild_after_any_commands(backend: str, request: p
 def _project(url: str, batch_size: int) -> subprocess.Popen[str]:
     env = {**os.environ, "NEWSROOM_DATABASE_URL": url}
     return subprocess.Popen(
-        [sys.executable, "-m", "cli", "project", "--batch-size", str(batch_size)],
+        [sys.executable, "-m", "newsroom_cli", "project", "--batch-size", str(batch_size)],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-FORBIDDEN = ("web", "projections", "cli", "starlette", "sse_starlette", "redis", "uvicorn", "httpx")
+FORBIDDEN = ("web", "projections", "newsroom_cli", "starlette", "sse_starlette", "redis", "uvicorn", "httpx")
 
 
 def imported_modules(path: Path) -> set[str]:

@@ -11,8 +11,8 @@ import tempfile
 import threading
 from collections.abc import Callable, Sequence
 
-from cli.audit import add_audit_commands
-from cli.progress import ProgressBar
+from newsroom_cli.audit import add_audit_commands
+from newsroom_cli.progress import ProgressBar
 from newsroom import Newsroom, Role
 from newsroom.database import shared_between_processes
 from newsroom.demo import DEMO_SLUG, load_demo

@@ -1,0 +1,3 @@
+from newsroom_cli.main import main
+
+raise SystemExit(main())
