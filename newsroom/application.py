@@ -29,7 +29,7 @@ from eventsourcing.persistence import IntegrityError, Recording, Transcoder
 from newsroom import commands, rules
 from newsroom.article import Article, article_id
 from newsroom.commands import Command
-from newsroom.database import persistence_env
+from newsroom.database import prepare
 from newsroom.errors import (
     ArticleNotFoundError,
     AuthenticationError,
@@ -118,7 +118,7 @@ class Newsroom(Application[UUID]):
 
     @classmethod
     def from_url(cls, database_url: str, **env: str) -> Newsroom:
-        settings = {**persistence_env(database_url), **env}
+        settings = {**prepare(database_url), **env}
         return retry_catalog_races(lambda: cls(env=settings))
 
     def on_saved(self, listener: Callable[[int, int], None]) -> None:
@@ -230,6 +230,16 @@ class Newsroom(Application[UUID]):
         member = self._staff(name)
         member.deactivate(actor=by.actor)
         return Receipt(version=member.version, position=_position(self.save(member)))
+
+    def staff_members(self) -> list[Staff]:
+        """Every staff member as stored now, by name."""
+        ids: list[UUID] = []
+        start = 1
+        while page := self.recorder.select_notifications(start=start, limit=500, topics=[Staff.Joined.TOPIC]):
+            ids.extend(UUID(str(notification.originator_id)) for notification in page)
+            start = page[-1].id + 1
+        members = [cast("Staff", self._current(member_id)) for member_id in ids]
+        return sorted(members, key=lambda member: member.name)
 
     def authenticate(self, token: str) -> Principal:
         """The principal a token stands for, checked against the staff member as stored (within

@@ -20,18 +20,59 @@ def shared_between_processes(url: str) -> bool:
     return env["PERSISTENCE_MODULE"] != "eventsourcing.popo" and env.get("SQLITE_DBNAME") != ":memory:"
 
 
+def store_exists(url: str) -> bool:
+    """Whether the store at ``url`` has been made (its events table exists); opening one makes it."""
+    env = persistence_env(url)
+    module = env["PERSISTENCE_MODULE"]
+    if module == "eventsourcing.popo":
+        return True  # each process has a store of its own
+    if module == "eventsourcing.sqlite":
+        path = Path(env["SQLITE_DBNAME"])
+        return env["SQLITE_DBNAME"] == ":memory:" or (path.is_file() and path.stat().st_size > 0)
+    import psycopg
+
+    try:
+        with psycopg.connect(
+            host=env["POSTGRES_HOST"],
+            port=int(env["POSTGRES_PORT"]),
+            user=env["POSTGRES_USER"],
+            password=env["POSTGRES_PASSWORD"] or None,
+            dbname=env["POSTGRES_DBNAME"],
+            connect_timeout=int(env["POSTGRES_CONNECT_TIMEOUT"]) or 1,
+        ) as conn:
+            schema = env.get("POSTGRES_SCHEMA", "public")
+            row = conn.execute("SELECT to_regclass(%s)", (f'"{schema}".newsroom_events',)).fetchone()
+    except psycopg.OperationalError as error:
+        if "does not exist" in str(error):  # the database itself
+            return False
+        raise
+    return row is not None and row[0] is not None
+
+
+def describe(url: str) -> str:
+    """The URL as it may be shown: without its password."""
+    parts = urlsplit(url)
+    if parts.password:
+        netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
+        return parts._replace(netloc=netloc).geturl()
+    return url
+
+
 def persistence_env(url: str) -> dict[str, str]:
     if url in ("memory:", "memory://"):
         return {"PERSISTENCE_MODULE": "eventsourcing.popo"}
     parts = urlsplit(url)
     if parts.scheme == "sqlite":
+        if not url.startswith("sqlite:///") or parts.netloc:
+            raise ValidationError(
+                "NEWSROOM_DATABASE_URL",
+                "a SQLite URL is sqlite:///relative/path or sqlite:////absolute/path",
+            )
         path = unquote(parts.path)
         # sqlite:///var/x -> "var/x" (relative); sqlite:////tmp/x -> "/tmp/x" (absolute).
         path = path[1:] if path.startswith("/") else path
         if not path:
             raise ValidationError("NEWSROOM_DATABASE_URL", "sqlite URL needs a file path")
-        if path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
         return {
             "PERSISTENCE_MODULE": "eventsourcing.sqlite",
             "SQLITE_DBNAME": path,
@@ -71,3 +112,13 @@ def _whole_number(query: dict[str, list[str]], name: str, default: int) -> str:
     if not value.isdigit():
         raise ValidationError("NEWSROOM_DATABASE_URL", f"{name} must be a whole number, got {value!r}")
     return value
+
+
+def prepare(url: str) -> dict[str, str]:
+    """The settings for the library, with what opening the store needs made first (a SQLite file's
+    folder)."""
+    env = persistence_env(url)
+    path = env.get("SQLITE_DBNAME")
+    if path is not None and path != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    return env

@@ -180,6 +180,6 @@ def add_audit_commands(commands: Any) -> None:
     )
     verify.set_defaults(run=cmd_verify)
     history = actions.add_parser("history", help="an article's history, readable")
-    history.add_argument("slug")
+    history.add_argument("slug", help="the story")
     history.add_argument("--as-of", metavar="VERSION|TIME", help="print the article as it stood then")
     history.set_defaults(run=cmd_history)

@@ -11,13 +11,13 @@ import tempfile
 import threading
 from collections.abc import Callable, Sequence
 
-from newsroom_cli.audit import add_audit_commands
-from newsroom_cli.progress import ProgressBar
 from newsroom import Newsroom, Role
-from newsroom.database import shared_between_processes
+from newsroom.database import describe, shared_between_processes, store_exists
 from newsroom.demo import DEMO_SLUG, load_demo
 from newsroom.errors import NewsroomError
 from newsroom.staff import OPERATOR
+from newsroom_cli.audit import add_audit_commands
+from newsroom_cli.progress import ProgressBar
 from projections.projector import Projector, run_projector
 from projections.rebuild import rebuild, rebuild_in_processes
 from projections.registry import ALL_PROJECTIONS, BY_NAME, UnsupportedStoreError, open_read_models
@@ -84,6 +84,19 @@ def cmd_staff_token(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_staff_list(args: argparse.Namespace, settings: Settings) -> int:
+    app = _open(settings)
+    try:
+        members = app.staff_members()
+    finally:
+        app.close()
+    for member in members:
+        print(f"{member.name:<24} {member.role!s:<10} {'active' if member.active else 'deactivated'}")
+    if not members:
+        print("no staff yet: `newsroom staff add NAME --role admin`", file=sys.stderr)
+    return 0
+
+
 def cmd_staff_deactivate(args: argparse.Namespace, settings: Settings) -> int:
     app = _open(settings)
     try:
@@ -99,6 +112,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
     host = args.host or settings.host
     port = args.port or settings.port
+    print(f"newsroom serve: store {describe(settings.database_url)}", file=sys.stderr)
     if args.demo:
         app = _open(settings)
         try:
@@ -107,6 +121,11 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
             app.close()
         if result is not None:
             print(f"Loaded the demo story; demo-editor token (shown once): {result.editor_token}")
+        else:
+            print(
+                "The store has stories already. A new token for the demo editor: "
+                "`newsroom staff token demo-editor` (the old one stops working)"
+            )
         print(
             f"Open http://{host}:{port}/articles/{DEMO_SLUG}  (editor desk: http://{host}:{port}/desk)",
             flush=True,
@@ -204,13 +223,15 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="run the HTTP server")
     serve.add_argument("--host", help="default: NEWSROOM_HOST or 127.0.0.1")
     serve.add_argument("--port", type=int, help="default: NEWSROOM_PORT or 8000")
-    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--workers", type=int, default=1, help="web processes sharing the port (default 1)")
     serve.add_argument("--demo", action="store_true", help="load the demo story first if the store is empty")
-    serve.add_argument("--log-level", default="info")
+    serve.add_argument("--log-level", default="info", help="debug, info, warning or error (default info)")
     serve.set_defaults(run=cmd_serve)
 
     project = commands.add_parser("project", help="run the projections as their own process")
-    project.add_argument("--batch-size", type=int, default=1000)
+    project.add_argument(
+        "--batch-size", type=int, default=1000, help="events read and applied at a time (default 1000)"
+    )
     project.add_argument(
         "--no-standby", action="store_true", help="exit (status 3) if another projector is running"
     )
@@ -233,29 +254,47 @@ def build_parser() -> argparse.ArgumentParser:
     staff = commands.add_parser("staff", help="manage staff and their API tokens")
     staff_commands = staff.add_subparsers(dest="staff_command", required=True, metavar="ACTION")
     add = staff_commands.add_parser("add", help="add a staff member and print their token once")
-    add.add_argument("name")
-    add.add_argument("--role", required=True, choices=[str(role) for role in Role])
+    add.add_argument("name", help="lower-case letters, digits, '.', '_' or '-'")
+    add.add_argument("--role", required=True, choices=[str(role) for role in Role], help="what they may do")
     add.set_defaults(run=cmd_staff_add)
     token = staff_commands.add_parser("token", help="issue a new token (the old one stops working)")
-    token.add_argument("name")
+    token.add_argument("name", help="the staff member")
     token.set_defaults(run=cmd_staff_token)
     deactivate = staff_commands.add_parser("deactivate", help="revoke a staff member's access")
-    deactivate.add_argument("name")
+    deactivate.add_argument("name", help="the staff member")
     deactivate.set_defaults(run=cmd_staff_deactivate)
+    listing = staff_commands.add_parser("list", help="every staff member, their role, and whether active")
+    listing.set_defaults(run=cmd_staff_list)
     add_audit_commands(commands)
     return parser
+
+
+# The commands that make a store when there is none; the others would only make an empty one and work on it.
+MAKE_A_STORE = ("serve", "demo", "migrate")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         settings = Settings.from_environ()
+        exists = store_exists(settings.database_url)
     except NewsroomError as error:  # a setting that cannot work: one line naming it
         print(f"newsroom: {error.message}", file=sys.stderr)
         return 2
+    url = describe(settings.database_url)
+    if not exists and args.command not in MAKE_A_STORE:
+        print(
+            f"newsroom {args.command}: there is no store at {url} (NEWSROOM_DATABASE_URL); "
+            "`newsroom migrate` makes one",
+            file=sys.stderr,
+        )
+        return 2
     run: Command = args.run
     try:
-        return run(args, settings)
+        status = run(args, settings)
+        if status == 0 and args.command != "serve":
+            print(f"newsroom {args.command}: store {url}", file=sys.stderr)
+        return status
     except NewsroomError as error:
         print(f"newsroom: {error.message}", file=sys.stderr)
         return 1

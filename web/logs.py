@@ -1,4 +1,5 @@
-"""Structured logs: one JSON object per line, each with the id of the request it belongs to.
+"""Structured logs: one JSON object per line (readable text at a terminal), each with the id of the request
+it belongs to.
 
 The request id comes from a valid incoming ``X-Request-ID`` or is made here; it is sent back in the response
 and put on every line logged while the request runs (thread pool included: the context is copied there).
@@ -12,6 +13,7 @@ import logging
 import os
 import re
 import secrets
+import sys
 import time
 from contextvars import ContextVar
 from typing import Any
@@ -45,13 +47,37 @@ class JsonFormatter(logging.Formatter):
 JsonFormatter.converter = time.gmtime
 
 
+class TextFormatter(logging.Formatter):
+    """For a person at a terminal: time, level, message, and the request id when there is one."""
+
+    def __init__(self) -> None:
+        super().__init__("%(asctime)s %(levelname)-7s %(message)s", "%H:%M:%S")
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = super().format(record)
+        extra = {key: value for key, value in vars(record).items() if key not in _STANDARD}
+        request_id = REQUEST_ID.get()
+        if request_id:
+            extra["request_id"] = request_id
+        return line + "".join(f" {key}={value}" for key, value in extra.items())
+
+
+def log_format() -> str:
+    """JSON for machines (when stderr is not a terminal, or NEWSROOM_LOG_FORMAT=json), text for people."""
+    chosen = os.environ.get("NEWSROOM_LOG_FORMAT", "").lower()
+    if chosen in ("json", "text"):
+        return chosen
+    return "text" if sys.stderr.isatty() else "json"
+
+
 def log_config(level: str = "info") -> dict[str, Any]:
-    """For ``logging.config.dictConfig`` and uvicorn's ``log_config``: everything as JSON on stderr."""
-    handler = {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"}
+    """For ``logging.config.dictConfig`` and uvicorn's ``log_config``: everything on stderr, as JSON or as
+    text (``log_format``)."""
+    handler = {"class": "logging.StreamHandler", "formatter": log_format(), "stream": "ext://sys.stderr"}
     return {
         "version": 1,
         "disable_existing_loggers": False,
-        "formatters": {"json": {"()": JsonFormatter}},
+        "formatters": {"json": {"()": JsonFormatter}, "text": {"()": TextFormatter}},
         "handlers": {"default": handler},
         "root": {"handlers": ["default"], "level": level.upper()},
         "loggers": {

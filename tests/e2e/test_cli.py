@@ -34,6 +34,9 @@ def newsroom(*args: str, database_url: str, cwd: Path = ROOT, **env: str) -> sub
 
 @pytest.fixture
 def cli_database(sql_url: str) -> str:
+    """A store that exists (as `newsroom migrate` leaves it): commands other than serve, demo and migrate
+    refuse to make one."""
+    Newsroom.from_url(sql_url).close()
     return sql_url
 
 
@@ -61,6 +64,7 @@ def test_staff_add_prints_a_working_token_once(cli_database: str, tmp_path: Path
 
 def test_bad_role_and_bad_name_are_clear_errors(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path}/cli.sqlite3"
+    Newsroom.from_url(url).close()
     bad_role = newsroom("staff", "add", "ines", "--role", "owner", database_url=url, cwd=ROOT)
     assert bad_role.returncode == 2
     assert "invalid choice: 'owner'" in bad_role.stderr
@@ -170,3 +174,79 @@ def test_a_malformed_setting_stops_the_process_with_one_line_naming_it(
         lines = ran.stderr.strip().splitlines()
         assert len(lines) == 1, ran.stderr  # no traceback
         assert setting in lines[0]
+
+
+def test_run_from_another_directory_a_command_makes_no_empty_store_and_says_there_is_none(
+    tmp_path: Path,
+) -> None:
+    for command in (["audit", "verify"], ["staff", "add", "ines", "--role", "editor"], ["staff", "list"]):
+        ran = subprocess.run(
+            [sys.executable, "-m", "newsroom_cli", *command],
+            cwd=tmp_path,
+            env={key: value for key, value in os.environ.items() if key != "NEWSROOM_DATABASE_URL"}
+            | {"PYTHONPATH": str(ROOT)},
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert ran.returncode == 2, (command, ran.stdout, ran.stderr)
+        assert "there is no store at sqlite:///var/newsroom.sqlite3" in ran.stderr
+        assert ran.stderr.count("\n") == 1  # one line, no traceback
+        assert not (tmp_path / "var").exists()  # nothing was made where it was run
+
+
+def test_a_sqlite_url_with_one_slash_is_refused_and_makes_no_file(tmp_path: Path) -> None:
+    ran = subprocess.run(
+        [sys.executable, "-m", "newsroom_cli", "demo"],
+        cwd=tmp_path,
+        env={**os.environ, "NEWSROOM_DATABASE_URL": "sqlite:/bad", "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert ran.returncode == 2
+    assert "NEWSROOM_DATABASE_URL" in ran.stderr and "sqlite:///" in ran.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_each_command_says_which_store_it_used_and_staff_list_lists_them(cli_database: str) -> None:
+    added = newsroom("staff", "add", "ines", "--role", "editor", database_url=cli_database)
+    assert f"store {cli_database.split('?')[0]}" in added.stderr
+    newsroom("staff", "add", "mo", "--role", "moderator", database_url=cli_database)
+    newsroom("staff", "deactivate", "mo", database_url=cli_database)
+    listed = newsroom("staff", "list", database_url=cli_database)
+    assert listed.returncode == 0, listed.stderr
+    rows = [line.split() for line in listed.stdout.splitlines()]
+    assert rows == [["ines", "editor", "active"], ["mo", "moderator", "deactivated"]]
+    assert "store " in listed.stderr
+
+
+def test_a_second_demo_run_says_how_to_get_a_token(tmp_path: Path) -> None:
+    from tests.server import running_server
+
+    url = f"sqlite:///{tmp_path}/demo.sqlite3"
+    assert newsroom("demo", database_url=url).returncode == 0
+    with running_server(url, "--demo"):
+        process = running_server.last_process  # type: ignore[attr-defined]
+    output = process.stdout.read()
+    assert "newsroom staff token demo-editor" in output
+
+
+def test_every_option_and_argument_of_every_command_says_what_it_is_for() -> None:
+    import argparse
+
+    from newsroom_cli.main import build_parser
+
+    def walk(parser: argparse.ArgumentParser, path: str) -> list[str]:
+        missing = []
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for name, sub in action.choices.items():
+                    missing += walk(sub, f"{path} {name}")
+            elif not isinstance(action, argparse._HelpAction) and not action.help:
+                missing.append(f"{path} {action.dest}")
+        return missing
+
+    assert walk(build_parser(), "newsroom") == []

@@ -81,3 +81,20 @@ def test_bad_names_and_roles() -> None:
     with pytest.raises(errors.ValidationError) as role_error:
         parse_role("owner")
     assert role_error.value.field == "role"
+
+
+def test_logs_are_text_for_a_person_at_a_terminal_and_json_otherwise(monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+    import logging
+    import sys
+
+    from web.logs import JsonFormatter, TextFormatter, log_format
+
+    monkeypatch.delenv("NEWSROOM_LOG_FORMAT", raising=False)
+    monkeypatch.setattr(sys, "stderr", io.StringIO())  # not a terminal
+    assert log_format() == "json"
+    monkeypatch.setenv("NEWSROOM_LOG_FORMAT", "text")
+    assert log_format() == "text"
+    record = logging.makeLogRecord({"msg": "projector started", "levelname": "INFO", "batch": 7})
+    assert TextFormatter().format(record).endswith("INFO    projector started batch=7")
+    assert '"message":"projector started"' in JsonFormatter().format(record)
