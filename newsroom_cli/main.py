@@ -21,7 +21,8 @@ from newsroom_cli.progress import ProgressBar
 from projections.projector import Projector, run_projector
 from projections.rebuild import rebuild, rebuild_in_processes
 from projections.registry import ALL_PROJECTIONS, BY_NAME, UnsupportedStoreError, open_read_models
-from web.fanout.feed import RedisPublisher, channel_name
+from web.fanout.backends import backend_for
+from web.fanout.wire import Published
 from web.logs import log_config
 from web.metrics import MULTIPROCESS_DIR
 from web.settings import Settings
@@ -158,7 +159,8 @@ def cmd_project(args: argparse.Namespace, settings: Settings) -> int:
     store = open_read_models(app)
     projector = Projector(app, store, batch_size=args.batch_size)
     if settings.redis_url:
-        projector.listeners.append(RedisPublisher(settings.redis_url, channel_name(settings.redis_prefix)))
+        backend = backend_for(settings.redis_url, settings.redis_prefix)
+        projector.listeners.append(lambda items, previous: backend.publish(Published(items, previous)))
     stop = threading.Event()
 
     def shut_down(*_: object) -> None:

@@ -30,7 +30,7 @@ from newsroom.article import ARTICLE_TOPICS, PUBLISHED, Article
 from projections.documents import Column, Doc, Documents, EventByEvent, Table, micros
 from projections.records import Data, Recorded
 
-ARTICLES: Final = Table("page_articles", columns=(Column("slug", "text"),))
+HEADERS: Final = Table("page_articles", columns=(Column("slug", "text"),))
 ITEMS: Final = Table(
     "page_items",
     columns=(Column("article", "text"), Column("kind", "text"), Column("position", "int")),
@@ -109,13 +109,13 @@ class ArticlePageProjection(EventByEvent):
     name = "article-pages"
     # 2: live_items (each item's current public state) instead of a timeline of every past message.
     version = 2
-    tables = (ARTICLES, ITEMS, LIVE, ITEM_VERSIONS, CHECKPOINTS)
+    tables = (HEADERS, ITEMS, LIVE, ITEM_VERSIONS, CHECKPOINTS)
     retired_tables: tuple[str, ...] = ("timeline",)
     topics = ARTICLE_TOPICS
 
     def reads(self, event: Recorded) -> Iterator[tuple[Table, str]]:
         if event.topic != DRAFTED:
-            yield ARTICLES, event.originator_id
+            yield HEADERS, event.originator_id
         data = event.data
         for field in ("update_id", "comment_id"):
             if (changed := data.get(field)) is not None:
@@ -128,7 +128,7 @@ class ArticlePageProjection(EventByEvent):
         if event.topic == DRAFTED:
             header = _header(event, at)
         else:
-            existing = docs.get(ARTICLES, article_key)
+            existing = docs.get(HEADERS, article_key)
             if existing is None:  # pragma: no cover - the log always starts an article with Drafted
                 return
             header = existing
@@ -140,7 +140,7 @@ class ArticlePageProjection(EventByEvent):
         visible = change is not None and (header["status"] == PUBLISHED or event.topic == UNPUBLISHED_TOPIC)
         if visible:
             header["updated_at"] = at
-        docs.put(ARTICLES, article_key, header, slug=header["slug"])
+        docs.put(HEADERS, article_key, header, slug=header["slug"])
         if version % CHECKPOINT_EVERY == 0:
             docs.put(
                 CHECKPOINTS,

@@ -18,7 +18,7 @@ from newsroom.article import ARTICLE_TOPICS, Article
 from projections.documents import Column, Doc, Documents, EventByEvent, Table
 from projections.records import Data, Recorded
 
-ARTICLES: Final = Table(
+LISTED: Final = Table(
     "front_articles",
     columns=(Column("slug", "text"), Column("listed", "bool"), Column("activity", "int")),
     indexes=(("listed", "activity"),),
@@ -41,12 +41,12 @@ BODY_REVISED: Final = Article.BodyRevised.TOPIC
 
 class FrontPageProjection(EventByEvent):
     name = "front-page"
-    tables = (ARTICLES, TAGS)
+    tables = (LISTED, TAGS)
     topics = ARTICLE_TOPICS
 
     def reads(self, event: Recorded) -> Iterator[tuple[Table, str]]:
         if event.topic != DRAFTED:
-            yield ARTICLES, event.originator_id
+            yield LISTED, event.originator_id
 
     def apply_one(self, docs: Documents, event: Recorded) -> None:
         key = event.originator_id
@@ -69,7 +69,7 @@ class FrontPageProjection(EventByEvent):
                 "activity": 0,
             }
         else:
-            existing = docs.get(ARTICLES, key)
+            existing = docs.get(LISTED, key)
             if existing is None:  # pragma: no cover - the log always starts an article with Drafted
                 return
             summary = existing
@@ -81,7 +81,7 @@ class FrontPageProjection(EventByEvent):
         if topic in REVISIONS or (topic == BODY_REVISED and event.data["correction_note"]):
             summary["revised_at"] = at  # feeds re-emit the story: an update or a correction landed
         docs.put(
-            ARTICLES,
+            LISTED,
             key,
             summary,
             slug=summary["slug"],

@@ -17,8 +17,8 @@ from newsroom.article import article_id
 from newsroom.errors import ArticleNotFoundError, VersionNotFoundError
 from newsroom.positions import positions_of, stored_with_positions
 from projections.article_page import (
-    ARTICLES,
     COMMENT,
+    HEADERS,
     ITEMS,
     UPDATE,
     ArticlePageProjection,
@@ -124,10 +124,10 @@ def page_as_of(
     at = events[-1].at if events else ""
     if start is not None and read_models is not None:
         at = at or start[1]["at"]
-        docs.put(ARTICLES, key, start[1]["header"])
+        docs.put(HEADERS, key, start[1]["header"])
         docs.stored = read_models.page_items_as_of(key, since)
     ArticlePageProjection().apply(docs, events)
-    header = docs.get(ARTICLES, key)
+    header = docs.get(HEADERS, key)
     assert header is not None
     page = _render(header, docs)
     page["as_of"] = {"version": last, "at": at}

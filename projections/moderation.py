@@ -14,7 +14,7 @@ from newsroom.article import Article
 from projections.documents import Column, Documents, EventByEvent, Table
 from projections.records import Recorded
 
-ARTICLES: Final = Table("moderation_articles")
+SLUGS: Final = Table("moderation_articles")
 COMMENTS: Final = Table(
     "moderation_comments",
     columns=(Column("article", "text"), Column("hidden", "bool"), Column("position", "int")),
@@ -29,12 +29,12 @@ RESTORED: Final = Article.CommentRestored.TOPIC
 
 class ModerationProjection(EventByEvent):
     name = "moderation"
-    tables = (ARTICLES, COMMENTS)
+    tables = (SLUGS, COMMENTS)
     topics = frozenset({DRAFTED, COMMENT_ADDED, HIDDEN, RESTORED})
 
     def reads(self, event: Recorded) -> Iterator[tuple[Table, str]]:
         if event.topic == COMMENT_ADDED:
-            yield ARTICLES, event.originator_id
+            yield SLUGS, event.originator_id
         elif event.topic in (HIDDEN, RESTORED):
             yield COMMENTS, event.data["comment_id"]["_data_"]
 
@@ -42,9 +42,9 @@ class ModerationProjection(EventByEvent):
         article = event.originator_id
         topic, data, at = event.topic, event.data, event.at
         if topic == DRAFTED:
-            docs.put(ARTICLES, article, {"slug": data["slug"]})
+            docs.put(SLUGS, article, {"slug": data["slug"]})
         elif topic == COMMENT_ADDED:
-            owner = docs.get(ARTICLES, article) or {"slug": None}
+            owner = docs.get(SLUGS, article) or {"slug": None}
             comment = {
                 "id": data["comment_id"]["_data_"],
                 "slug": owner["slug"],

@@ -22,8 +22,8 @@ from eventsourcing.persistence import IntegrityError, Tracking
 from newsroom.article import article_id
 from newsroom.merkle import root_of
 from projections.article_page import ARTICLE_STATE, ARTICLE_WITHDRAWN, LIVE, render_page
-from projections.article_page import ARTICLES as PAGE_ARTICLES
 from projections.article_page import CHECKPOINTS as PAGE_CHECKPOINTS
+from projections.article_page import HEADERS as PAGE_HEADERS
 from projections.article_page import ITEM_VERSIONS as PAGE_ITEM_VERSIONS
 from projections.article_page import ITEMS as PAGE_ITEMS
 from projections.audit_tree import HEAD as AUDIT_HEAD
@@ -32,7 +32,7 @@ from projections.audit_tree import NODES as AUDIT_NODES
 from projections.audit_tree import TREE as AUDIT_TREE
 from projections.audit_tree import kept_parts
 from projections.documents import Doc, Projection, Table, TimelineItem
-from projections.front_page import ARTICLES as FRONT_ARTICLES
+from projections.front_page import LISTED as FRONT_LISTED
 from projections.front_page import TAGS as FRONT_TAGS
 from projections.moderation import COMMENTS as MODERATION_COMMENTS
 from projections.records import Recorded
@@ -62,7 +62,7 @@ def tracking_name(projection: str, version: int = 1, suffix: str = "") -> str:
     return f"{UPSTREAM}/{versioned}{suffix}"
 
 
-class Batch:
+class UnitOfWork:
     """The unit of work of one batch: documents read once, changed in memory, written once at the end.
 
     Rows of append-only tables, and of tables whose rows are encoded when put (live items), are encoded
@@ -358,7 +358,7 @@ class SQLReadModels:
                 ),
             ],
         )
-        batch = Batch(self, suffix)
+        batch = UnitOfWork(self, suffix)
         slots = (
             slot for projection, events, _ in work for event in events for slot in projection.reads(event)
         )
@@ -538,7 +538,7 @@ class SQLReadModels:
     def article_page(self, slug: str) -> Doc | None:
         """The whole page document (drafts and unpublished included; callers decide who sees them)."""
         key = article_id(slug).hex
-        header = self._rows(f"SELECT doc FROM {self.table(PAGE_ARTICLES)} WHERE key = ?", (key,))
+        header = self._rows(f"SELECT doc FROM {self.table(PAGE_HEADERS)} WHERE key = ?", (key,))
         if not header:
             return None
         items = self._rows(
@@ -589,13 +589,13 @@ class SQLReadModels:
         cursor = before if before is not None else 2**62
         if tag is None:
             rows = self._rows(
-                f"SELECT doc FROM {self.table(FRONT_ARTICLES)} WHERE listed = ? AND activity < ? "
+                f"SELECT doc FROM {self.table(FRONT_LISTED)} WHERE listed = ? AND activity < ? "
                 "ORDER BY activity DESC LIMIT ?",
                 (True, cursor, limit),
             )
         else:
             rows = self._rows(
-                f"SELECT a.doc FROM {self.table(FRONT_TAGS)} t JOIN {self.table(FRONT_ARTICLES)} a "
+                f"SELECT a.doc FROM {self.table(FRONT_TAGS)} t JOIN {self.table(FRONT_LISTED)} a "
                 "ON a.key = t.article WHERE t.tag = ? AND t.activity < ? ORDER BY t.activity DESC LIMIT ?",
                 (tag, cursor, limit),
             )

@@ -20,8 +20,10 @@ from projections.projector import Projector, run_projector
 from projections.registry import open_read_models
 from web.commits import LoopCommits
 from web.concurrency import blocking
-from web.fanout.feed import Feed, RedisPublisher, channel_name, follow_redis
+from web.fanout.backends import backend_for
+from web.fanout.feed import Feed
 from web.fanout.hub import Hub
+from web.fanout.wire import Published
 from web.live import SEND_TIMEOUT_SECONDS
 from web.metrics import EVENTS_APPENDED
 from web.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
@@ -63,21 +65,16 @@ async def lifespan(starlette: Starlette) -> AsyncIterator[dict[str, Any]]:
         asyncio.create_task(close_streams_on_exit(hub), name="close-streams-on-exit"),
         asyncio.create_task(hub.watch(SEND_TIMEOUT_SECONDS, settings.heartbeat), name="stream-watchdog"),
     ]
-    if redis is not None:
-        tasks.append(asyncio.create_task(follow_redis(feed, redis, channel_name(settings.redis_prefix))))
+    backend = backend_for(settings.redis_url, settings.redis_prefix)
+    tasks.append(asyncio.create_task(backend.listen(feed.offer), name="fanout-listen"))
 
     stop = threading.Event()
     projector: Projector | None = None
     projector_thread = None
-    publisher = None
     if settings.projector == "embedded":
         projector = Projector(app, read_models)
-        if settings.redis_url:
-            # Publish through Redis like a separate projector would, so every process hears it.
-            publisher = RedisPublisher(settings.redis_url, channel_name(settings.redis_prefix))
-            projector.listeners.append(publisher)
-        else:
-            projector.listeners.append(lambda items, previous: feed.offer_threadsafe(loop, items, previous))
+        # Through the backend, as a projector of its own would: with Redis, every process hears it.
+        projector.listeners.append(lambda items, previous: backend.publish(Published(items, previous)))
         projector_thread = threading.Thread(
             target=run_projector,
             args=(projector, stop),
@@ -114,8 +111,7 @@ async def lifespan(starlette: Starlette) -> AsyncIterator[dict[str, Any]]:
         for task in stuck:
             log.warning("task %s did not stop within %s s", task.get_name(), TASKS_STOP_SECONDS)
         await commits.close(TASKS_STOP_SECONDS)
-        if publisher is not None:
-            publisher.close()
+        backend.close()
         if redis is not None:
             await redis.aclose()
         # A cancelled task leaves its blocking call running in the pool, and closing a store under a

@@ -12,7 +12,7 @@ import pytest
 from newsroom import Newsroom
 from newsroom.article import article_id
 from newsroom.demo import DEMO_SLUG
-from projections.article_page import ARTICLES as PAGE_ARTICLES
+from projections.article_page import HEADERS as PAGE_ARTICLES
 from projections.projector import Projector
 from projections.registry import ALL_PROJECTIONS, BY_NAME, open_read_models
 

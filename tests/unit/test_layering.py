@@ -52,3 +52,17 @@ def test_the_check_itself_catches_an_offender(tmp_path: Path) -> None:
     offender = tmp_path / "bad.py"
     offender.write_text("from web.settings import Settings\nimport redis.asyncio\n")
     assert imported_modules(offender) == {"web.settings", "redis.asyncio"}
+
+
+def test_the_projector_process_publishes_without_loading_the_web_framework() -> None:
+    """`newsroom project` (the command line, the projector, the Redis backend) loads no Starlette app,
+    router, request or response, and no uvicorn: only the settings reader and type names."""
+    script = (
+        "import sys\n"
+        "import newsroom_cli.main, projections.projector, web.fanout.backends.redis\n"
+        "print(' '.join(m for m in sys.modules if m.split('.')[0] in ('starlette', 'uvicorn', 'sse_starlette')))\n"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert set(loaded) <= {"starlette", "starlette.config", "starlette.types"}, loaded
