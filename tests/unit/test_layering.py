@@ -60,7 +60,8 @@ def test_the_projector_process_publishes_without_loading_the_web_framework() -> 
     script = (
         "import sys\n"
         "import newsroom_cli.main, projections.projector, web.fanout.backends.redis\n"
-        "print(' '.join(m for m in sys.modules if m.split('.')[0] in ('starlette', 'uvicorn', 'sse_starlette')))\n"
+        "web_side = ('starlette', 'uvicorn', 'sse_starlette')\n"
+        "print(' '.join(m for m in sys.modules if m.split('.')[0] in web_side))\n"
     )
     loaded = subprocess.run(
         [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True
