@@ -8,7 +8,7 @@ Tables:
   page_items     one document per update or comment, ordered by the position that created it
   live_items     one message per item (the article itself, each update, each comment): its current public
                  state, at the position of its latest change. What a reader resuming from a position is
-                 sent (``SQLReadModels.catch_up``): one message per item changed since, never a past state
+                 sent (``projections.catch_up``): one message per item changed since, never a past state
   page_item_versions  every state of every update and comment, with the version that made it
   page_checkpoints    the header every CHECKPOINT_EVERY versions
 

@@ -29,12 +29,12 @@ from newsroom.merkle import (
 from newsroom.treehead import TreeSigner, verify_head
 from projections.audit_tree import frontier_of, record_leaf, record_leaf_input
 from projections.history import event_record
-from projections.sqlstore import SQLReadModels
+from projections.registry import ReadModels
 
 PAGE = 1000
 
 
-def _with_subtrees(store: SQLReadModels, compute: Callable[[Subtree], Any]) -> Any:
+def _with_subtrees(store: ReadModels, compute: Callable[[Subtree], Any]) -> Any:
     """Runs ``compute`` twice: once to learn which subtrees it needs (which never depends on their
     values), then with them all fetched in one query per table."""
     wanted: set[tuple[int, int]] = set()
@@ -60,13 +60,13 @@ class Head:
     root: bytes
 
     @classmethod
-    def of(cls, store: SQLReadModels) -> Head:
+    def of(cls, store: ReadModels) -> Head:
         head = store.audit_head()
         if head is None:
             return cls(0, 0, EMPTY_ROOT)
         return cls(head["size"], head["last_position"], frontier_of(head).root())
 
-    def root_at(self, store: SQLReadModels, size: int) -> bytes:
+    def root_at(self, store: ReadModels, size: int) -> bytes:
         """The root of the tree's first ``size`` leaves (as it was when it had that many)."""
         if size == self.size:
             return self.root
@@ -86,7 +86,7 @@ class Head:
         return requested
 
 
-def tree_head(store: SQLReadModels, signer: TreeSigner | None) -> dict[str, Any]:
+def tree_head(store: ReadModels, signer: TreeSigner | None) -> dict[str, Any]:
     """The current head, signed when a key is configured."""
     head = Head.of(store)
     timestamp = datetime.now(UTC).isoformat()
@@ -104,7 +104,7 @@ def tree_head(store: SQLReadModels, signer: TreeSigner | None) -> dict[str, Any]
     )
 
 
-def inclusion(store: SQLReadModels, position: int, tree_size: int | None = None) -> dict[str, Any]:
+def inclusion(store: ReadModels, position: int, tree_size: int | None = None) -> dict[str, Any]:
     leaf = store.audit_leaf_at(position)
     if leaf is None:
         raise NotInAuditTreeError(f"no record at position {position} in the audit tree (yet)")
@@ -124,7 +124,7 @@ def inclusion(store: SQLReadModels, position: int, tree_size: int | None = None)
     }
 
 
-def consistency(store: SQLReadModels, old_size: int, new_size: int | None) -> dict[str, Any]:
+def consistency(store: ReadModels, old_size: int, new_size: int | None) -> dict[str, Any]:
     head = Head.of(store)
     new = head.size_or(new_size, "to")
     if old_size < 1:
@@ -197,7 +197,7 @@ class Verification:
 
 def verify(
     app: Newsroom,
-    store: SQLReadModels,
+    store: ReadModels,
     *,
     saved_head: dict[str, Any] | None = None,
     public_key: bytes | None = None,
@@ -258,7 +258,7 @@ def verify(
     return report
 
 
-def _recorded_leaves(store: SQLReadModels) -> Iterator[tuple[int, bytes]]:
+def _recorded_leaves(store: ReadModels) -> Iterator[tuple[int, bytes]]:
     after = 0
     while True:
         page = store.audit_leaves(after_position=after, limit=PAGE)
@@ -269,7 +269,7 @@ def _recorded_leaves(store: SQLReadModels) -> Iterator[tuple[int, bytes]]:
 
 
 def _check_saved_head(
-    store: SQLReadModels,
+    store: ReadModels,
     report: Verification,
     saved: dict[str, Any],
     root_now: bytes | None,

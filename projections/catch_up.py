@@ -18,8 +18,9 @@ from dataclasses import dataclass, field
 import orjson
 
 from projections.article_page import ARTICLE_STATE, public_view
+from projections.article_page_queries import LiveOpening
 from projections.documents import TimelineItem
-from projections.sqlstore import LiveOpening, SQLReadModels
+from projections.registry import ReadModels
 
 PAGE = 500
 
@@ -28,11 +29,11 @@ PAGE = 500
 class CatchUp:
     """Pages of messages after ``after`` (one story's, or the site's), read one ``next_page`` at a time."""
 
-    store: SQLReadModels
+    store: ReadModels
     after: int
     slug: str | None = None
     page: int = PAGE
-    # What ``SQLReadModels.live_opening`` already read for it, if anything (a stream's first round trip).
+    # What ``ReadModels.live_opening`` already read for it, if anything (a stream's first round trip).
     opening: LiveOpening | None = None
     # Every change up to here has been sent or was not for readers: a live stream skips frames up to it.
     through: int = field(init=False)

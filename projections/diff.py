@@ -16,7 +16,7 @@ from projections.documents import Doc, iso
 from projections.history import page_as_of, plain_page
 
 if TYPE_CHECKING:
-    from projections.sqlstore import SQLReadModels
+    from projections.registry import ReadModels
 
 
 def _by(event: Any) -> dict[str, Any]:
@@ -101,7 +101,7 @@ def diff_pages(before: Doc, after: Doc, events: Sequence[Any]) -> Doc:
 
 
 def article_diff(
-    app: Newsroom, slug: str, *, from_version: int, to_version: int, read_models: SQLReadModels | None = None
+    app: Newsroom, slug: str, *, from_version: int, to_version: int, read_models: ReadModels | None = None
 ) -> Doc:
     """What changed from one version to a later one; the two may come in either order."""
     from_version, to_version = sorted((from_version, to_version))

@@ -27,9 +27,10 @@ from projections.article_page import (
 )
 
 if TYPE_CHECKING:
-    from projections.sqlstore import ItemRow, SQLReadModels
+    from projections.article_page_queries import ItemRow
 from projections.documents import Doc, MemoryDocuments, Table, iso, micros
 from projections.records import Recorded, parse_state
+from projections.registry import ReadModels
 
 HIDDEN_FIELDS = frozenset({"originator_id", "originator_version", "timestamp", "actor", "originator_topic"})
 REDACTED_FIELDS = frozenset({"token_hash"})  # not a secret, but nobody reading history needs it
@@ -87,7 +88,7 @@ def page_as_of(
     *,
     version: int | None = None,
     moment: datetime | None = None,
-    read_models: SQLReadModels | None = None,
+    read_models: ReadModels | None = None,
 ) -> Doc:
     """The article page as it stood at ``version``, or at the instant ``moment``.
 

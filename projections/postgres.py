@@ -14,7 +14,6 @@ from psycopg.rows import tuple_row
 from psycopg.sql import SQL, Identifier
 
 from projections.documents import Projection, Table
-from projections.registry import ALL_PROJECTIONS
 from projections.sqlstore import REBUILD_SUFFIX, SQLReadModels, row_names, update_on_conflict
 
 TRACKING_TABLE = "newsroom_tracking"
@@ -35,7 +34,7 @@ class PostgresReadModels(SQLReadModels, PostgresTrackingRecorder):
     blob_type: ClassVar[str] = "BYTEA"
 
     def __init__(
-        self, datastore: PostgresDatastore, projections: Sequence[Projection] = ALL_PROJECTIONS, **kwargs: Any
+        self, datastore: PostgresDatastore, projections: Sequence[Projection], **kwargs: Any
     ) -> None:
         # The factory names the tracking table after the application ("newsroom_tracking").
         kwargs.setdefault("tracking_table_name", TRACKING_TABLE)

@@ -12,7 +12,6 @@ from typing import IO, Any, ClassVar
 from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
 
 from projections.documents import Projection, Table
-from projections.registry import ALL_PROJECTIONS
 from projections.sqlstore import REBUILD_SUFFIX, SQLReadModels
 
 
@@ -22,9 +21,7 @@ class SQLiteReadModels(SQLReadModels, SQLiteTrackingRecorder):
     blob_type: ClassVar[str] = "BLOB"
     applies_before_writing: ClassVar[bool] = True
 
-    def __init__(
-        self, datastore: SQLiteDatastore, projections: Sequence[Projection] = ALL_PROJECTIONS, **kwargs: Any
-    ) -> None:
+    def __init__(self, datastore: SQLiteDatastore, projections: Sequence[Projection], **kwargs: Any) -> None:
         # The library's constructor asks for the create statements, which need the projections.
         SQLReadModels.__init__(self, projections)
         SQLiteTrackingRecorder.__init__(self, datastore, **kwargs)

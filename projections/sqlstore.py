@@ -1,9 +1,11 @@
-"""Read models in SQL tables beside the events: the statements both backends share.
+"""Read models in SQL tables beside the events: the store both backends share, which knows no read model.
 
 A backend (``projections.sqlite``, ``projections.postgres``) mixes ``SQLReadModels`` into the library's
 tracking recorder for its database and supplies the dialect: placeholder, column types, table naming, and
 how a rebuilt table's indexes take the live names. Everything a batch changes and the projection's tracking
-position are written in one transaction (``process``), so an event is applied exactly once.
+position are written in one transaction (``process``), so an event is applied exactly once. Rebuilding,
+versions and tracking are here too. Each read model's queries are its own (``*_queries.py`` beside it);
+``projections.registry`` puts a backend and every read model's queries together.
 """
 
 from __future__ import annotations
@@ -14,38 +16,17 @@ import time
 from abc import abstractmethod
 from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager
-from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 import orjson
 from eventsourcing.persistence import IntegrityError, Tracking
 
-from newsroom.article import article_id
-from newsroom.merkle import root_of
-from projections.article_page import ARTICLE_STATE, ARTICLE_WITHDRAWN, LIVE, render_page
-from projections.article_page import CHECKPOINTS as PAGE_CHECKPOINTS
-from projections.article_page import HEADERS as PAGE_HEADERS
-from projections.article_page import ITEM_VERSIONS as PAGE_ITEM_VERSIONS
-from projections.article_page import ITEMS as PAGE_ITEMS
-from projections.audit_tree import HEAD as AUDIT_HEAD
-from projections.audit_tree import LEAVES as AUDIT_LEAVES
-from projections.audit_tree import NODES as AUDIT_NODES
-from projections.audit_tree import TREE as AUDIT_TREE
-from projections.audit_tree import kept_parts
 from projections.documents import Doc, Projection, Table, TimelineItem
-from projections.front_page import LISTED as FRONT_LISTED
-from projections.front_page import TAGS as FRONT_TAGS
-from projections.moderation import COMMENTS as MODERATION_COMMENTS
 from projections.records import Recorded
 
 REBUILD_SUFFIX = "__rebuild"
 SMALL_BATCH = 20  # events: a live batch, whose writes are few rows each
 PREFETCH_KEYS = 400  # documents read per statement (SQLite allows 32,766 parameters, PostgreSQL 65,535)
-
-
-# An update or comment as a page shows it at some version, its JSON still encoded:
-# (id, kind, position, shown, pinned, doc). Plain tuples as the driver returns them: an as-of page of a long
-# story holds thousands, and building an object per item made the garbage collector the slowest part.
-ItemRow = tuple[str, str, int, Any, Any, bytes]
 
 
 class RunnerLock(Protocol):
@@ -198,22 +179,6 @@ def row_names(table: Table) -> list[str]:
 def update_on_conflict(names: list[str]) -> str:
     """The clause that makes an insert of whole rows (``row_names``) an upsert on their key."""
     return "ON CONFLICT (key) DO UPDATE SET " + ", ".join(f"{name} = excluded.{name}" for name in names[1:])
-
-
-class LiveRow(NamedTuple):
-    """An item's current message as stored: what a reader resuming before ``position`` is sent."""
-
-    position: int
-    kind: str
-    data: bytes
-    slug: str
-    article: str
-
-
-class LiveOpening(NamedTuple):
-    published: bool  # the story asked for is published now (always True for the whole site)
-    republished: list[tuple[int, str]]
-    changed: list[LiveRow]
 
 
 # A read model, the events it has not applied yet, and the position it has applied up to.
@@ -534,206 +499,6 @@ class SQLReadModels:
         with self.datastore.transaction(commit=False) as cursor:
             cursor.execute(self.sql(statement), tuple(params))
             return list(cursor.fetchall())
-
-    def article_page(self, slug: str) -> Doc | None:
-        """The whole page document (drafts and unpublished included; callers decide who sees them)."""
-        key = article_id(slug).hex
-        header = self._rows(f"SELECT doc FROM {self.table(PAGE_HEADERS)} WHERE key = ?", (key,))
-        if not header:
-            return None
-        items = self._rows(
-            f"SELECT kind, doc FROM {self.table(PAGE_ITEMS)} WHERE article = ? ORDER BY position", (key,)
-        )
-        return render_page(
-            orjson.loads(header[0]["doc"]), [(row["kind"], orjson.loads(row["doc"])) for row in items]
-        )
-
-    def page_checkpoint(
-        self, article: str, *, version: int | None = None, at_us: int | None = None
-    ) -> tuple[int, Doc] | None:
-        """The newest header checkpoint at or before a version or an instant: (version, {at, header})."""
-        column, bound = ("version", version) if version is not None else ("at_us", at_us)
-        rows = self._rows(
-            f"SELECT version, doc FROM {self.table(PAGE_CHECKPOINTS)} WHERE article = ? AND {column} <= ? "
-            "ORDER BY version DESC LIMIT 1",
-            (article, bound),
-        )
-        return (int(rows[0]["version"]), orjson.loads(rows[0]["doc"])) if rows else None
-
-    def next_page_checkpoint(self, article: str, after_version: int) -> int | None:
-        rows = self._rows(
-            f"SELECT MIN(version) AS next FROM {self.table(PAGE_CHECKPOINTS)} "
-            "WHERE article = ? AND version > ?",
-            (article, after_version),
-        )
-        return int(rows[0]["next"]) if rows and rows[0]["next"] is not None else None
-
-    def page_items_as_of(self, article: str, version: int) -> dict[str, ItemRow]:
-        """Every update and comment of an article as it stood at ``version``, by id, in position order."""
-        # One index range read in version order; the newest state of each item wins, keeping the place of
-        # its first state (creation order is position order). Most items never change, so this beats a
-        # window function.
-        with self.datastore.transaction(commit=False) as cursor:
-            rows = self.plain_rows(
-                cursor,
-                self.sql(
-                    f"SELECT item, kind, position, shown, pinned, doc FROM {self.table(PAGE_ITEM_VERSIONS)} "
-                    "WHERE article = ? AND version <= ? ORDER BY version"
-                ),
-                (article, version),
-            )
-        return {row[0]: row for row in rows}
-
-    def front_page(self, *, limit: int, before: int | None = None, tag: str | None = None) -> list[Doc]:
-        """Listed stories, most recently active first; ``before`` is the last page's final ``activity``."""
-        cursor = before if before is not None else 2**62
-        if tag is None:
-            rows = self._rows(
-                f"SELECT doc FROM {self.table(FRONT_LISTED)} WHERE listed = ? AND activity < ? "
-                "ORDER BY activity DESC LIMIT ?",
-                (True, cursor, limit),
-            )
-        else:
-            rows = self._rows(
-                f"SELECT a.doc FROM {self.table(FRONT_TAGS)} t JOIN {self.table(FRONT_LISTED)} a "
-                "ON a.key = t.article WHERE t.tag = ? AND t.activity < ? ORDER BY t.activity DESC LIMIT ?",
-                (tag, cursor, limit),
-            )
-        return [orjson.loads(row["doc"]) for row in rows]
-
-    def live_changes(self, *, after: int, limit: int, slug: str | None = None) -> list[LiveRow]:
-        """Items changed after a position that readers may see now, oldest change first: the items of
-        published stories, and withdrawn stories (only that they were withdrawn); one row per item, its
-        current message, at the position of its latest change. One article's, or the whole site's."""
-        return self._live_rows(self._rows(*self._live_changes_query(after, limit, slug)))
-
-    def live_opening(self, *, slug: str | None, after: int | None, limit: int) -> LiveOpening:
-        """What a live stream needs before it starts, read in one transaction (one round trip where the
-        backend can): whether the story is published, and with a position to resume after, the stories
-        republished since and the first ``limit`` items changed since."""
-        queries: list[tuple[str, Sequence[Any]]] = []
-        if slug is not None:
-            queries.append(
-                (self.sql(f"SELECT kind FROM {self.table(LIVE)} WHERE key = ?"), (article_id(slug).hex,))
-            )
-        if after is not None:
-            queries.append(self._republished_query(after, slug))
-            queries.append(self._live_changes_query(after, limit, slug))
-        if not queries:
-            return LiveOpening(True, [], [])
-        with self.datastore.transaction(commit=False) as cursor:
-            answers = self.opening(cursor, queries)
-        published = slug is None or (bool(answers[0]) and answers[0][0]["kind"] == ARTICLE_STATE)
-        if after is None:
-            return LiveOpening(published, [], [])
-        republished, changed = answers[-2:]
-        return LiveOpening(
-            published,
-            [(int(row["republished"]), row["slug"]) for row in republished],
-            self._live_rows(changed),
-        )
-
-    def _live_changes_query(self, after: int, limit: int, slug: str | None) -> tuple[str, Sequence[Any]]:
-        where = "l.position > ?"
-        params: list[Any] = [after]
-        if slug is not None:
-            where += " AND l.article = ?"
-            params.append(article_id(slug).hex)
-        return self.sql(
-            f"SELECT l.position, l.kind, l.doc, l.slug, l.article FROM {self.table(LIVE)} l "
-            f"JOIN {self.table(LIVE)} h ON h.key = l.article WHERE {where} "
-            "AND (h.kind = ? OR (l.key = l.article AND l.kind = ?)) ORDER BY l.position LIMIT ?"
-        ), (*params, ARTICLE_STATE, ARTICLE_WITHDRAWN, limit)
-
-    @staticmethod
-    def _live_rows(rows: Iterable[Any]) -> list[LiveRow]:
-        return [
-            LiveRow(int(row["position"]), row["kind"], bytes(row["doc"]), row["slug"], row["article"])
-            for row in rows
-        ]
-
-    def republished_after(self, after: int, slug: str | None = None) -> list[tuple[int, str]]:
-        """(position, slug) of the published stories republished after a position, oldest first."""
-        rows = self._rows(*self._republished_query(after, slug))
-        return [(int(row["republished"]), row["slug"]) for row in rows]
-
-    def _republished_query(self, after: int, slug: str | None) -> tuple[str, Sequence[Any]]:
-        where = "key = article AND kind = ? AND republished > ?"
-        params: list[Any] = [ARTICLE_STATE, after]
-        if slug is not None:
-            where += " AND article = ?"
-            params.append(article_id(slug).hex)
-        return self.sql(
-            f"SELECT republished, slug FROM {self.table(LIVE)} WHERE {where} ORDER BY republished"
-        ), params
-
-    def live_head(self) -> int:
-        """The position of the newest change to any item (0 when there is none)."""
-        rows = self._rows(f"SELECT MAX(position) AS head FROM {self.table(LIVE)}")
-        return int(rows[0]["head"] or 0) if rows else 0
-
-    def moderation(
-        self, *, slug: str | None = None, hidden_only: bool = False, limit: int = 100
-    ) -> list[Doc]:
-        conditions: list[str] = []
-        params: list[Any] = []
-        if slug is not None:
-            conditions.append("article = ?")
-            params.append(article_id(slug).hex)
-        if hidden_only:
-            conditions.append("hidden = ?")
-            params.append(True)
-        where = f"WHERE {' AND '.join(conditions)} " if conditions else ""
-        rows = self._rows(
-            f"SELECT doc FROM {self.table(MODERATION_COMMENTS)} {where}ORDER BY position DESC LIMIT ?",
-            (*params, limit),
-        )
-        return [orjson.loads(row["doc"]) for row in rows]
-
-    # -- the audit tree ----------------------------------------------------------------------------
-
-    def audit_head(self) -> Doc | None:
-        rows = self._rows(f"SELECT doc FROM {self.table(AUDIT_TREE)} WHERE key = ?", (AUDIT_HEAD,))
-        return orjson.loads(rows[0]["doc"]) if rows else None
-
-    def audit_subtrees(self, wanted: Iterable[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
-        """Hashes of complete subtrees by (level, index); level 0 are the leaves. Subtrees at levels the
-        tree does not keep are hashed from the kept ones below them; missing ones are left out."""
-        parts = {(level, index): kept_parts(level, index) for level, index in wanted}
-        by_table: dict[Table, dict[str, tuple[int, int]]] = {AUDIT_LEAVES: {}, AUDIT_NODES: {}}
-        for base, indexes in parts.values():
-            for index in indexes:
-                if base == 0:
-                    by_table[AUDIT_LEAVES][str(index)] = (base, index)
-                else:
-                    by_table[AUDIT_NODES][f"{base}/{index}"] = (base, index)
-        kept: dict[tuple[int, int], bytes] = {}
-        for table, keys in by_table.items():
-            if keys:
-                for row in self._rows(*self.documents_select(table, "", list(keys))):
-                    kept[keys[row["key"]]] = bytes.fromhex(orjson.loads(row["doc"])["hash"])
-        found: dict[tuple[int, int], bytes] = {}
-        for subtree, (base, indexes) in parts.items():
-            if all((base, index) in kept for index in indexes):
-                # 2**k adjacent complete subtrees of one level combine as if they were leaves.
-                found[subtree] = root_of([kept[(base, index)] for index in indexes])
-        return found
-
-    def audit_leaf_at(self, position: int) -> tuple[int, bytes] | None:
-        """(leaf index, leaf hash) of the record at ``position``."""
-        rows = self._rows(f"SELECT key, doc FROM {self.table(AUDIT_LEAVES)} WHERE position = ?", (position,))
-        if not rows:
-            return None
-        return int(rows[0]["key"]), bytes.fromhex(orjson.loads(rows[0]["doc"])["hash"])
-
-    def audit_leaves(self, *, after_position: int, limit: int) -> list[tuple[int, bytes]]:
-        """(position, leaf hash) of recorded leaves after a position, in log order."""
-        rows = self._rows(
-            f"SELECT position, doc FROM {self.table(AUDIT_LEAVES)} WHERE position > ? "
-            "ORDER BY position LIMIT ?",
-            (after_position, limit),
-        )
-        return [(int(row["position"]), bytes.fromhex(orjson.loads(row["doc"])["hash"])) for row in rows]
 
     def dump(self, projection: Projection, suffix: str = "") -> dict[str, list[tuple[str, Doc]]]:
         """Every row of a read model, sorted: for comparing a live read model with a rebuilt one."""

@@ -8,7 +8,7 @@ from starlette.requests import Request
 
 from newsroom import Newsroom
 from newsroom.treehead import TreeSigner
-from projections.sqlstore import SQLReadModels
+from projections.registry import ReadModels
 from web.commits import LoopCommits
 from web.fanout.hub import Hub
 from web.ratelimit import RateLimiter
@@ -22,7 +22,7 @@ class Services:
     settings: Settings
     app: Newsroom
     commits: LoopCommits
-    read_models: SQLReadModels
+    read_models: ReadModels
     comment_limiter: RateLimiter
     hub: Hub
     stream_slots: StreamSlots

@@ -13,14 +13,14 @@ import orjson
 
 from newsroom.treehead import TreeSigner
 from projections import audit
-from projections.sqlstore import SQLReadModels
+from projections.registry import ReadModels
 from web.concurrency import blocking
 
 MAX_AGE_SECONDS = 1.0
 
 
 class TreeHeads:
-    def __init__(self, read_models: SQLReadModels, signer: TreeSigner | None) -> None:
+    def __init__(self, read_models: ReadModels, signer: TreeSigner | None) -> None:
         self._read_models = read_models
         self._signer = signer
         self._made: asyncio.Future[bytes] | None = None

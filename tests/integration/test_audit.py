@@ -21,8 +21,7 @@ from projections.audit_tree import record_leaf
 from projections.diff import article_diff
 from projections.history import page_as_of, plain_page
 from projections.projector import Projector
-from projections.registry import open_read_models
-from projections.sqlstore import SQLReadModels
+from projections.registry import ReadModels, open_read_models
 
 SLUG = "harbour-crane-collapse"
 EDITOR, MODERATOR = "staff:ines", "staff:mo"
@@ -36,7 +35,7 @@ def app(sql_url: str) -> Iterator[Newsroom]:
 
 
 @pytest.fixture
-def store(app: Newsroom) -> SQLReadModels:
+def store(app: Newsroom) -> ReadModels:
     return open_read_models(app)
 
 
@@ -92,7 +91,7 @@ def write_story(app: Newsroom, events: int, seed: int) -> None:
 
 @pytest.mark.parametrize("seed", [1, 2])
 def test_as_of_every_version_and_instant_equals_a_full_replay(
-    app: Newsroom, store: SQLReadModels, seed: int
+    app: Newsroom, store: ReadModels, seed: int
 ) -> None:
     write_story(app, 3 * CHECKPOINT_EVERY + 17, seed)
     Projector(app, store, batch_size=41).catch_up()
@@ -112,7 +111,7 @@ def test_as_of_every_version_and_instant_equals_a_full_replay(
     }
 
 
-def test_diff_names_who_did_each_change(app: Newsroom, store: SQLReadModels) -> None:
+def test_diff_names_who_did_each_change(app: Newsroom, store: ReadModels) -> None:
     article = Article.draft(slug=SLUG, headline="First", body="Body.", byline_name="Ines", actor=EDITOR)
     article.publish(actor=EDITOR)
     kept = article.append_update(body="Crane down.", label="08:00", actor=EDITOR)
@@ -143,7 +142,7 @@ def test_diff_names_who_did_each_change(app: Newsroom, store: SQLReadModels) -> 
     assert diff["events"] == article.version - start
 
 
-def test_the_audit_tree_matches_the_log_and_its_proofs_verify(app: Newsroom, store: SQLReadModels) -> None:
+def test_the_audit_tree_matches_the_log_and_its_proofs_verify(app: Newsroom, store: ReadModels) -> None:
     write_story(app, 150, seed=3)
     Projector(app, store, batch_size=13).catch_up()
     records = list(audit.records(app))

@@ -21,8 +21,7 @@ from projections.documents import Table, TimelineItem
 from projections.projector import Projector, run_projector
 from projections.rebuild import rebuild
 from projections.records import Recorded
-from projections.registry import ALL_PROJECTIONS, BY_NAME, open_read_models
-from projections.sqlstore import SQLReadModels
+from projections.registry import ALL_PROJECTIONS, BY_NAME, ReadModels, open_read_models
 from tests.conftest import add_staff
 from tests.services import create_schema, execute, postgres_url
 
@@ -35,12 +34,12 @@ def app(sql_url: str) -> Iterator[Newsroom]:
 
 
 @pytest.fixture
-def store(app: Newsroom) -> SQLReadModels:
+def store(app: Newsroom) -> ReadModels:
     return open_read_models(app)
 
 
 @pytest.fixture
-def projector(app: Newsroom, store: SQLReadModels) -> Projector:
+def projector(app: Newsroom, store: ReadModels) -> Projector:
     return Projector(app, store, batch_size=7)  # small batches: many batch boundaries
 
 
@@ -49,7 +48,7 @@ def editor(app: Newsroom) -> Principal:
     return add_staff(app, "eddie", Role.EDITOR)[0]
 
 
-def caught_up(store: SQLReadModels, *, after: int = 0, slug: str | None = None) -> list[dict[str, object]]:
+def caught_up(store: ReadModels, *, after: int = 0, slug: str | None = None) -> list[dict[str, object]]:
     """What a reader resuming after ``after`` is sent, decoded."""
     catch_up = CatchUp(store, after, slug, page=3)  # small pages: many page boundaries
     messages = []
@@ -73,7 +72,7 @@ def draft_and_publish(app: Newsroom, editor: Principal, slug: str, tags: list[st
 
 
 def test_article_page_has_everything_a_reader_needs(
-    app: Newsroom, store: SQLReadModels, projector: Projector
+    app: Newsroom, store: ReadModels, projector: Projector
 ) -> None:
     load_demo(app)
     projector.catch_up()
@@ -102,7 +101,7 @@ def test_article_page_has_everything_a_reader_needs(
 
 
 def test_update_revisions_strikes_and_pins_show_on_the_page(
-    app: Newsroom, store: SQLReadModels, projector: Projector, editor: Principal
+    app: Newsroom, store: ReadModels, projector: Projector, editor: Principal
 ) -> None:
     told = announced(projector)
     draft_and_publish(app, editor, "road-works")
@@ -137,7 +136,7 @@ def test_update_revisions_strikes_and_pins_show_on_the_page(
 
 
 def test_front_page_is_most_recently_active_first_and_paginated(
-    app: Newsroom, store: SQLReadModels, projector: Projector, editor: Principal
+    app: Newsroom, store: ReadModels, projector: Projector, editor: Principal
 ) -> None:
     for slug in ("alpha", "bravo", "charlie", "delta"):
         draft_and_publish(app, editor, slug, tags=["city"] if slug != "delta" else ["sport"])
@@ -161,7 +160,7 @@ def test_front_page_is_most_recently_active_first_and_paginated(
 
 
 def test_moderation_view_shows_hidden_comments_with_who_and_why(
-    app: Newsroom, store: SQLReadModels, projector: Projector, editor: Principal
+    app: Newsroom, store: ReadModels, projector: Projector, editor: Principal
 ) -> None:
     draft_and_publish(app, editor, "market")
     moderator, _ = add_staff(app, "mo", Role.MODERATOR)
@@ -186,7 +185,7 @@ def test_moderation_view_shows_hidden_comments_with_who_and_why(
 
 
 def test_drafts_never_reach_readers(
-    app: Newsroom, store: SQLReadModels, projector: Projector, editor: Principal
+    app: Newsroom, store: ReadModels, projector: Projector, editor: Principal
 ) -> None:
     told = announced(projector)
     app.draft_article(slug="embargoed", headline="Embargoed", body="Secret.", byline_name="K", by=editor)
@@ -203,7 +202,7 @@ def test_drafts_never_reach_readers(
     assert [item.kind for item in told] == ["article-published"]
 
 
-def test_each_batch_is_applied_exactly_once(app: Newsroom, store: SQLReadModels, editor: Principal) -> None:
+def test_each_batch_is_applied_exactly_once(app: Newsroom, store: ReadModels, editor: Principal) -> None:
     draft_and_publish(app, editor, "ferry")
     notifications = app.recorder.select_notifications(start=1, limit=100)
     projection = BY_NAME["article-pages"]
@@ -230,7 +229,7 @@ def test_each_batch_is_applied_exactly_once(app: Newsroom, store: SQLReadModels,
 
 
 def test_rebuild_equals_the_incrementally_built_read_models(
-    app: Newsroom, store: SQLReadModels, projector: Projector, editor: Principal
+    app: Newsroom, store: ReadModels, projector: Projector, editor: Principal
 ) -> None:
     load_demo(app)
     draft_and_publish(app, editor, "second-story", tags=["city"])
@@ -250,7 +249,7 @@ def test_rebuild_equals_the_incrementally_built_read_models(
 
 
 def test_rebuild_while_a_live_projector_runs_loses_nothing(
-    app: Newsroom, store: SQLReadModels, editor: Principal
+    app: Newsroom, store: ReadModels, editor: Principal
 ) -> None:
     draft_and_publish(app, editor, "busy")
     stop = threading.Event()
@@ -313,7 +312,7 @@ def test_a_rebuild_waits_out_another_writer_holding_the_sqlite_lock(
 
 
 def test_read_your_writes_waits_for_the_projector(
-    app: Newsroom, store: SQLReadModels, editor: Principal
+    app: Newsroom, store: ReadModels, editor: Principal
 ) -> None:
     draft_and_publish(app, editor, "quick")
     position = app.append_update("quick", body="Now", by=editor).position
@@ -334,7 +333,7 @@ def test_read_your_writes_waits_for_the_projector(
         runner.join()
 
 
-def test_a_second_projector_waits_as_standby_then_takes_over(app: Newsroom, store: SQLReadModels) -> None:
+def test_a_second_projector_waits_as_standby_then_takes_over(app: Newsroom, store: ReadModels) -> None:
     first_stop, second_stop = threading.Event(), threading.Event()
     messages: list[str] = []
     first = Projector(app, store, poll_interval=0.05)
@@ -407,7 +406,7 @@ def test_a_position_gap_from_a_failed_transaction_does_not_stall_the_projector(
     app.close()
 
 
-def test_empty_read_models_answer_empty(store: SQLReadModels) -> None:
+def test_empty_read_models_answer_empty(store: ReadModels) -> None:
     assert store.article_page("nothing-here") is None
     assert store.front_page(limit=5) == []
     assert caught_up(store) == []
@@ -431,7 +430,7 @@ def test_read_models_read_compressed_stores(sql_url: str) -> None:
 
 
 def test_a_read_model_of_an_older_version_is_emptied_and_rebuilt_from_the_log(
-    app: Newsroom, store: SQLReadModels, projector: Projector
+    app: Newsroom, store: ReadModels, projector: Projector
 ) -> None:
     load_demo(app)
     projector.catch_up()
@@ -460,7 +459,7 @@ def test_a_read_model_of_an_older_version_is_emptied_and_rebuilt_from_the_log(
 
 
 def test_a_stream_that_subscribes_after_its_first_read_still_gets_what_readers_were_told_in_between(
-    app: Newsroom, store: SQLReadModels, projector: Projector, editor: Principal
+    app: Newsroom, store: ReadModels, projector: Projector, editor: Principal
 ) -> None:
     """Regression (found by bench/reconnect.py: 33 of 2,238 reconnecting readers each missed one update):
     a stream reads its first page before it subscribes to live frames; a change told live readers in

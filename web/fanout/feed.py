@@ -15,7 +15,7 @@ import asyncio
 import logging
 
 from projections.catch_up import CatchUp
-from projections.sqlstore import SQLReadModels
+from projections.registry import ReadModels
 from web.concurrency import blocking
 from web.fanout.hub import Hub
 from web.fanout.wire import Published
@@ -27,7 +27,7 @@ CATCH_UP_PAGE = 1000
 
 class Feed:
     def __init__(
-        self, hub: Hub, read_models: SQLReadModels, *, poll_interval: float = 1.0, queue_size: int = 10_000
+        self, hub: Hub, read_models: ReadModels, *, poll_interval: float = 1.0, queue_size: int = 10_000
     ) -> None:
         self.hub = hub
         self.read_models = read_models

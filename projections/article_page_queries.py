@@ -1,0 +1,161 @@
+"""The article page's queries: a story's page, its checkpoints and items as they stood, and what a reader
+resuming a live stream is sent (``live_items``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any, NamedTuple
+
+import orjson
+
+from newsroom.article import article_id
+from projections.article_page import ARTICLE_STATE, ARTICLE_WITHDRAWN, LIVE, render_page
+from projections.article_page import CHECKPOINTS as PAGE_CHECKPOINTS
+from projections.article_page import HEADERS as PAGE_HEADERS
+from projections.article_page import ITEM_VERSIONS as PAGE_ITEM_VERSIONS
+from projections.article_page import ITEMS as PAGE_ITEMS
+from projections.documents import Doc
+from projections.sqlstore import SQLReadModels
+
+# An update or comment as a page shows it at some version, its JSON still encoded:
+# (id, kind, position, shown, pinned, doc). Plain tuples as the driver returns them: an as-of page of a long
+# story holds thousands, and building an object per item made the garbage collector the slowest part.
+ItemRow = tuple[str, str, int, Any, Any, bytes]
+
+
+class LiveRow(NamedTuple):
+    """An item's current message as stored: what a reader resuming before ``position`` is sent."""
+
+    position: int
+    kind: str
+    data: bytes
+    slug: str
+    article: str
+
+
+class LiveOpening(NamedTuple):
+    published: bool  # the story asked for is published now (always True for the whole site)
+    republished: list[tuple[int, str]]
+    changed: list[LiveRow]
+
+
+class ArticlePageQueries(SQLReadModels):
+    def article_page(self, slug: str) -> Doc | None:
+        """The whole page document (drafts and unpublished included; callers decide who sees them)."""
+        key = article_id(slug).hex
+        header = self._rows(f"SELECT doc FROM {self.table(PAGE_HEADERS)} WHERE key = ?", (key,))
+        if not header:
+            return None
+        items = self._rows(
+            f"SELECT kind, doc FROM {self.table(PAGE_ITEMS)} WHERE article = ? ORDER BY position", (key,)
+        )
+        return render_page(
+            orjson.loads(header[0]["doc"]), [(row["kind"], orjson.loads(row["doc"])) for row in items]
+        )
+
+    def page_checkpoint(
+        self, article: str, *, version: int | None = None, at_us: int | None = None
+    ) -> tuple[int, Doc] | None:
+        """The newest header checkpoint at or before a version or an instant: (version, {at, header})."""
+        column, bound = ("version", version) if version is not None else ("at_us", at_us)
+        rows = self._rows(
+            f"SELECT version, doc FROM {self.table(PAGE_CHECKPOINTS)} WHERE article = ? AND {column} <= ? "
+            "ORDER BY version DESC LIMIT 1",
+            (article, bound),
+        )
+        return (int(rows[0]["version"]), orjson.loads(rows[0]["doc"])) if rows else None
+
+    def next_page_checkpoint(self, article: str, after_version: int) -> int | None:
+        rows = self._rows(
+            f"SELECT MIN(version) AS next FROM {self.table(PAGE_CHECKPOINTS)} "
+            "WHERE article = ? AND version > ?",
+            (article, after_version),
+        )
+        return int(rows[0]["next"]) if rows and rows[0]["next"] is not None else None
+
+    def page_items_as_of(self, article: str, version: int) -> dict[str, ItemRow]:
+        """Every update and comment of an article as it stood at ``version``, by id, in position order."""
+        # One index range read in version order; the newest state of each item wins, keeping the place of
+        # its first state (creation order is position order). Most items never change, so this beats a
+        # window function.
+        with self.datastore.transaction(commit=False) as cursor:
+            rows = self.plain_rows(
+                cursor,
+                self.sql(
+                    f"SELECT item, kind, position, shown, pinned, doc FROM {self.table(PAGE_ITEM_VERSIONS)} "
+                    "WHERE article = ? AND version <= ? ORDER BY version"
+                ),
+                (article, version),
+            )
+        return {row[0]: row for row in rows}
+
+    def live_changes(self, *, after: int, limit: int, slug: str | None = None) -> list[LiveRow]:
+        """Items changed after a position that readers may see now, oldest change first: the items of
+        published stories, and withdrawn stories (only that they were withdrawn); one row per item, its
+        current message, at the position of its latest change. One article's, or the whole site's."""
+        return self._live_rows(self._rows(*self._live_changes_query(after, limit, slug)))
+
+    def live_opening(self, *, slug: str | None, after: int | None, limit: int) -> LiveOpening:
+        """What a live stream needs before it starts, read in one transaction (one round trip where the
+        backend can): whether the story is published, and with a position to resume after, the stories
+        republished since and the first ``limit`` items changed since."""
+        queries: list[tuple[str, Sequence[Any]]] = []
+        if slug is not None:
+            queries.append(
+                (self.sql(f"SELECT kind FROM {self.table(LIVE)} WHERE key = ?"), (article_id(slug).hex,))
+            )
+        if after is not None:
+            queries.append(self._republished_query(after, slug))
+            queries.append(self._live_changes_query(after, limit, slug))
+        if not queries:
+            return LiveOpening(True, [], [])
+        with self.datastore.transaction(commit=False) as cursor:
+            answers = self.opening(cursor, queries)
+        published = slug is None or (bool(answers[0]) and answers[0][0]["kind"] == ARTICLE_STATE)
+        if after is None:
+            return LiveOpening(published, [], [])
+        republished, changed = answers[-2:]
+        return LiveOpening(
+            published,
+            [(int(row["republished"]), row["slug"]) for row in republished],
+            self._live_rows(changed),
+        )
+
+    def _live_changes_query(self, after: int, limit: int, slug: str | None) -> tuple[str, Sequence[Any]]:
+        where = "l.position > ?"
+        params: list[Any] = [after]
+        if slug is not None:
+            where += " AND l.article = ?"
+            params.append(article_id(slug).hex)
+        return self.sql(
+            f"SELECT l.position, l.kind, l.doc, l.slug, l.article FROM {self.table(LIVE)} l "
+            f"JOIN {self.table(LIVE)} h ON h.key = l.article WHERE {where} "
+            "AND (h.kind = ? OR (l.key = l.article AND l.kind = ?)) ORDER BY l.position LIMIT ?"
+        ), (*params, ARTICLE_STATE, ARTICLE_WITHDRAWN, limit)
+
+    @staticmethod
+    def _live_rows(rows: Iterable[Any]) -> list[LiveRow]:
+        return [
+            LiveRow(int(row["position"]), row["kind"], bytes(row["doc"]), row["slug"], row["article"])
+            for row in rows
+        ]
+
+    def republished_after(self, after: int, slug: str | None = None) -> list[tuple[int, str]]:
+        """(position, slug) of the published stories republished after a position, oldest first."""
+        rows = self._rows(*self._republished_query(after, slug))
+        return [(int(row["republished"]), row["slug"]) for row in rows]
+
+    def _republished_query(self, after: int, slug: str | None) -> tuple[str, Sequence[Any]]:
+        where = "key = article AND kind = ? AND republished > ?"
+        params: list[Any] = [ARTICLE_STATE, after]
+        if slug is not None:
+            where += " AND article = ?"
+            params.append(article_id(slug).hex)
+        return self.sql(
+            f"SELECT republished, slug FROM {self.table(LIVE)} WHERE {where} ORDER BY republished"
+        ), params
+
+    def live_head(self) -> int:
+        """The position of the newest change to any item (0 when there is none)."""
+        rows = self._rows(f"SELECT MAX(position) AS head FROM {self.table(LIVE)}")
+        return int(rows[0]["head"] or 0) if rows else 0
