@@ -40,7 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.scratch import scratch_database
 from newsroom import Newsroom, Role
 from newsroom.staff import OPERATOR
-from web.fanout.hub import encode_frame
+from web.fanout.frames import frame
 
 ROOT = Path(__file__).resolve().parents[1]
 ID = re.compile(rb"\nid: (\d+)\n")
@@ -443,7 +443,7 @@ async def run_pushpin(workdir: Path, count: int, messages: int, frame_size: int)
                 async def send() -> int:
                     ident = next(counter)
                     payload = b'{"kind":"update-appended","body":"' + b"x" * frame_size + b'"}'
-                    content = encode_frame(ident, "update-appended", payload).decode()
+                    content = frame("update-appended", payload, ident).decode()
                     item = {
                         "channel": "bench",
                         "id": str(ident),

@@ -16,6 +16,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
+import orjson
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
@@ -29,6 +30,7 @@ from projections.catch_up import CatchUp
 from projections.documents import TimelineItem
 from web.clients import client_id
 from web.concurrency import blocking
+from web.fanout import frames
 from web.fanout.hub import Hub, Subscriber, frame_of
 from web.logs import REQUEST_ID, log_access, request_id_for
 from web.protocol import Connection
@@ -42,10 +44,10 @@ RETRY_MS = (1000, 3000)
 
 
 def _retry() -> bytes:
-    return b"retry: %d\n\n" % random.randint(*RETRY_MS)  # noqa: S311 - spreading load, not a secret
+    return frames.retry(random.randint(*RETRY_MS))  # noqa: S311 - spreading load, not a secret
 
 
-PING = b": ping\n\n"
+PING = frames.comment("ping")
 STREAM_HEADERS = [
     (b"content-type", b"text/event-stream; charset=utf-8"),
     (b"cache-control", b"no-cache"),
@@ -55,7 +57,7 @@ SEND_TIMEOUT_SECONDS = 30  # a reader whose socket takes longer than this for on
 
 
 def _control(kind: str, message: str) -> bytes:
-    return b'event: %s\ndata: {"message": "%s"}\n\n' % (kind.encode(), message.encode())
+    return frames.frame(kind, orjson.dumps({"message": message}))
 
 
 OVERFLOW = _control("overflow", "you fell too far behind; reconnect with Last-Event-ID to catch up")
@@ -160,11 +162,12 @@ async def _stream(request: Request, slug: str | None) -> EventStream:
 class EventStream:
     """A Server-Sent Events response (an ASGI app) that costs one task per reader: the request's own.
 
-    (sse-starlette, used before, runs a task group of four per stream; at thousands of readers that was most
-    of the memory per reader: see README.) The hub's watchdog wakes a quiet stream for a heartbeat, which
-    first checks, without waiting, whether the reader hung up (so a gone reader is noticed within one
-    heartbeat), and cuts off a write that cannot complete within SEND_TIMEOUT_SECONDS; the hub closing
-    (SIGTERM) ends the stream at once.
+    Frames are sse-starlette's (``web.fanout.frames``), encoded once per message; its
+    ``EventSourceResponse`` is not used because it runs a task group of four per stream, which at
+    thousands of readers would be most of the memory each costs. The hub's watchdog wakes a quiet stream
+    for a heartbeat, which first checks, without waiting, whether the reader hung up (so a gone reader is
+    noticed within one heartbeat), and cuts off a write that cannot complete within
+    SEND_TIMEOUT_SECONDS; the hub closing (SIGTERM) ends the stream at once.
     """
 
     __slots__ = ("catch_up", "hub", "reader", "request_id", "resync", "slot", "slug", "tree_head")

@@ -15,6 +15,7 @@ from newsroom.treehead import TreeSigner
 from projections import audit
 from projections.registry import ReadModels
 from web.concurrency import blocking
+from web.fanout import frames
 
 MAX_AGE_SECONDS = 1.0
 
@@ -39,4 +40,4 @@ class TreeHeads:
 
     async def _make(self) -> bytes:
         head = await blocking(audit.tree_head, self._read_models, self._signer)
-        return b"event: tree-head\ndata: %s\n\n" % orjson.dumps(head)
+        return frames.frame("tree-head", orjson.dumps(head))

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from operator import attrgetter
 
 from projections.documents import TimelineItem
+from web.fanout import frames
 from web.metrics import MESSAGES_FANNED_OUT, OPEN_STREAMS, SLOW_READERS_DROPPED, observe_dispatch
 
 
@@ -31,12 +32,8 @@ class Frame:
     data: bytes  # the whole SSE message: "id: ...\nevent: ...\ndata: ...\n\n"
 
 
-def encode_frame(position: int, kind: str, data: bytes) -> bytes:
-    return b"id: %d\nevent: %s\ndata: %s\n\n" % (position, kind.encode(), data)
-
-
 def frame_of(item: TimelineItem) -> Frame:
-    return Frame(item.position, item.slug, encode_frame(item.position, item.kind, item.data))
+    return Frame(item.position, item.slug, frames.frame(item.kind, item.data, item.position))
 
 
 _position = attrgetter("position")

@@ -54,7 +54,7 @@ class RedisBackend:
                     backoff = min(backoff * 2, 5.0)
                 finally:
                     with contextlib.suppress(Exception):
-                        await pubsub.aclose()  # type: ignore[no-untyped-call]
+                        await pubsub.aclose()
         finally:
             await client.aclose()
 
