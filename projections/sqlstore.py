@@ -19,7 +19,7 @@ from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 import orjson
-from eventsourcing.persistence import IntegrityError, Tracking
+from eventsourcing.persistence import IntegrityError
 
 from projections.documents import Doc, Projection, Table, TimelineItem
 from projections.records import Recorded
@@ -212,8 +212,6 @@ class SQLReadModels:
         """The quoted, qualified name of a table."""
 
     if TYPE_CHECKING:  # provided by the library's tracking recorder that each backend mixes in
-
-        def _insert_tracking(self, cursor: Any, tracking: Tracking) -> None: ...
 
         def max_tracking_id(self, application_name: str) -> int | None: ...
 
