@@ -26,6 +26,7 @@ from web.fanout.hub import Hub
 from web.fanout.wire import Published
 from web.live import SEND_TIMEOUT_SECONDS
 from web.metrics import EVENTS_APPENDED
+from web.pages.templates import live_html
 from web.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
 from web.services import Services
 from web.settings import Settings
@@ -57,7 +58,7 @@ async def lifespan(starlette: Starlette) -> AsyncIterator[dict[str, Any]]:
         if redis is not None
         else MemoryRateLimiter(settings.comment_limit, settings.comment_window)
     )
-    hub = Hub(limit=settings.stream_buffer)
+    hub = Hub(limit=settings.stream_buffer, finish=live_html)
     feed = Feed(hub, read_models)
     await feed.start()
     tasks = [

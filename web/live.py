@@ -31,7 +31,7 @@ from projections.documents import TimelineItem
 from web.clients import client_id
 from web.concurrency import blocking
 from web.fanout import frames
-from web.fanout.hub import Hub, Subscriber, frame_of
+from web.fanout.hub import Hub, Subscriber
 from web.logs import REQUEST_ID, log_access, request_id_for
 from web.protocol import Connection
 from web.services import services
@@ -273,7 +273,7 @@ class EventStream:
         are skipped. The first page was read before the stream began (``live_opening``)."""
         while (messages := await _next_page(catch_up)) is not None:
             if messages:
-                await _write(reader, send, b"".join(frame_of(message).data for message in messages))
+                await _write(reader, send, b"".join(self.hub.frame(message).data for message in messages))
         reader.skip_to(catch_up.through)
 
 

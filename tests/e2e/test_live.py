@@ -222,3 +222,20 @@ def test_a_reader_that_hangs_up_frees_its_stream_within_a_heartbeat(tmp_path: Pa
             assert time.monotonic() < deadline, "the gone reader still holds its stream"
             time.sleep(0.1)
         assert site_feed_opens(base)
+
+
+def test_a_live_update_carries_the_fragment_a_reload_of_the_page_shows(server: tuple[str, str]) -> None:
+    """One template renders an update for the page and for the live message (web/templates/fragments)."""
+    base, token = server
+    publish_story(base, token, "harbour")
+    reader = Reader(f"{base}/api/articles/harbour/live").start()
+    try:
+        append(base, token, "harbour", 'Boats <b>back</b> & "safe".\n\nMore at noon.')
+        assert reader.wait_for(lambda r: any(e.kind == "update-appended" for e in r.events))
+    finally:
+        reader.stop()
+    message = json.loads(next(e.data for e in reader.events if e.kind == "update-appended"))
+    page = httpx.get(f"{base}/articles/harbour").text
+    start = page.index(f'<li id="u-{message["update"]["id"]}"')
+    assert page[start : start + len(message["html"])] == message["html"]
+    assert "&lt;b&gt;back&lt;/b&gt; &amp; &#34;safe&#34;." in message["html"]

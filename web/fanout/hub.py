@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 from bisect import bisect_right
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from operator import attrgetter
 
@@ -34,6 +34,10 @@ class Frame:
 
 def frame_of(item: TimelineItem) -> Frame:
     return Frame(item.position, item.slug, frames.frame(item.kind, item.data, item.position))
+
+
+def as_it_is(item: TimelineItem) -> TimelineItem:
+    return item
 
 
 _position = attrgetter("position")
@@ -131,8 +135,11 @@ class Subscriber:
 
 
 class Hub:
-    def __init__(self, limit: int = 1024) -> None:
+    def __init__(self, limit: int = 1024, finish: Callable[[TimelineItem], TimelineItem] = as_it_is) -> None:
+        """``finish`` completes a message before it is framed, once for all readers (the web app adds the
+        HTML of its fragment)."""
         self.limit = limit
+        self._finish = finish
         self._site = Channel(None, 0)
         self._articles: dict[str, Channel] = {}
         self.last_position = 0  # the newest position dispatched: live items at or below it are repeats
@@ -176,7 +183,7 @@ class Hub:
             if item.position <= self.last_position:
                 continue
             self.last_position = item.position
-            frame = frame_of(item)
+            frame = self.frame(item)
             if pushed:  # a catch-up's items are old news: they would skew the push latency
                 observe_dispatch(item.data)
             for channel in (self._site, self._articles.get(item.slug)):
@@ -187,6 +194,10 @@ class Hub:
         for channel in touched:
             channel.wake()
         MESSAGES_FANNED_OUT.inc(self.delivered - delivered)
+
+    def frame(self, item: TimelineItem) -> Frame:
+        """The item's frame, to send to a reader as it is."""
+        return frame_of(self._finish(item))
 
     def channels(self) -> Iterator[Channel]:
         yield self._site

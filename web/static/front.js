@@ -1,24 +1,21 @@
-// The front page, live: any change on the site refreshes the list (at most a few times a second).
+// The front page, live: any change on the site loads the page again in the background (at most a few times
+// a second) and swaps in its list of stories, rendered by the server's own template.
 "use strict";
 (() => {
-  const { el, localTime } = newsroom;
+  const { localTime } = newsroom;
   let pending = null;
   async function refresh() {
     pending = null;
-    const response = await fetch("/api/articles?limit=30");
+    const response = await fetch(window.location.href, { headers: { Accept: "text/html" } });
     if (!response.ok) return;
-    const { articles } = await response.json();
-    document.getElementById("stories").replaceChildren(...articles.map((story) => {
-      const latest = story.latest_update;
-      return el("li", { className: "story-card", "data-slug": story.slug },
-        el("a", { href: "/articles/" + encodeURIComponent(story.slug) }, el("h2", {}, story.headline)),
-        el("p", { className: "meta" }, `${story.byline || ""} · updated ${localTime(story.last_activity_at)} · ` +
-          `${story.update_count} updates · ${story.comment_count} comments`),
-        latest ? el("p", { className: "excerpt" }, `${latest.label || ""} ${latest.excerpt}`) : null);
-    }));
+    const fresh = new DOMParser().parseFromString(await response.text(), "text/html").getElementById("stories");
+    if (!fresh) return;
+    for (const stamp of fresh.querySelectorAll("time[datetime]")) stamp.textContent = localTime(stamp.getAttribute("datetime"));
+    document.getElementById("stories").replaceChildren(...fresh.childNodes);
   }
   const source = new EventSource("/api/live");
   const kinds = ["article-published", "article-unpublished", "update-appended", "comment-added", "headline-changed"];
   for (const kind of kinds) source.addEventListener(kind, () => { pending = pending || setTimeout(refresh, 300); });
+  for (const stamp of document.querySelectorAll("time[datetime]")) stamp.textContent = localTime(stamp.getAttribute("datetime"));
   window.newsroomFront = { refresh };
 })();

@@ -1,8 +1,9 @@
 // The reader page, live: opens the story's SSE feed after the position the page was rendered at, and renders
 // each message with DOM methods (text only). After a dropped connection the browser reconnects with
 // Last-Event-ID and the server sends each item changed meanwhile as it stands now (the story itself as an
-// `article-published` message with its whole header, and the whole story if it was republished); positions
-// already shown are ignored.
+// `article-published` message with its whole header; a story republished meanwhile is loaded again);
+// positions already shown are ignored. Updates, comments and embeds arrive with their HTML, rendered by the
+// template the page was rendered with.
 "use strict";
 (() => {
   const { el, localTime } = newsroom;
@@ -15,46 +16,32 @@
   const paragraphs = (text) => text.split("\n\n").filter((part) => part.trim()).map((part) => el("p", {}, part));
   const time = (iso) => (iso ? el("time", { datetime: iso }, localTime(iso)) : "");
 
-  function updateNode(update) {
-    const classes = ["update", update.struck && "struck", update.pinned && "pinned"].filter(Boolean).join(" ");
-    const label = update.label ? el("strong", { className: "label" }, update.label) : "";
-    const node = el("li", { id: "u-" + update.id, className: classes, "data-position": update.position },
-      el("p", { className: "meta" }, time(update.at), " ", label),
-      el("div", { className: "update-body" }, ...paragraphs(update.body)));
-    if (update.revised_at) {
-      node.append(el("p", { className: "revision" }, "Revised ", time(update.revised_at),
-        update.revision_note ? ": " + update.revision_note : ""));
-    }
-    if (update.struck) {
-      node.append(el("p", { className: "struck-reason" }, "Struck ", time(update.struck_at), ": " + update.struck_reason));
-    }
+  // A fragment as the server rendered it (web/templates/fragments): the same HTML a reload shows.
+  function fragment(html) {
+    const template = document.createElement("template");
+    template.innerHTML = html;
+    const node = template.content.firstElementChild;
+    for (const stamp of node.querySelectorAll("time[datetime]")) stamp.textContent = localTime(stamp.getAttribute("datetime"));
     return node;
   }
 
-  function placeUpdate(update, fresh) {
+  function placeUpdate(update, html, fresh) {
     const old = byId("u-" + update.id);
     if (old) old.remove();
-    const node = updateNode(update);
+    const node = fragment(html);
     if (fresh) node.classList.add("fresh");
     const list = byId(update.pinned ? "pinned" : "updates");
     const next = [...list.children].find((child) => Number(child.dataset.position) < update.position);
     list.insertBefore(node, next || null); // newest first
   }
 
-  function commentNode(comment) {
-    return el("li", { id: "c-" + comment.id, className: "comment" },
-      el("p", { className: "meta" }, el("b", { className: "author" }, comment.author), " ", time(comment.at)),
-      el("div", { className: "comment-body" }, ...paragraphs(comment.body)),
-      el("ol", { className: "replies" }));
-  }
-
   function countComments() {
     byId("comment-count").textContent = String(document.querySelectorAll("#comments .comment").length);
   }
 
-  function placeComment(comment) {
+  function placeComment(comment, html) {
     const old = byId("c-" + comment.id);
-    const node = commentNode(comment);
+    const node = fragment(html);
     if (old) {
       node.querySelector(".replies").append(...old.querySelector(".replies").children);
       old.replaceWith(node);
@@ -74,8 +61,6 @@
   }
 
   function setTags(tags) { byId("tags").replaceChildren(...tags.map((tag) => el("li", {}, tag))); }
-  const embedNode = (embed) => el("figure", { id: "e-" + embed.id, className: "embed" },
-    el("a", { href: embed.url, rel: "noopener" }, embed.caption || embed.url));
   const relatedNode = (link) => el("li", {}, el("a", { href: link.url }, link.title));
   const correctionNode = (correction) => el("p", { className: "correction" }, el("b", {}, "Correction"), " ",
     time(correction.at), ": " + correction.note);
@@ -87,36 +72,27 @@
     byId("body").replaceChildren(...paragraphs(article.body));
     byId("corrections").replaceChildren(...article.corrections.map(correctionNode));
     setTags(article.tags);
-    byId("embeds").replaceChildren(...article.embeds.map(embedNode));
     byId("related").replaceChildren(...article.related.map(relatedNode));
     byId("comments-closed").textContent = article.comments_open ? "" : "Comments are closed.";
-    if (article.updates) { // the whole story: it was republished, and may have changed while withdrawn
-      byId("pinned").replaceChildren();
-      byId("updates").replaceChildren();
-      for (const update of article.updates) placeUpdate(update);
-      byId("comments").replaceChildren();
-      for (const comment of article.comments) placeComment(comment);
-      countComments();
-    }
   }
 
   const handlers = {
-    "update-appended": (data) => placeUpdate(data.update, true),
-    "update-revised": (data) => placeUpdate(data.update),
-    "update-struck": (data) => placeUpdate(data.update),
-    "update-pinned": (data) => placeUpdate(data.update),
-    "update-unpinned": (data) => placeUpdate(data.update),
+    "update-appended": (data) => placeUpdate(data.update, data.html, true),
+    "update-revised": (data) => placeUpdate(data.update, data.html),
+    "update-struck": (data) => placeUpdate(data.update, data.html),
+    "update-pinned": (data) => placeUpdate(data.update, data.html),
+    "update-unpinned": (data) => placeUpdate(data.update, data.html),
     "headline-changed": (data) => { byId("headline").textContent = data.headline; document.title = data.headline; },
     "body-revised": (data) => {
       byId("body").replaceChildren(...paragraphs(data.body));
       if (data.correction_note) byId("corrections").append(correctionNode({ at: data.at, note: data.correction_note }));
     },
-    "comment-added": (data) => placeComment(data.comment),
-    "comment-restored": (data) => placeComment(data.comment),
+    "comment-added": (data) => placeComment(data.comment, data.html),
+    "comment-restored": (data) => placeComment(data.comment, data.html),
     "comment-hidden": (data) => hideComment(data.comment_id),
     "tag-added": (data) => setTags(data.tags),
     "tag-removed": (data) => setTags(data.tags),
-    "embed-attached": (data) => byId("embeds").append(embedNode(data.embed)),
+    "embed-attached": (data) => byId("embeds").append(fragment(data.html)),
     "embed-removed": (data) => { const node = byId("e-" + data.embed_id); if (node) node.remove(); },
     "related-linked": (data) => byId("related").append(relatedNode(data.link)),
     "comments-closed": () => { byId("comments-closed").textContent = "Comments are closed."; },
@@ -129,7 +105,8 @@
       withdrawn = true;
     },
     "article-published": (data) => {
-      if (withdrawn) window.location.reload(); // republished: the page is rebuilt whole
+      // Republished (it may have changed while withdrawn): the page is loaded again, whole.
+      if (withdrawn || data.article.updates) window.location.reload();
       else showArticle(data.article);
     },
   };
