@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from copy import deepcopy
 from dataclasses import dataclass
-from typing import Any, ClassVar, ParamSpec, cast
+from typing import TYPE_CHECKING, Any, ClassVar, ParamSpec, cast
 from uuid import UUID
 
 from eventsourcing.application import (
@@ -162,28 +162,10 @@ class Newsroom(Application[UUID]):
             raise SlugTakenError(f"slug {article.slug} is taken", slug=article.slug) from None
         return Receipt(version=article.version, position=_position(recordings, article.id))
 
-    # Changes to an article (newsroom.commands), made and executed one at a time.
-    publish = _executes(commands.Publish)
-    unpublish = _executes(commands.Unpublish)
-    edit_article = _executes(commands.EditArticle)
-    append_update = _executes(commands.AppendUpdate)
-    revise_update = _executes(commands.ReviseUpdate)
-    strike_update = _executes(commands.StrikeUpdate)
-    pin_update = _executes(commands.PinUpdate)
-    unpin_update = _executes(commands.UnpinUpdate)
-    tag = _executes(commands.Tag)
-    untag = _executes(commands.Untag)
-    attach_embed = _executes(commands.AttachEmbed)
-    remove_embed = _executes(commands.RemoveEmbed)
-    link_related = _executes(commands.LinkRelated)
-    close_comments = _executes(commands.CloseComments)
-    reopen_comments = _executes(commands.ReopenComments)
-
-    # -- readers and moderators --------------------------------------------------------------------
-
-    add_comment = _executes(commands.AddComment)
-    hide_comment = _executes(commands.HideComment)
-    restore_comment = _executes(commands.RestoreComment)
+    if TYPE_CHECKING:
+        # One method per change to an article (newsroom.commands.CHANGES), each made and executed on its
+        # own: ``app.append_update(slug, body=..., by=editor)``. Made below, from the declarations.
+        def __getattr__(self, name: str) -> Callable[..., Receipt]: ...
 
     # -- staff -------------------------------------------------------------------------------------
 
@@ -437,6 +419,10 @@ class Newsroom(Application[UUID]):
         return Receipt(
             version=record.target_version, position=position or 0, id=record.created_id, replayed=True
         )
+
+
+for _change in commands.CHANGES:
+    setattr(Newsroom, _change.name(), _executes(_change))
 
 
 def _run(command: Command, article: Article) -> object:
