@@ -20,7 +20,6 @@ from eventsourcing.application import (
     AggregateNotFoundError,
     Application,
     Cache,
-    ProcessingEvent,
     project_aggregate,
 )
 from eventsourcing.domain import Aggregate
@@ -43,7 +42,8 @@ from newsroom.errors import (
 )
 from newsroom.idempotency import IdempotentRequest, RequestKey
 from newsroom.positions import position_of
-from newsroom.saving import Saver, collect
+from newsroom.saving import Change, Saver, collect
+from newsroom.sealing import sealed_key, unseal
 from newsroom.staff import Permission, Principal, Role, Staff, split_token, staff_id
 from newsroom.startup import retry_catalog_races
 from newsroom.transcoding import OrjsonTranscoder
@@ -90,7 +90,7 @@ class Prepared:
 
     command: Command
     article: Article
-    change: ProcessingEvent[UUID]
+    change: Change
     created: UUID | None
 
 
@@ -108,9 +108,9 @@ class Newsroom(Application[UUID]):
 
     def __init__(self, env: dict[str, str] | None = None) -> None:
         super().__init__(env)
-        self.saver = Saver(self, self.snapshotting_intervals)
         self._staff_checked: dict[UUID, float] = {}  # staff id -> when its cached copy was last checked
         self.vault = retry_catalog_races(lambda: vault_for(self.recorder))
+        self.saver = Saver(self, self.vault, self.snapshotting_intervals)
         self._token_hashes: dict[str, str] = {}  # vault name -> a token's hash, as read from the vault
 
     @classmethod
@@ -123,6 +123,13 @@ class Newsroom(Application[UUID]):
         position and how many events the save stored (the embedded projector's wake-up, and a metric)."""
         self.saver.on_saved(listener)
 
+    def save(self, *objs: Any, **kwargs: Any) -> list[Recording[UUID]]:
+        """Saves aggregates as commands do (``Saver``): with the keys sealing their events' text, and
+        grouped with other threads' saves."""
+        if kwargs or not all(isinstance(obj, Aggregate) for obj in objs):
+            raise TypeError("Newsroom.save takes aggregates")
+        return self.saver.save(list(objs))
+
     def construct_transcoder(self) -> Transcoder:
         return OrjsonTranscoder()
 
@@ -134,9 +141,10 @@ class Newsroom(Application[UUID]):
         slug: str,
         headline: str,
         body: str,
-        byline_name: str,
+        byline_name: str = "",
         byline_bio: str = "",
         tags: list[str] | None = None,
+        authors: list[str] | None = None,
         by: Principal,
         request: RequestKey | None = None,
     ) -> Receipt:
@@ -150,6 +158,7 @@ class Newsroom(Application[UUID]):
             byline_name=byline_name,
             byline_bio=byline_bio,
             tags=tags,
+            authors=authors,
             actor=by.actor,
         )
         if article.id in self.repository:
@@ -196,6 +205,16 @@ class Newsroom(Application[UUID]):
         by.require(Permission.MANAGE_STAFF)
         member = self._staff(name)
         member.change_role(role, actor=by.actor)
+        return Receipt(version=member.version, position=_position(self.save(member)))
+
+    def change_profile(
+        self, name: str, *, display_name: str, bio: str | None, picture_url: str | None, by: Principal
+    ) -> Receipt:
+        """What readers see of a staff member: their own to change, or an admin's."""
+        if by.name != name:
+            by.require(Permission.MANAGE_STAFF)
+        member = self._staff(name)
+        member.change_profile(display_name=display_name, bio=bio, picture_url=picture_url, actor=by.actor)
         return Receipt(version=member.version, position=_position(self.save(member)))
 
     def deactivate_staff(self, name: str, *, by: Principal) -> Receipt:
@@ -273,6 +292,12 @@ class Newsroom(Application[UUID]):
         """An article's events in version order (empty for an unknown slug)."""
         events = self.events.get(article_id(rules.slug(slug)), gt=after_version, lte=up_to_version)
         return cast("Iterator[Article.Event]", iter(events))
+
+    def text_of(self, event: Any) -> dict[str, Any] | None:
+        """The sealed text an event holds (an update's words, a comment and its author), opened; None where
+        its key is gone (it was erased)."""
+        name = sealed_key(event.sealed)
+        return unseal(event.sealed, self.vault.get(name) if name is not None else None)
 
     def last_position(self) -> int:
         return self.recorder.max_notification_id() or 0
@@ -426,8 +451,12 @@ for _change in commands.CHANGES:
 
 
 def _run(command: Command, article: Article) -> object:
-    if command.expected_version is not None and command.expected_version != article.version:
-        raise VersionConflictError(command.expected_version, article.version)
+    expected = command.expected_version
+    if expected is not None:
+        # A version the article has not reached is no version anyone loaded.
+        changed = "article" if expected > article.version else command.conflict(article)
+        if changed is not None:
+            raise VersionConflictError(expected, article.version, changed)
     return command.run(article)
 
 

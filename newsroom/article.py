@@ -12,14 +12,16 @@ id. Loading, copying and snapshotting a story with 10,000 updates costs what it 
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
+from collections.abc import Callable
+from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any, Final
 from uuid import UUID, uuid4, uuid5
 
+import orjson
 from eventsourcing.domain import Aggregate
 
-from newsroom import rules
+from newsroom import rules, sealing
 from newsroom.errors import (
     AlreadyLinkedError,
     AlreadyPinnedError,
@@ -30,14 +32,19 @@ from newsroom.errors import (
     CommentNotHiddenError,
     CommentsAlreadyOpenError,
     CommentsClosedError,
+    CoverageEndedError,
     EmbedNotFoundError,
     LimitReachedError,
     NothingChangedError,
     NotPinnedError,
     NotPublishedError,
+    NotScheduledError,
     NotTaggedError,
+    TimePassedError,
     UpdateNotFoundError,
+    UpdateNotScheduledError,
     UpdateStruckError,
+    ValidationError,
 )
 
 # Ids of articles are derived from their slug, so the event store's unique (id, version) key is what makes
@@ -55,6 +62,7 @@ STRUCK: Final = "struck"
 
 UPDATE: Final = "update"
 COMMENT: Final = "comment"
+READER: Final = "reader"  # the actor of a reader's comment: their name is sealed with the text
 _COUNTER_BITS: Final = 62
 
 
@@ -85,16 +93,34 @@ class Article(Aggregate):
     # Topics are pinned: stored events name these strings, not the module path, so code can move freely.
     TOPIC = "newsroom:Article"
 
+    # Kept since snapshots were first taken (``_ADDED_LATER`` gives their first values): declared, not set,
+    # so that one missing from an old snapshot is made by ``__getattr__``.
+    authors: list[str]
+    headline_version: int | None
+    body_version: int | None
+    update_versions: dict[str, int]
+    scheduled_updates: dict[str, str]
+    key_updates: dict[str, bool]
+    publish_at: datetime | None
+    embargo: dict[str, Any] | None
+    coverage_ended: bool
+
     class Event(Aggregate.Event):
         actor: str
 
     class Drafted(Event, Aggregate.Created):
         TOPIC = "newsroom:Article.Drafted"
+        class_version = 2
         slug: str
         headline: str
         body: str
-        byline: dict[str, str]
+        byline: dict[str, str]  # a free-text byline (name, bio); empty name when the authors say it
         tags: list[str]
+        authors: list[str]  # staff names, whose profiles make the byline
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["authors"] = []
 
     Created = Drafted
 
@@ -105,6 +131,48 @@ class Article(Aggregate):
             article.status = PUBLISHED
             if article.published_at is None:
                 article.published_at = self.timestamp
+            article.publish_at = None
+            article.embargo = None
+
+    class PublicationScheduled(Event):
+        TOPIC = "newsroom:Article.PublicationScheduled"
+        at: datetime
+
+        def apply(self, article: Article) -> None:
+            article.publish_at = self.at
+
+    class PublicationUnscheduled(Event):
+        TOPIC = "newsroom:Article.PublicationUnscheduled"
+
+        def apply(self, article: Article) -> None:
+            article.publish_at = None
+            article.embargo = None
+
+    class Embargoed(Event):
+        """Publication held until ``until``, the story shown before then only to the named staff; the log
+        commits to its content now (``commitment``: SHA-256 of the canonical headline, body and slug)."""
+
+        TOPIC = "newsroom:Article.Embargoed"
+        until: datetime
+        staff: list[str]
+        commitment: str
+
+        def apply(self, article: Article) -> None:
+            article.publish_at = self.until
+            article.embargo = {"staff": list(self.staff), "version": self.originator_version}
+
+    class CoverageEnded(Event):
+        TOPIC = "newsroom:Article.CoverageEnded"
+
+        def apply(self, article: Article) -> None:
+            article.coverage_ended = True
+
+    class AuthorsChanged(Event):
+        TOPIC = "newsroom:Article.AuthorsChanged"
+        authors: list[str]
+
+        def apply(self, article: Article) -> None:
+            article.authors = list(self.authors)
 
     class Unpublished(Event):
         TOPIC = "newsroom:Article.Unpublished"
@@ -119,6 +187,7 @@ class Article(Aggregate):
 
         def apply(self, article: Article) -> None:
             article.headline = self.headline
+            article.headline_version = self.originator_version
 
     class BodyRevised(Event):
         TOPIC = "newsroom:Article.BodyRevised"
@@ -127,21 +196,65 @@ class Article(Aggregate):
 
         def apply(self, article: Article) -> None:
             article.body = self.body
+            article.body_version = self.originator_version
 
     class UpdateAppended(Event):
+        """An update; its words (body, headline, label) sealed (``newsroom.sealing``). With ``publish_at``,
+        readers see it only from then on (``UpdateReleased``)."""
+
         TOPIC = "newsroom:Article.UpdateAppended"
+        class_version = 2
         update_id: UUID
-        body: str
-        label: str
+        sealed: dict[str, Any]
+        key_event: bool
+        contributors: list[str]
+        publish_at: datetime | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            text = {"body": state.pop("body"), "headline": "", "label": state.pop("label")}
+            state.update(sealed=sealing.plain(text), key_event=False, contributors=[], publish_at=None)
 
         def apply(self, article: Article) -> None:
             article.update_count += 1
+            if self.publish_at is not None:
+                article.scheduled_updates[self.update_id.hex] = self.publish_at.isoformat()
+            if self.key_event:
+                article.key_updates[self.update_id.hex] = True
 
     class UpdateRevised(Event):
+        """New words for an update (body, note; headline None: unchanged), sealed."""
+
         TOPIC = "newsroom:Article.UpdateRevised"
+        class_version = 2
         update_id: UUID
-        body: str
-        note: str
+        sealed: dict[str, Any]
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            text = {"body": state.pop("body"), "headline": None, "note": state.pop("note")}
+            state["sealed"] = sealing.plain(text)
+
+        def apply(self, article: Article) -> None:
+            article.update_versions[self.update_id.hex] = self.originator_version
+
+    class UpdateReleased(Event):
+        TOPIC = "newsroom:Article.UpdateReleased"
+        update_id: UUID
+
+        def apply(self, article: Article) -> None:
+            article.scheduled_updates.pop(self.update_id.hex, None)
+
+    class UpdateKeyEventChanged(Event):
+        TOPIC = "newsroom:Article.UpdateKeyEventChanged"
+        update_id: UUID
+        key_event: bool
+
+        def apply(self, article: Article) -> None:
+            if self.key_event:
+                article.key_updates[self.update_id.hex] = True
+            else:
+                article.key_updates.pop(self.update_id.hex, None)
 
     class UpdateStruck(Event):
         TOPIC = "newsroom:Article.UpdateStruck"
@@ -150,6 +263,8 @@ class Article(Aggregate):
 
         def apply(self, article: Article) -> None:
             article.marked_updates[self.update_id.hex] = STRUCK
+            article.update_versions[self.update_id.hex] = self.originator_version
+            article.scheduled_updates.pop(self.update_id.hex, None)  # struck before its time: never shown
 
     class UpdatePinned(Event):
         TOPIC = "newsroom:Article.UpdatePinned"
@@ -205,11 +320,17 @@ class Article(Aggregate):
             article.related.append(self.url)
 
     class CommentAdded(Event):
+        """A reader's comment; the author's name and the text sealed (``newsroom.sealing``)."""
+
         TOPIC = "newsroom:Article.CommentAdded"
+        class_version = 2
         comment_id: UUID
-        author: str
-        body: str
         reply_to: UUID | None
+        sealed: dict[str, Any]
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["sealed"] = sealing.plain({"author": state.pop("author"), "body": state.pop("body")})
 
         def apply(self, article: Article) -> None:
             article.comment_count += 1
@@ -242,7 +363,15 @@ class Article(Aggregate):
         def apply(self, article: Article) -> None:
             article.comments_open = True
 
-    def __init__(self, slug: str, headline: str, body: str, byline: dict[str, str], tags: list[str]) -> None:
+    def __init__(
+        self,
+        slug: str,
+        headline: str,
+        body: str,
+        byline: dict[str, str],
+        tags: list[str],
+        authors: list[str],
+    ) -> None:
         self.slug = slug
         self.headline = headline
         self.body = body
@@ -257,6 +386,19 @@ class Article(Aggregate):
         self.embeds: dict[str, str] = {}  # embed id (hex) -> kind
         self.related: list[str] = []
         self.comments_open = True
+        for name, default in _ADDED_LATER.items():
+            setattr(self, name, default())
+        self.authors = list(authors)
+        self.headline_version = self.body_version = 1  # both were written by the draft, version 1
+
+    def __getattr__(self, name: str) -> Any:
+        # A snapshot taken before an attribute existed loads without it: it takes its first value then.
+        # (Called only when the attribute is missing.)
+        make = _ADDED_LATER.get(name)
+        if make is None:
+            raise AttributeError(name)
+        value = self.__dict__[name] = make()
+        return value
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Article:
         # Containers are small and hold immutable values: a one-level copy is a full copy.
@@ -275,20 +417,23 @@ class Article(Aggregate):
         slug: str,
         headline: str,
         body: str,
-        byline_name: str,
+        byline_name: str = "",
         byline_bio: str = "",
         tags: list[str] | None = None,
+        authors: list[str] | None = None,
         actor: str,
     ) -> Article:
         checked_slug = rules.slug(slug)
+        checked_authors = rules.staff_names("authors", authors)
         return cls._create(
             cls.Drafted,
             id=article_id(checked_slug),
             slug=checked_slug,
             headline=rules.line("headline", headline, rules.HEADLINE_MAX),
-            body=rules.paragraphs("body", body, rules.ARTICLE_BODY_MAX),
-            byline=rules.byline(byline_name, byline_bio),
+            body=rules.rich_text("body", body, rules.ARTICLE_BODY_MAX),
+            byline=rules.byline(byline_name, byline_bio, required=not checked_authors),
             tags=rules.tags(tags),
+            authors=checked_authors,
             actor=actor,
         )
 
@@ -298,10 +443,70 @@ class Article(Aggregate):
     def is_published(self) -> bool:
         return self.status == PUBLISHED
 
-    def publish(self, *, actor: str) -> None:
+    def publish(self, *, actor: str, at: datetime | None = None, now: datetime | None = None) -> None:
+        """Publishes now, or with ``at`` in the future, schedules the publication for then."""
         if self.is_published:
             raise AlreadyPublishedError(f"{self.slug} is already published")
+        if at is not None and _future("at", at, now):
+            self.trigger_event(self.PublicationScheduled, at=at, actor=actor)
+            return
         self.trigger_event(self.Published, actor=actor)
+
+    def unschedule(self, *, actor: str) -> None:
+        """Cancels a scheduled publication (and an embargo): the story stays a draft."""
+        if self.publish_at is None:
+            raise NotScheduledError(f"{self.slug} is not scheduled")
+        self.trigger_event(self.PublicationUnscheduled, actor=actor)
+
+    def embargo_until(
+        self, *, until: datetime, staff: list[str], actor: str, now: datetime | None = None
+    ) -> None:
+        """Holds the story until ``until``: only the named staff (and admins) see it before then, and the
+        log commits to its content now, so the newsroom can show later that it had the story then."""
+        if self.is_published:
+            raise AlreadyPublishedError(f"{self.slug} is already published")
+        if not _future("until", until, now):
+            raise TimePassedError(f"until {until.isoformat()} has passed", field="until")
+        named = rules.staff_names("staff", staff)
+        if not named:
+            raise ValidationError("staff", "name at least one staff member who may see the story")
+        self.trigger_event(
+            self.Embargoed, until=until, staff=named, commitment=self.commitment(), actor=actor
+        )
+
+    def commitment(self) -> str:
+        """SHA-256 of the story's content as the embargo commits to it (``content_commitment``)."""
+        return content_commitment(self.slug, self.headline, self.body)
+
+    def may_see(self, staff_name: str, *, admin: bool) -> bool:
+        """Whether a staff member may see the story before it is released (an embargo names who may)."""
+        return self.embargo is None or admin or staff_name in self.embargo["staff"]
+
+    def release_due(self, *, actor: str, now: datetime | None = None) -> None:
+        """Publishes a story whose time has come, and releases the updates whose time has come (the
+        scheduler's command); NothingChangedError when nothing is due."""
+        moment = now or datetime.now(UTC)
+        released = False
+        if self.publish_at is not None and self.publish_at <= moment and not self.is_published:
+            self.trigger_event(self.Published, actor=actor)
+            released = True
+        due = sorted(
+            (at, update)
+            for update, at in self.scheduled_updates.items()
+            if datetime.fromisoformat(at) <= moment
+        )
+        for _, update in due:
+            self.trigger_event(self.UpdateReleased, update_id=UUID(hex=update), actor=actor)
+            released = True
+        if not released:
+            raise NothingChangedError(f"nothing of {self.slug} is due")
+
+    def next_due(self) -> datetime | None:
+        """When the next scheduled publication or update is due (None: nothing is scheduled)."""
+        times = [datetime.fromisoformat(at) for at in self.scheduled_updates.values()]
+        if self.publish_at is not None and not self.is_published:
+            times.append(self.publish_at)
+        return min(times, default=None)
 
     def unpublish(self, *, reason: str, actor: str) -> None:
         self._require_published()
@@ -309,7 +514,14 @@ class Article(Aggregate):
             self.Unpublished, reason=rules.line("reason", reason, rules.REASON_MAX), actor=actor
         )
 
-    # -- headline and body -------------------------------------------------------------------------
+    def end_coverage(self, *, actor: str) -> None:
+        """Ends the live coverage: the story stays, no longer shown as live."""
+        self._require_published()
+        if self.coverage_ended:
+            raise CoverageEndedError(f"coverage of {self.slug} has ended already")
+        self.trigger_event(self.CoverageEnded, actor=actor)
+
+    # -- headline, body, byline --------------------------------------------------------------------
 
     def change_headline(self, *, headline: str, actor: str) -> None:
         checked = rules.line("headline", headline, rules.HEADLINE_MAX)
@@ -318,33 +530,89 @@ class Article(Aggregate):
         self.trigger_event(self.HeadlineChanged, headline=checked, actor=actor)
 
     def revise_body(self, *, body: str, correction_note: str | None, actor: str) -> None:
-        checked = rules.paragraphs("body", body, rules.ARTICLE_BODY_MAX)
+        checked = rules.rich_text("body", body, rules.ARTICLE_BODY_MAX)
         note = rules.optional_paragraphs("correction_note", correction_note, rules.NOTE_MAX)
         if checked == self.body:
             raise NothingChangedError("the body is already that")
         self.trigger_event(self.BodyRevised, body=checked, correction_note=note, actor=actor)
 
+    def change_authors(self, authors: list[str], *, actor: str) -> None:
+        checked = rules.staff_names("authors", authors)
+        if not checked and not self.byline.get("name"):
+            raise ValidationError("authors", "a story without a free-text byline needs an author")
+        if checked == self.authors:
+            raise NothingChangedError("the authors are already those")
+        self.trigger_event(self.AuthorsChanged, authors=checked, actor=actor)
+
+    def changed_since(self, version: int, what: str, item: UUID | None = None) -> bool:
+        """Whether ``what`` (the headline, the body, an update) changed after ``version``: an edit made
+        from that version would overwrite a colleague's change, while edits of other things would not."""
+        if what == "headline":
+            changed = self.headline_version
+        elif what == "body":
+            changed = self.body_version
+        elif what == UPDATE and item is not None:
+            changed = self.update_versions.get(item.hex, 0)
+        else:
+            changed = self.version
+        # Unknown (a snapshot taken before versions of parts were kept): anything since may have been it.
+        return (self.version if changed is None else changed) > version
+
     # -- updates on a running story ----------------------------------------------------------------
 
-    def append_update(self, *, body: str, label: str | None, actor: str) -> UUID:
+    def append_update(
+        self,
+        *,
+        body: str,
+        label: str | None = None,
+        headline: str | None = None,
+        key_event: bool = False,
+        contributors: list[str] | None = None,
+        at: datetime | None = None,
+        actor: str,
+        now: datetime | None = None,
+    ) -> UUID:
+        """An update, shown at once, or with ``at`` in the future, from then on."""
         self._require_published()
+        text = {
+            "body": rules.rich_text("body", body, rules.UPDATE_BODY_MAX),
+            "headline": rules.optional_line("headline", headline, rules.HEADLINE_MAX),
+            "label": rules.optional_line("label", label, rules.LABEL_MAX),
+        }
+        publish_at = at if at is not None and _future("at", at, now) else None
         update_id = item_id(self.id, UPDATE, self.update_count + 1)
         self.trigger_event(
             self.UpdateAppended,
             update_id=update_id,
-            body=rules.paragraphs("body", body, rules.UPDATE_BODY_MAX),
-            label=rules.optional_line("label", label, rules.LABEL_MAX),
+            sealed=self._seal(update_id, text),
+            key_event=bool(key_event),
+            contributors=rules.staff_names("contributors", contributors),
+            publish_at=publish_at,
             actor=actor,
         )
         return update_id
 
-    def revise_update(self, update_id: UUID, *, body: str, note: str | None, actor: str) -> None:
+    def revise_update(
+        self,
+        update_id: UUID,
+        *,
+        body: str,
+        note: str | None,
+        actor: str,
+        headline: str | None = None,
+    ) -> None:
         self._require_unstruck_update(update_id)
+        text = {
+            "body": rules.rich_text("body", body, rules.UPDATE_BODY_MAX),
+            "headline": None
+            if headline is None
+            else rules.optional_line("headline", headline, rules.HEADLINE_MAX),
+            "note": rules.optional_line("note", note, rules.NOTE_MAX),
+        }
         self.trigger_event(
             self.UpdateRevised,
             update_id=update_id,
-            body=rules.paragraphs("body", body, rules.UPDATE_BODY_MAX),
-            note=rules.optional_line("note", note, rules.NOTE_MAX),
+            sealed=self._seal(update_id, text),
             actor=actor,
         )
 
@@ -366,6 +634,22 @@ class Article(Aggregate):
         if self._require_unstruck_update(update_id) != PINNED:
             raise NotPinnedError(f"update {update_id} is not pinned")
         self.trigger_event(self.UpdateUnpinned, update_id=update_id, actor=actor)
+
+    def mark_key_event(self, update_id: UUID, key_event: bool, *, actor: str) -> None:
+        """Lists an update among the key events at the top of the story (or no longer)."""
+        self._require_unstruck_update(update_id)
+        if (update_id.hex in self.key_updates) == key_event:
+            raise NothingChangedError(
+                f"update {update_id} is {'already' if key_event else 'not'} a key event"
+            )
+        self.trigger_event(self.UpdateKeyEventChanged, update_id=update_id, key_event=key_event, actor=actor)
+
+    def release_update(self, update_id: UUID, *, actor: str) -> None:
+        """Shows a scheduled update now."""
+        self._require_unstruck_update(update_id)
+        if update_id.hex not in self.scheduled_updates:
+            raise UpdateNotScheduledError(f"update {update_id} is not scheduled")
+        self.trigger_event(self.UpdateReleased, update_id=update_id, actor=actor)
 
     def update_state(self, update_id: UUID) -> str | None:
         """LIVE, PINNED or STRUCK; None when the article has no such update."""
@@ -435,6 +719,8 @@ class Article(Aggregate):
     # -- reader comments ---------------------------------------------------------------------------
 
     def add_comment(self, *, author: str, body: str, reply_to: UUID | None) -> UUID:
+        """A reader's comment. The event names no one: the author's name is sealed with the text, so
+        erasing the comment leaves nothing of them in the log."""
         checked_author = rules.line("author", author, rules.COMMENT_AUTHOR_MAX)
         checked_body = rules.paragraphs("body", body, rules.COMMENT_BODY_MAX)
         self._require_published()
@@ -443,13 +729,13 @@ class Article(Aggregate):
         if reply_to is not None and self._require_comment(reply_to):
             raise CommentHiddenError(f"comment {reply_to} is hidden and cannot be replied to")
         comment_id = item_id(self.id, COMMENT, self.comment_count + 1)
+        text = {"author": checked_author, "body": checked_body}
         self.trigger_event(
             self.CommentAdded,
             comment_id=comment_id,
-            author=checked_author,
-            body=checked_body,
             reply_to=reply_to,
-            actor=f"reader:{checked_author}",
+            sealed=self._seal(comment_id, text),
+            actor=READER,
         )
         return comment_id
 
@@ -500,10 +786,58 @@ class Article(Aggregate):
             raise CommentNotFoundError(f"no comment {comment_id} on {self.slug}")
         return hidden
 
+    def _seal(self, item: UUID, text: dict[str, Any]) -> sealing.Sealed:
+        """The text sealed under a new key for the event about to be triggered; the key waits, like the
+        event, for the save (``collect_secrets``)."""
+        sealed, secret = sealing.seal(item, self.version + 1, text)
+        self.__dict__.setdefault("_pending_secrets", []).append(secret)
+        return sealed
+
+    def collect_secrets(self) -> list[sealing.Secret]:
+        """The keys sealing the pending events' text, to be saved in the same transaction as they are."""
+        secrets: list[sealing.Secret] = self.__dict__.pop("_pending_secrets", [])
+        return secrets
+
     def _require_published(self) -> None:
         if not self.is_published:
             raise NotPublishedError(f"{self.slug} is not published")
 
+
+def content_commitment(slug: str, headline: str, body: str) -> str:
+    """SHA-256 (hex) of a story's content in one canonical form: JSON, keys sorted, no spaces, UTF-8. Anyone
+    holding the three texts can recompute it (docs/embargo.md)."""
+    canonical = orjson.dumps({"body": body, "headline": headline, "slug": slug}, option=orjson.OPT_SORT_KEYS)
+    return hashlib.sha256(canonical).hexdigest()
+
+
+def _future(field: str, moment: datetime, now: datetime | None) -> bool:
+    """True for a moment in the future, False for one just past (within a minute: clocks differ, and a
+    time an editor set a moment ago means now); a moment longer past is refused, as a slip of the date
+    must not publish anything at once."""
+    current = now or datetime.now(UTC)
+    if moment.tzinfo is None:
+        raise ValidationError(field, "must say its offset from UTC")
+    if moment <= current:
+        if (current - moment).total_seconds() > PAST_TOLERANCE_SECONDS:
+            raise TimePassedError(f"{field} {moment.isoformat()} has passed", field=field)
+        return False
+    return True
+
+
+PAST_TOLERANCE_SECONDS: Final = 60
+
+# Attributes added after snapshots were first taken, with their first values.
+_ADDED_LATER: Final[dict[str, Callable[[], Any]]] = {
+    "authors": list,
+    "headline_version": lambda: None,  # None: unknown (``changed_since``)
+    "body_version": lambda: None,
+    "update_versions": dict,  # update id (hex) -> the version that last revised or struck it
+    "scheduled_updates": dict,  # update id (hex) -> when it is due (ISO), until released
+    "key_updates": dict,  # update id (hex) of each key event
+    "publish_at": lambda: None,  # a scheduled publication
+    "embargo": lambda: None,  # {"staff": [...], "version": the Embargoed event's}
+    "coverage_ended": lambda: False,
+}
 
 # The pinned topic of every Article event: what a read model of whole articles subscribes to.
 ARTICLE_TOPICS: Final = frozenset(

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated, Any, ClassVar, Literal
 from uuid import UUID
 
@@ -72,7 +73,25 @@ TagName = Annotated[
         description="Lower-case letters and digits joined by hyphens.",
     ),
 ]
-EmbedKind = Literal["audio", "document", "image", "map", "video"]
+StaffName = Annotated[
+    str,
+    Meta(
+        min_length=1,
+        max_length=rules.STAFF_NAME_MAX,
+        pattern=rules.STAFF_NAME_PATTERN,
+        description="A staff member's name (their sign-in name, not the name shown).",
+    ),
+]
+StaffNames = Annotated[list[StaffName], Meta(max_length=rules.STAFF_PER_LIST)]
+Moment = Annotated[
+    datetime,
+    Meta(tz=True, description="An RFC 3339 date-time with its offset, e.g. `2026-01-10T06:40:00Z`."),
+]
+UpdateHeadline = Annotated[
+    str,
+    Meta(max_length=rules.HEADLINE_MAX, pattern=rules.OPTIONAL_LINE, description="The update's title."),
+]
+EmbedKind = Literal["audio", "document", "image", "map", "social", "video"]
 ItemKind = Literal["update", "comment", "embed", "tag"]
 
 
@@ -86,9 +105,21 @@ class Change(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=Tr
     # What JSON Schema says of the body beyond its fields (rules between fields), for the OpenAPI document.
     schema_extra: ClassVar[dict[str, Any]] = {}
 
+    # What an If-Match guards: a change is refused only when what it changes was changed by someone else
+    # after the version the editor worked from ("article": anything; "headline", "body"; "update": the
+    # update the path names).
+    guards: ClassVar[tuple[str, ...]] = ("article",)
+
     def apply(self, article: Article, item: Any, actor: str) -> object:
         """Records the change's events on the article (or raises a rule's error); returns what it made."""
         raise NotImplementedError
+
+    def conflict(self, article: Article, item: Any, version: int) -> str | None:
+        """What of the article, changed after ``version``, this change would overwrite (None: nothing)."""
+        for part in self.guards:
+            if article.changed_since(version, part, item):
+                return part
+        return None
 
     @classmethod
     def name(cls) -> str:
@@ -97,10 +128,55 @@ class Change(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=Tr
 
 
 class Publish(Change, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    """Publishes a draft, or a withdrawn story again."""
+    """Publishes a draft, or a withdrawn story again; with ``at`` in the future, schedules it for then."""
+
+    at: Moment | None = None
 
     def apply(self, article: Article, item: None, actor: str) -> None:
-        article.publish(actor=actor)
+        article.publish(actor=actor, at=self.at)
+
+
+class Unschedule(Change, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Cancels a scheduled publication or an embargo: the story stays a draft."""
+
+    def apply(self, article: Article, item: None, actor: str) -> None:
+        article.unschedule(actor=actor)
+
+
+class Embargo(Change, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Holds a draft until ``until``, visible before then only to the named staff (and admins); the public
+    log commits to its content at once, so the newsroom can later prove it had the story then."""
+
+    until: Moment
+    staff: Annotated[list[StaffName], Meta(min_length=1, max_length=rules.STAFF_PER_LIST)]
+
+    def apply(self, article: Article, item: None, actor: str) -> None:
+        article.embargo_until(until=self.until, staff=self.staff, actor=actor)
+
+
+class EndCoverage(Change, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Ends the live coverage: the story stays published, no longer shown as live."""
+
+    def apply(self, article: Article, item: None, actor: str) -> None:
+        article.end_coverage(actor=actor)
+
+
+class SetAuthors(Change, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Makes the byline these staff members (their profiles: name, bio, picture)."""
+
+    authors: StaffNames
+
+    def apply(self, article: Article, item: None, actor: str) -> None:
+        article.change_authors(self.authors, actor=actor)
+
+
+class ReleaseDue(Change, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Publishes what is due: the scheduler's change (not an endpoint)."""
+
+    conditional: ClassVar[bool] = False
+
+    def apply(self, article: Article, item: None, actor: str) -> None:
+        article.release_due(actor=actor)
 
 
 class Unpublish(Change, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -130,11 +206,27 @@ class EditArticle(Change, frozen=True, kw_only=True, forbid_unknown_fields=True)
         if _given(self.correction_note) is not None and _given(self.body) is None:
             raise ValidationError("correction_note", "a correction note goes with a body")
 
+    def conflict(self, article: Article, item: None, version: int) -> str | None:
+        """Only the parts it changes: an edit of the body is not refused for a new headline, nor the
+        reverse."""
+        for part, value in (("headline", self.headline), ("body", self.body)):
+            if _given(value) is not None and article.changed_since(version, part):
+                return part
+        return None
+
     def apply(self, article: Article, item: None, actor: str) -> None:
         if (headline := _given(self.headline)) is not None:
             article.change_headline(headline=headline, actor=actor)
         if (body := _given(self.body)) is not None:
             article.revise_body(body=body, correction_note=_given(self.correction_note), actor=actor)
+
+
+def optional_body(kind: type[msgspec.Struct]) -> bool:
+    """Whether a request body may be left out: every field has a default, and no rule between fields asks
+    for one of them."""
+    return not getattr(kind, "schema_extra", None) and len(kind.__struct_defaults__) == len(
+        kind.__struct_fields__
+    )
 
 
 def _given(value: str | UnsetType | None) -> str | None:
@@ -143,31 +235,49 @@ def _given(value: str | UnsetType | None) -> str | None:
 
 
 class AppendUpdate(Change, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    """Appends a dated update to a running story (with If-Match, only if no one changed it since)."""
+    """Appends an update to a running story; with ``at`` in the future, readers get it then. Appends from
+    several editors never conflict (with If-Match, only if no one changed the story since)."""
 
     creates: ClassVar[str | None] = "update_id"
     body: UpdateBody
     label: Label | None = None
+    headline: UpdateHeadline | None = None
+    key: bool = False  # listed among the key events at the top of the story
+    contributors: StaffNames | None = None
+    at: Moment | None = None
 
     def apply(self, article: Article, item: None, actor: str) -> UUID:
-        return article.append_update(body=self.body, label=self.label, actor=actor)
+        return article.append_update(
+            body=self.body,
+            label=self.label,
+            headline=self.headline,
+            key_event=self.key,
+            contributors=self.contributors,
+            at=self.at,
+            actor=actor,
+        )
 
 
 class ReviseUpdate(Change, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    """Rewrites an update; the note, if any, says why."""
+    """Rewrites an update (and its headline, if given); the note, if any, says why. With If-Match, refused
+    only if someone changed this update since."""
 
     item: ClassVar[ItemKind | None] = "update"
+    guards: ClassVar[tuple[str, ...]] = ("update",)
     body: UpdateBody
+    headline: UpdateHeadline | None = None
     note: Note | None = None
 
     def apply(self, article: Article, item: UUID, actor: str) -> None:
-        article.revise_update(item, body=self.body, note=self.note, actor=actor)
+        article.revise_update(item, body=self.body, headline=self.headline, note=self.note, actor=actor)
 
 
 class StrikeUpdate(Change, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    """Strikes an update that proved wrong: it stays, struck through, with the reason."""
+    """Strikes an update that proved wrong: it stays, struck through, with the reason. With If-Match,
+    refused only if someone changed this update since."""
 
     item: ClassVar[ItemKind | None] = "update"
+    guards: ClassVar[tuple[str, ...]] = ("update",)
     reason: Reason
 
     def apply(self, article: Article, item: UUID, actor: str) -> None:
@@ -190,6 +300,36 @@ class UnpinUpdate(Change, frozen=True, kw_only=True, forbid_unknown_fields=True)
 
     def apply(self, article: Article, item: UUID, actor: str) -> None:
         article.unpin_update(item, actor=actor)
+
+
+class MarkKeyEvent(Change, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Lists an update among the key events at the top of the story."""
+
+    item: ClassVar[ItemKind | None] = "update"
+    conditional: ClassVar[bool] = False
+
+    def apply(self, article: Article, item: UUID, actor: str) -> None:
+        article.mark_key_event(item, True, actor=actor)
+
+
+class UnmarkKeyEvent(Change, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Takes an update off the key events."""
+
+    item: ClassVar[ItemKind | None] = "update"
+    conditional: ClassVar[bool] = False
+
+    def apply(self, article: Article, item: UUID, actor: str) -> None:
+        article.mark_key_event(item, False, actor=actor)
+
+
+class ReleaseUpdate(Change, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Shows a scheduled update now, before its time."""
+
+    item: ClassVar[ItemKind | None] = "update"
+    conditional: ClassVar[bool] = False
+
+    def apply(self, article: Article, item: UUID, actor: str) -> None:
+        article.release_update(item, actor=actor)
 
 
 class Tag(Change, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -304,13 +444,20 @@ class RestoreComment(Change, frozen=True, kw_only=True, forbid_unknown_fields=Tr
 
 CHANGES: tuple[type[Change], ...] = (
     Publish,
+    Unschedule,
+    Embargo,
     Unpublish,
+    EndCoverage,
     EditArticle,
+    SetAuthors,
     AppendUpdate,
     ReviseUpdate,
     StrikeUpdate,
     PinUpdate,
     UnpinUpdate,
+    MarkKeyEvent,
+    UnmarkKeyEvent,
+    ReleaseUpdate,
     Tag,
     Untag,
     AttachEmbed,
@@ -345,11 +492,21 @@ class DraftArticle(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fie
     headline: Headline
     body: ArticleBody
     byline: Annotated[str, Meta(max_length=rules.BYLINE_NAME_MAX, pattern=rules.LINE)] | Byline | None = None
+    authors: StaffNames | None = None
     tags: Annotated[list[TagName], Meta(max_length=rules.TAGS_PER_ARTICLE)] | None = None
 
     @classmethod
     def name(cls) -> str:
         return "draft_article"
+
+
+class ChangeProfile(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """What readers see of a staff member who writes: the name shown, a short bio, a picture (a member's
+    own to change, or an admin's)."""
+
+    display_name: Annotated[str, Meta(max_length=rules.DISPLAY_NAME_MAX, pattern=rules.LINE)]
+    bio: Annotated[str, Meta(max_length=rules.BIO_MAX, pattern=rules.OPTIONAL_LINE)] | None = None
+    picture_url: Url | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -370,6 +527,12 @@ class Command:
 
     def run(self, article: Article) -> object:
         return self.change.apply(article, self.item, self.actor)
+
+    def conflict(self, article: Article) -> str | None:
+        """What this command would overwrite that someone changed since its If-Match (None: nothing)."""
+        if self.expected_version is None:
+            return None
+        return self.change.conflict(article, self.item, self.expected_version)
 
 
 def command(

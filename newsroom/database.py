@@ -79,6 +79,8 @@ def persistence_env(url: str) -> dict[str, str]:
             # Seconds a write waits for another process's to end. A rebuild's index build can hold the
             # lock longer; rebuilds then wait on (projections/rebuild.py), requests answer 503.
             "SQLITE_LOCK_TIMEOUT": _whole_number(parse_qs(parts.query), "lock_timeout", 10),
+            # Stores the keys that seal events' text in the events' own transaction.
+            "APPLICATION_RECORDER_TOPIC": "newsroom.sqlitestore:SealingSQLiteRecorder",
         }
     if parts.scheme in ("postgres", "postgresql"):
         query = parse_qs(parts.query)

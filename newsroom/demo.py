@@ -38,21 +38,30 @@ BYLINE_BIO = "Ines Farrow covers the Varne valley towns and their councils for t
 
 MAP_URL = "https://www.openstreetmap.org/export/embed.html?bbox=4.8801,52.3701,4.8952,52.3774&layer=mapnik"
 
+# (label, headline, body in Markdown, a key event)
 UPDATES = (
     (
         "Wed., 7:10 a.m.",
+        "Second sluice opened; the river starts to fall",
         "The water board has opened a second sluice at the Holm reservoir. Levels at Mill Bridge "
-        "fell by four centimetres in the last hour, the first drop since Monday.",
+        "fell by **four centimetres** in the last hour, the first drop since Monday.",
+        True,
     ),
     (
         "Wed., 1:45 p.m.",
+        "",
         "Tanner Row residents may collect essentials between 2 and 4 p.m. with a firefighter escort. "
-        "Quay Street stays closed to everyone until engineers have checked the embankment.",
+        "Quay Street stays closed to everyone until engineers have checked the embankment.\n\n"
+        "- Bring identification\n- Meet the escort at the Mill Bridge steps",
+        False,
     ),
     (
         "Thu., 9:30 a.m.",
+        "Embankment holds",
         "Engineers found no damage to the embankment. The school sports hall shelter will close "
-        "at noon on Friday; the council says 31 households are still staying there.",
+        "at noon on Friday; the council says 31 households are still staying there. "
+        "[The council's notice](https://example.org/eastbrook/shelter-notice) lists where to go next.",
+        True,
     ),
 )
 
@@ -121,6 +130,10 @@ def load_demo(app: Newsroom) -> DemoResult:
         return DemoResult(loaded=False)
     editor, editor_token = _demo_staff(app, EDITOR_NAME, Role.EDITOR)
     moderator, moderator_token = _demo_staff(app, MODERATOR_NAME, Role.MODERATOR)
+    if editor_token:
+        app.change_profile(
+            EDITOR_NAME, display_name=BYLINE_NAME, bio=BYLINE_BIO, picture_url=None, by=OPERATOR
+        )
 
     app.draft_article(
         slug=DEMO_SLUG,
@@ -129,6 +142,7 @@ def load_demo(app: Newsroom) -> DemoResult:
         byline_name=BYLINE_NAME,
         byline_bio=BYLINE_BIO,
         tags=list(TAGS[:2]),
+        authors=[EDITOR_NAME],
         by=editor,
     )
     app.attach_embed(DEMO_SLUG, kind="map", url=MAP_URL, caption="Mill Bridge and Quay Street", by=editor)
@@ -138,7 +152,8 @@ def load_demo(app: Newsroom) -> DemoResult:
     app.tag(DEMO_SLUG, TAGS[2], by=editor)
 
     update_ids = [
-        _created(app.append_update(DEMO_SLUG, body=body, label=label, by=editor)) for label, body in UPDATES
+        _created(app.append_update(DEMO_SLUG, body=body, label=label, headline=headline, key=key, by=editor))
+        for label, headline, body, key in UPDATES
     ]
     app.pin_update(DEMO_SLUG, update_ids[-1], by=editor)
 

@@ -62,6 +62,10 @@ class VersionNotFoundError(NotFoundError):
     code = "version_not_found"
 
 
+class NotEmbargoedError(NotFoundError):
+    code = "not_embargoed"
+
+
 class NotInAuditTreeError(NotFoundError):
     """A position or subtree the audit tree has not recorded (yet)."""
 
@@ -88,14 +92,18 @@ class VersionConflictError(ConflictError):
 
     code = "version_conflict"
 
-    def __init__(self, expected_version: int, current_version: int) -> None:
+    def __init__(self, expected_version: int, current_version: int, changed: str | None = None) -> None:
+        what = f"its {changed} changed" if changed else "it changed"
         super().__init__(
-            f"expected version {expected_version}, but the article is at version {current_version}",
+            f"expected version {expected_version}, but the article is at version {current_version} and "
+            f"{what} since",
             expected_version=expected_version,
             current_version=current_version,
+            **({"changed": changed} if changed else {}),
         )
         self.expected_version = expected_version
         self.current_version = current_version
+        self.changed = changed
 
 
 class ContentionError(ConflictError):
@@ -161,6 +169,24 @@ class NotTaggedError(InvalidStateError):
 
 class AlreadyLinkedError(InvalidStateError):
     code = "already_linked"
+
+
+class NotScheduledError(InvalidStateError):
+    code = "not_scheduled"
+
+
+class UpdateNotScheduledError(InvalidStateError):
+    code = "update_not_scheduled"
+
+
+class TimePassedError(InvalidStateError):
+    """A time to schedule something for has already passed."""
+
+    code = "time_passed"
+
+
+class CoverageEndedError(InvalidStateError):
+    code = "coverage_ended"
 
 
 class NothingChangedError(InvalidStateError):

@@ -23,26 +23,40 @@ from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastor
 from eventsourcing.utils import retry
 from psycopg.sql import SQL, Identifier
 
+from newsroom.vault import TABLE as VAULT_TABLE
+
 FUNCTION_NAME = "newsroom_insert_events"
 
 
 class OrderedInsertRecorder(PostgresApplicationRecorder):
     """Saves through one call of a server-side function that locks the events table, notifies the
-    table's channel and inserts, in the statement's own transaction (the connections autocommit)."""
+    table's channel and inserts, in the statement's own transaction (the connections autocommit), with
+    the keys that seal the events' text (``newsroom.sealing``) put in the vault in the same transaction."""
+
+    stores_secrets = True
 
     def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events") -> None:
         super().__init__(datastore, events_table_name=events_table_name)
         schema = Identifier(self.datastore.schema)
         function = Identifier(FUNCTION_NAME)
         # The driver sends small ints as int2[]: the cast keeps one prepared statement for any versions.
-        self._insert = SQL("SELECT * FROM {schema}.{function}(%b, %b::integer[], %b, %b)").format(
-            schema=schema, function=function
+        self._insert = SQL(
+            "SELECT * FROM {schema}.{function}(%b, %b::integer[], %b, %b, %b::text[], %b::bytea[])"
+        ).format(schema=schema, function=function)
+        vault = Identifier(VAULT_TABLE)
+        self.sql_create_statements.insert(
+            self.create_insert_function_statement_index,
+            SQL(
+                "CREATE TABLE IF NOT EXISTS {schema}.{vault} (name TEXT PRIMARY KEY, secret BYTEA NOT NULL)"
+            ).format(schema=schema, vault=vault),
         )
-        self.sql_create_statements[self.create_insert_function_statement_index] = SQL(
-            # The composite-array version earlier releases installed.
+        self.sql_create_statements[self.create_insert_function_statement_index + 1] = SQL(
+            # The versions earlier releases installed: with an array of a composite type, and without keys.
             "DROP FUNCTION IF EXISTS {schema}.{function}({schema}.{event}[]); "
+            "DROP FUNCTION IF EXISTS {schema}.{function}({id_type}[], integer[], text[], bytea[]); "
             "CREATE OR REPLACE FUNCTION {schema}.{function}("
-            "ids {id_type}[], versions integer[], topics text[], states bytea[]) "
+            "ids {id_type}[], versions integer[], topics text[], states bytea[], "
+            "secret_names text[], secrets bytea[]) "
             "RETURNS SETOF bigint LANGUAGE plpgsql AS $BODY$ "
             "BEGIN "
             "SET LOCAL lock_timeout = '{lock_timeout}s'; "
@@ -54,6 +68,7 @@ class OrderedInsertRecorder(PostgresApplicationRecorder):
             "(originator_id, originator_version, topic, state) "
             "SELECT * FROM unnest(ids, versions, topics, states) "
             "RETURNING notification_id; "
+            "INSERT INTO {schema}.{vault} (name, secret) SELECT * FROM unnest(secret_names, secrets); "
             "END; $BODY$"
         ).format(
             schema=schema,
@@ -61,17 +76,21 @@ class OrderedInsertRecorder(PostgresApplicationRecorder):
             event=Identifier(self.stored_event_type_name),
             id_type=SQL(self.datastore.originator_id_type),
             table=Identifier(self.events_table_name),
+            vault=vault,
             channel=Identifier(self.channel_name),
             lock_timeout=self.datastore.lock_timeout,
         )
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)  # as the library's own
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
+        secrets: Sequence[tuple[str, bytes]] = kwargs.get("secrets") or ()
         columns = (
             [event.originator_id for event in stored_events],
             [event.originator_version for event in stored_events],
             [event.topic for event in stored_events],
             [event.state for event in stored_events],
+            [name for name, _ in secrets],
+            [secret for _, secret in secrets],
         )
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
             curs.execute(self._insert, columns, prepare=True)

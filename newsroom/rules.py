@@ -10,6 +10,7 @@ import unicodedata
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Final
 
+from newsroom import richtext
 from newsroom.errors import ValidationError
 
 SLUG_MAX: Final = 80
@@ -31,8 +32,11 @@ TITLE_MAX: Final = 200
 EMBEDS_PER_ARTICLE: Final = 50
 RELATED_PER_ARTICLE: Final = 50
 STAFF_NAME_MAX: Final = 60
+STAFF_PER_LIST: Final = 20
+DISPLAY_NAME_MAX: Final = 100
+PICTURE_URL_MAX: Final = 2_000
 
-EMBED_KINDS: Final = frozenset({"map", "image", "video", "audio", "document"})
+EMBED_KINDS: Final = frozenset({"map", "image", "video", "audio", "document", "social"})
 
 # Positions and versions are stored as 64-bit integers; nothing the API takes is larger than this.
 WHOLE_NUMBER_MAX: Final = 2**62
@@ -42,7 +46,8 @@ _WHOLE_NUMBER = re.compile(r"[0-9]{1,19}", re.ASCII)
 
 SLUG_PATTERN: Final = r"^[a-z0-9]+(?:-[a-z0-9]+)*$(?!\n)"
 _SLUG = re.compile(SLUG_PATTERN)
-_STAFF_NAME = re.compile(r"[a-z0-9][a-z0-9._-]*")
+STAFF_NAME_PATTERN: Final = r"^[a-z0-9][a-z0-9._-]*$(?!\n)"
+_STAFF_NAME = re.compile(STAFF_NAME_PATTERN)
 # Control characters other than tab and newline (C0, DEL and C1) never belong in published text, nor do
 # Unicode's noncharacters (U+FDD0-U+FDEF and the last two code points of every plane; XML 1.0 forbids
 # U+FFFE and U+FFFF, so one of them in a headline made the Atom feed ill-formed for every subscriber). A
@@ -195,7 +200,7 @@ def url(value: object, field: str = "url") -> str:
 def staff_name(value: object, field: str = "name") -> str:
     if not isinstance(value, str):
         raise ValidationError(field, "must be a string")
-    if not value or len(value) > STAFF_NAME_MAX or not _STAFF_NAME.fullmatch(value):
+    if not value or len(value) > STAFF_NAME_MAX or not _STAFF_NAME.search(value):
         raise ValidationError(
             field,
             f"must be 1-{STAFF_NAME_MAX} lower-case letters, digits, '.', '_' or '-'",
@@ -209,11 +214,33 @@ def embed_kind(value: object, field: str = "kind") -> str:
     return str(value)
 
 
-def byline(name: object, bio: object) -> dict[str, str]:
+def byline(name: object, bio: object, *, required: bool = True) -> dict[str, str]:
+    """A free-text byline; it may be left empty when staff authors make the byline."""
     return {
-        "name": line("byline.name", name, BYLINE_NAME_MAX),
+        "name": (line if required else optional_line)("byline.name", name, BYLINE_NAME_MAX),
         "bio": optional_line("byline.bio", bio, BIO_MAX),
     }
+
+
+def staff_names(field: str, value: object) -> list[str]:
+    """A list of staff names (authors, contributors, who may see an embargoed story), each once."""
+    if value is None:
+        return []
+    if not isinstance(value, list | tuple):
+        raise ValidationError(field, "must be a list of staff names")
+    names: list[str] = []
+    for index, item in enumerate(value):
+        name = staff_name(item, f"{field}[{index}]")
+        if name not in names:
+            names.append(name)
+    if len(names) > STAFF_PER_LIST:
+        raise ValidationError(field, f"at most {STAFF_PER_LIST} names")
+    return names
+
+
+def rich_text(field: str, value: object, maximum: int) -> str:
+    """Required text in the rich-text subset (``newsroom.richtext``): links and images only by http(s)."""
+    return richtext.check(field, paragraphs(field, value, maximum))
 
 
 # An instant as RFC 3339 writes it (date, time, an offset; "t", "z" and a space accepted, as it allows).

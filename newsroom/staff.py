@@ -24,6 +24,7 @@ from eventsourcing.domain import Aggregate
 from newsroom import rules
 from newsroom.errors import (
     AuthenticationError,
+    NothingChangedError,
     PermissionDeniedError,
     StaffDeactivatedError,
     ValidationError,
@@ -181,12 +182,34 @@ class Staff(Aggregate):
         def apply(self, staff: Staff) -> None:
             staff.active = False
 
+    class ProfileChanged(Event):
+        """What readers see of a staff member who writes: the name shown, a short bio, a picture."""
+
+        TOPIC = "newsroom:Staff.ProfileChanged"
+        display_name: str
+        bio: str
+        picture_url: str
+
+        def apply(self, staff: Staff) -> None:
+            staff.profile = {
+                "display_name": self.display_name,
+                "bio": self.bio,
+                "picture_url": self.picture_url,
+            }
+
     def __init__(self, name: str, role: str, token_hash: str, token_id: str) -> None:
         self.name = name
         self.role = Role(role)
         self.token_hash = token_hash
         self.token_id = token_id
         self.active = True
+        self.profile: dict[str, str] | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        # Snapshots of staff are not taken; a member loaded from events made before profiles has none.
+        if name == "profile":
+            return None
+        raise AttributeError(name)
 
     @classmethod
     def join(cls, *, name: str, role: Role, actor: str) -> tuple[Staff, NewToken]:
@@ -219,6 +242,19 @@ class Staff(Aggregate):
     def change_role(self, role: Role, *, actor: str) -> None:
         self._require_active()
         self.trigger_event(self.RoleChanged, role=str(role), actor=actor)
+
+    def change_profile(
+        self, *, display_name: str, bio: str | None, picture_url: str | None, actor: str
+    ) -> None:
+        self._require_active()
+        profile = {
+            "display_name": rules.line("display_name", display_name, rules.DISPLAY_NAME_MAX),
+            "bio": rules.optional_line("bio", bio, rules.BIO_MAX),
+            "picture_url": rules.url(picture_url, "picture_url") if picture_url else "",
+        }
+        if profile == self.profile:
+            raise NothingChangedError("the profile is already that")
+        self.trigger_event(self.ProfileChanged, **profile, actor=actor)
 
     def deactivate(self, *, actor: str) -> None:
         self._require_active()

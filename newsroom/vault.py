@@ -22,7 +22,16 @@ class Vault(Protocol):
 
     def get(self, name: str) -> bytes | None: ...
 
+    def put_once(self, name: str, secret: bytes) -> bytes:
+        """Puts ``secret`` under ``name`` unless something is there already; what is there now."""
+
+    def get_many(self, names: Iterable[str]) -> dict[str, bytes]:
+        """The entries there are of these names."""
+
     def delete(self, names: Iterable[str]) -> None: ...
+
+    def delete_prefix(self, prefix: str) -> int:
+        """Deletes every entry whose name starts with ``prefix``; how many there were."""
 
 
 class MemoryVault:
@@ -37,9 +46,32 @@ class MemoryVault:
     def get(self, name: str) -> bytes | None:
         return self._secrets.get(name)
 
+    def put_once(self, name: str, secret: bytes) -> bytes:
+        return self._secrets.setdefault(name, secret)
+
+    def get_many(self, names: Iterable[str]) -> dict[str, bytes]:
+        return {name: self._secrets[name] for name in names if name in self._secrets}
+
     def delete(self, names: Iterable[str]) -> None:
         for name in names:
             self._secrets.pop(name, None)
+
+    def delete_prefix(self, prefix: str) -> int:
+        names = [name for name in self._secrets if name.startswith(prefix)]
+        self.delete(names)
+        return len(names)
+
+
+def create_statement(table: str, blob_type: str) -> str:
+    return f"CREATE TABLE IF NOT EXISTS {table} (name TEXT PRIMARY KEY, secret {blob_type} NOT NULL)"
+
+
+def sqlite_vault_statements() -> list[str]:
+    return [create_statement(TABLE, "BLOB")]
+
+
+def postgres_vault_table(schema: str) -> str:
+    return f'"{schema}"."{TABLE}"'
 
 
 class SQLVault:
@@ -51,9 +83,7 @@ class SQLVault:
         self._table = table
         self._p = placeholder
         with datastore.transaction(commit=True) as cursor:
-            cursor.execute(
-                f"CREATE TABLE IF NOT EXISTS {table} (name TEXT PRIMARY KEY, secret {blob_type} NOT NULL)"
-            )
+            cursor.execute(create_statement(table, blob_type))
 
     def put(self, name: str, secret: bytes) -> None:
         with self._datastore.transaction(commit=True) as cursor:
@@ -63,16 +93,47 @@ class SQLVault:
                 (name, secret),
             )
 
+    def put_once(self, name: str, secret: bytes) -> bytes:
+        with self._datastore.transaction(commit=True) as cursor:
+            cursor.execute(
+                f"INSERT INTO {self._table} (name, secret) VALUES ({self._p}, {self._p}) "
+                "ON CONFLICT (name) DO NOTHING",
+                (name, secret),
+            )
+        stored = self.get(name)
+        assert stored is not None
+        return stored
+
     def get(self, name: str) -> bytes | None:
         with self._datastore.transaction(commit=False) as cursor:
             cursor.execute(f"SELECT secret FROM {self._table} WHERE name = {self._p}", (name,))
             row = cursor.fetchone()
         return None if row is None else bytes(row["secret"])
 
+    def get_many(self, names: Iterable[str]) -> dict[str, bytes]:
+        wanted = sorted(set(names))
+        found: dict[str, bytes] = {}
+        with self._datastore.transaction(commit=False) as cursor:
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start : start + 500]
+                marks = ", ".join([self._p] * len(chunk))
+                cursor.execute(f"SELECT name, secret FROM {self._table} WHERE name IN ({marks})", chunk)
+                found.update((row["name"], bytes(row["secret"])) for row in cursor.fetchall())
+        return found
+
     def delete(self, names: Iterable[str]) -> None:
         with self._datastore.transaction(commit=True) as cursor:
             for name in names:
                 cursor.execute(f"DELETE FROM {self._table} WHERE name = {self._p}", (name,))
+
+    def delete_prefix(self, prefix: str) -> int:
+        """Deletes every entry whose name starts with ``prefix``; how many there were."""
+        with self._datastore.transaction(commit=True) as cursor:
+            cursor.execute(
+                f"DELETE FROM {self._table} WHERE name >= {self._p} AND name < {self._p}",
+                (prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1)),
+            )
+            return int(cursor.rowcount)
 
 
 def vault_for(recorder: Recorder) -> Vault:
@@ -83,6 +144,5 @@ def vault_for(recorder: Recorder) -> Vault:
     if isinstance(recorder, SQLiteApplicationRecorder):
         return SQLVault(recorder.datastore, TABLE, "?", "BLOB")
     if isinstance(recorder, PostgresApplicationRecorder):
-        schema = recorder.datastore.schema
-        return SQLVault(recorder.datastore, f'"{schema}"."{TABLE}"', "%s", "BYTEA")
+        return SQLVault(recorder.datastore, postgres_vault_table(recorder.datastore.schema), "%s", "BYTEA")
     return MemoryVault()

@@ -26,7 +26,9 @@ from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any, Final
 
+from newsroom import richtext
 from newsroom.article import ARTICLE_TOPICS, PUBLISHED, Article
+from newsroom.staff import Staff, staff_id
 from projections.documents import Column, Doc, Documents, EventByEvent, Table, micros
 from projections.records import Data, Recorded
 
@@ -74,11 +76,15 @@ CHECKPOINTS: Final = Table(
     append_only=True,
 )
 CHECKPOINT_EVERY: Final = 64
+# What readers see of each staff member (by staff id): the name shown, a bio, a picture.
+PROFILES: Final = Table("page_profiles", columns=(Column("name", "text"),))
+STAFF_TOPICS: Final = frozenset({Staff.Joined.TOPIC, Staff.ProfileChanged.TOPIC})
 
 UPDATE: Final = "update"
 COMMENT: Final = "comment"
 DRAFTED: Final = Article.Drafted.TOPIC
 UNPUBLISHED_TOPIC: Final = Article.Unpublished.TOPIC
+UPDATE_APPENDED: Final = Article.UpdateAppended.TOPIC
 
 
 def _header(event: Recorded, at: str) -> Doc:
@@ -88,13 +94,19 @@ def _header(event: Recorded, at: str) -> Doc:
         "slug": data["slug"],
         "headline": data["headline"],
         "body": data["body"],
+        "body_html": richtext.render(data["body"]),
         "byline": dict(data["byline"]),
+        "authors": list(data.get("authors", [])),
         "tags": list(data["tags"]),
         "embeds": [],
         "related": [],
         "corrections": [],
         "status": "draft",
         "published_at": None,
+        "publish_at": None,  # a scheduled publication
+        "embargo": None,  # {"until", "staff"} while the story is held
+        "embargo_proof": None,  # {"position", "version", "commitment", "until"}: what the log committed to
+        "coverage_ended_at": None,
         "updated_at": at,
         "comments_open": True,
         "update_count": 0,
@@ -105,23 +117,42 @@ def _header(event: Recorded, at: str) -> Doc:
     }
 
 
+def _moment(value: Any) -> str | None:
+    """A stored date-time (tagged by the transcoder) as ISO text."""
+    return None if value is None else str(value["_data_"])
+
+
+def staff_name_of(actor: str) -> str:
+    """``staff:ana`` -> ``ana``; other actors (the scheduler, readers) name no staff member."""
+    return actor.removeprefix("staff:") if actor.startswith("staff:") else ""
+
+
 class ArticlePageProjection(EventByEvent):
     name = "article-pages"
     # 2: live_items (each item's current public state) instead of a timeline of every past message.
-    version = 2
-    tables = (HEADERS, ITEMS, LIVE, ITEM_VERSIONS, CHECKPOINTS)
+    # 3: rich text rendered, sealed text, scheduling, embargoes, key events, authors with their profiles.
+    version = 3
+    tables = (HEADERS, ITEMS, LIVE, ITEM_VERSIONS, CHECKPOINTS, PROFILES)
     retired_tables: tuple[str, ...] = ("timeline",)
-    topics = ARTICLE_TOPICS
+    topics = ARTICLE_TOPICS | STAFF_TOPICS
 
     def reads(self, event: Recorded) -> Iterator[tuple[Table, str]]:
+        if event.topic in STAFF_TOPICS:
+            yield PROFILES, event.originator_id
+            return
         if event.topic != DRAFTED:
             yield HEADERS, event.originator_id
         data = event.data
         for field in ("update_id", "comment_id"):
             if (changed := data.get(field)) is not None:
                 yield ITEMS, changed["_data_"]
+        if event.topic == UPDATE_APPENDED and (author := staff_name_of(data["actor"])):
+            yield PROFILES, staff_id(author).hex
 
     def apply_one(self, docs: Documents, event: Recorded) -> None:
+        if event.topic in STAFF_TOPICS:
+            _profile(docs, event)
+            return
         article_key = event.originator_id
         at = event.at
         version = event.originator_version
@@ -197,10 +228,32 @@ Change = tuple[str, dict[str, Any], str | None] | None
 Handler = Callable[[Doc, Documents, Recorded, str], Change]
 
 
+def _profile(docs: Documents, event: Recorded) -> None:
+    data = event.data
+    if event.topic == Staff.Joined.TOPIC:
+        name = data["name"]
+        profile = {"name": name, "display_name": name, "bio": "", "picture_url": ""}
+    else:
+        found = docs.get(PROFILES, event.originator_id)
+        if found is None:  # pragma: no cover - a member joins before anything else
+            return
+        profile = {**found, **{field: data[field] for field in ("display_name", "bio", "picture_url")}}
+    docs.put(PROFILES, event.originator_id, profile, name=profile["name"])
+
+
+def display_name(docs: Documents, name: str) -> str:
+    """The name a staff member is shown by (their sign-in name until they give one)."""
+    if not name:
+        return ""
+    found = docs.get(PROFILES, staff_id(name).hex)
+    return str(found["display_name"]) if found else name
+
+
 def _published(header: Doc, docs: Documents, event: Recorded, at: str) -> Change:
     """A first publication shows the header (a story has no updates or comments before it); a
     republication the whole story, since its items may have changed while nobody could see them."""
     header["status"] = PUBLISHED
+    header["publish_at"] = header["embargo"] = None
     if header["published_at"] is None:
         header["published_at"] = at
         return ARTICLE_STATE, {"article": public_view(header)}, None
@@ -225,27 +278,94 @@ def _headline(header: Doc, docs: Documents, event: Recorded, at: str) -> Change:
 
 def _body(header: Doc, docs: Documents, event: Recorded, at: str) -> Change:
     header["body"] = body = event.data["body"]
+    header["body_html"] = body_html = richtext.render(body)
     note = event.data["correction_note"]
     if note:
-        header["corrections"].append({"note": note, "at": at, "version": event.originator_version})
-    return "body-revised", {"body": body, "correction_note": note or None}, None
+        header["corrections"].append(
+            {"note": note, "at": at, "version": event.originator_version, "position": event.position}
+        )
+    return "body-revised", {"body": body, "body_html": body_html, "correction_note": note or None}, None
+
+
+def _scheduled(header: Doc, docs: Documents, event: Recorded, at: str) -> Change:
+    header["publish_at"] = _moment(event.data["at"])
+    return None
+
+
+def _unscheduled(header: Doc, docs: Documents, event: Recorded, at: str) -> Change:
+    header["publish_at"] = header["embargo"] = None
+    return None
+
+
+def _embargoed(header: Doc, docs: Documents, event: Recorded, at: str) -> Change:
+    data = event.data
+    until = _moment(data["until"])
+    header["publish_at"] = until
+    header["embargo"] = {"until": until, "staff": list(data["staff"])}
+    header["embargo_proof"] = {
+        "position": event.position,
+        "version": event.originator_version,
+        "commitment": data["commitment"],
+        "until": until,
+        "at": at,
+    }
+    return None
+
+
+def _coverage_ended(header: Doc, docs: Documents, event: Recorded, at: str) -> Change:
+    header["coverage_ended_at"] = at
+    return "coverage-ended", {"coverage_ended_at": at}, None
+
+
+def _authors(header: Doc, docs: Documents, event: Recorded, at: str) -> Change:
+    header["authors"] = authors = list(event.data["authors"])
+    return "authors-changed", {"authors": authors}, None
+
+
+# The words of an update or comment whose key is gone (it was erased).
+ERASED_UPDATE: Final = {"body": "", "headline": "", "label": "", "note": ""}
+ERASED_COMMENT: Final = {"author": "", "body": ""}
 
 
 def _update_appended(header: Doc, docs: Documents, event: Recorded, at: str) -> Change:
     data = event.data
+    text = data["text"] or ERASED_UPDATE
+    author = staff_name_of(data["actor"])
+    scheduled = _moment(data.get("publish_at"))
     update = {
         "id": data["update_id"]["_data_"],
-        "body": data["body"],
-        "label": data["label"] or None,
-        "at": at,
+        "headline": text["headline"] or None,
+        "label": text["label"] or None,
+        "body": text["body"],
+        "body_html": richtext.render(text["body"]),
+        "key": bool(data.get("key_event")),
+        "author": author,
+        "author_name": display_name(docs, author),
+        "contributors": list(data.get("contributors", [])),
+        "at": scheduled or at,
+        "scheduled": scheduled is not None,  # readers see it once it is released
         "revised_at": None,
         "revision_note": None,
         "struck": False,
         "struck_reason": None,
         "struck_at": None,
         "pinned": False,
+        "erased": data["text"] is None,
         "position": event.position,
     }
+    _put_item(docs, header, UPDATE, update)
+    if update["scheduled"]:
+        return None
+    header["update_count"] += 1
+    return "update-appended", {"update": update}, update["id"]
+
+
+def _update_released(header: Doc, docs: Documents, event: Recorded, at: str) -> Change:
+    """A scheduled update shown: from now, at this position, as if appended now."""
+    update = docs.get(ITEMS, event.data["update_id"]["_data_"])
+    if update is None:  # pragma: no cover - the aggregate only releases existing updates
+        return None
+    update.update(scheduled=False, at=at, position=event.position)
     header["update_count"] += 1
     _put_item(docs, header, UPDATE, update)
     return "update-appended", {"update": update}, update["id"]
@@ -258,20 +378,38 @@ def _update_changed(field_changes: Callable[[Data, str], dict[str, Any]], kind: 
             return None
         update.update(field_changes(event.data, at))
         _put_item(docs, header, UPDATE, update)
+        if update.get("scheduled"):
+            return None  # not shown yet: readers get it as it is when it is released
         return kind, {"update": update}, update["id"]
 
     return handle
 
 
+def _revised(data: Data, at: str) -> dict[str, Any]:
+    text = data["text"] or ERASED_UPDATE
+    changed = {
+        "body": text["body"],
+        "body_html": richtext.render(text["body"]),
+        "revision_note": text["note"] or None,
+        "revised_at": at,
+    }
+    if text.get("headline") is not None:
+        changed["headline"] = text["headline"] or None
+    return changed
+
+
 def _comment_added(header: Doc, docs: Documents, event: Recorded, at: str) -> Change:
     data = event.data
+    text = data["text"] or ERASED_COMMENT
     comment = {
         "id": data["comment_id"]["_data_"],
-        "author": data["author"],
-        "body": data["body"],
+        "author": text["author"],
+        "body": text["body"],
+        "body_html": richtext.plain_text_html(text["body"]),
         "reply_to": event.id("reply_to"),
         "at": at,
         "hidden": False,
+        "erased": data["text"] is None,
         "position": event.position,
     }
     header["comment_count"] += 1
@@ -366,12 +504,20 @@ def public_comment(comment: Doc) -> Doc:
     return {key: value for key, value in comment.items() if key != "hidden"}
 
 
-INTERNAL_FIELDS: Final = frozenset({"version", "position", "republished"})
+INTERNAL_FIELDS: Final = frozenset({"version", "position", "republished", "embargo", "publish_at"})
 
 
 def page_header(header: Doc) -> Doc:
     """The header as a page shows it: with its version and position, without projection bookkeeping."""
     return {key: value for key, value in header.items() if key != "republished"}
+
+
+def public_page(page: Doc) -> Doc:
+    """A page as readers get it: without what only the newsroom sees (who an embargo named)."""
+    return {key: value for key, value in page.items() if key not in STAFF_ONLY}
+
+
+STAFF_ONLY: Final = frozenset({"embargo", "publish_at"})
 
 
 def public_view(header: Doc) -> Doc:
@@ -381,13 +527,19 @@ def public_view(header: Doc) -> Doc:
 
 _HANDLERS: dict[str, Handler] = {
     Article.Published.TOPIC: _published,
+    Article.PublicationScheduled.TOPIC: _scheduled,
+    Article.PublicationUnscheduled.TOPIC: _unscheduled,
+    Article.Embargoed.TOPIC: _embargoed,
     Article.Unpublished.TOPIC: _unpublished,
+    Article.CoverageEnded.TOPIC: _coverage_ended,
     Article.HeadlineChanged.TOPIC: _headline,
     Article.BodyRevised.TOPIC: _body,
+    Article.AuthorsChanged.TOPIC: _authors,
     Article.UpdateAppended.TOPIC: _update_appended,
-    Article.UpdateRevised.TOPIC: _update_changed(
-        lambda e, at: {"body": e["body"], "revision_note": e["note"] or None, "revised_at": at},
-        "update-revised",
+    Article.UpdateReleased.TOPIC: _update_released,
+    Article.UpdateRevised.TOPIC: _update_changed(_revised, "update-revised"),
+    Article.UpdateKeyEventChanged.TOPIC: _update_changed(
+        lambda e, at: {"key": e["key_event"]}, "update-key-changed"
     ),
     Article.UpdateStruck.TOPIC: _update_changed(
         lambda e, at: {"struck": True, "struck_reason": e["reason"], "struck_at": at, "pinned": False},
@@ -408,12 +560,13 @@ _HANDLERS: dict[str, Handler] = {
 }
 
 
-def render_page(header: Doc, items: list[tuple[str, Doc]]) -> Doc:
-    """The page a reader gets: hidden comments left out, pinned updates listed first, replies nested by id.
+def render_page(header: Doc, items: list[tuple[str, Doc]], *, staff: bool = False) -> Doc:
+    """The page a reader gets: hidden comments left out, pinned updates listed first, replies nested by id;
+    updates not yet released left out too, unless the page is for staff.
 
     ``items`` are (kind, document) pairs in position order.
     """
-    updates = [doc for kind, doc in items if kind == UPDATE]
+    updates = [doc for kind, doc in items if kind == UPDATE and (staff or not doc.get("scheduled"))]
     comments = [public_comment(doc) for kind, doc in items if kind == COMMENT and not doc["hidden"]]
     return {
         **page_header(header),

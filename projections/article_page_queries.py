@@ -14,6 +14,7 @@ from projections.article_page import CHECKPOINTS as PAGE_CHECKPOINTS
 from projections.article_page import HEADERS as PAGE_HEADERS
 from projections.article_page import ITEM_VERSIONS as PAGE_ITEM_VERSIONS
 from projections.article_page import ITEMS as PAGE_ITEMS
+from projections.article_page import PROFILES as PAGE_PROFILES
 from projections.documents import Doc
 from projections.sqlstore import SQLReadModels
 
@@ -40,8 +41,9 @@ class LiveOpening(NamedTuple):
 
 
 class ArticlePageQueries(SQLReadModels):
-    def article_page(self, slug: str) -> Doc | None:
-        """The whole page document (drafts and unpublished included; callers decide who sees them)."""
+    def article_page(self, slug: str, *, staff: bool = False) -> Doc | None:
+        """The whole page document (drafts and unpublished included; callers decide who sees them); updates
+        not yet released only for ``staff``."""
         key = article_id(slug).hex
         header = self._rows(f"SELECT doc FROM {self.table(PAGE_HEADERS)} WHERE key = ?", (key,))
         if not header:
@@ -50,8 +52,21 @@ class ArticlePageQueries(SQLReadModels):
             f"SELECT kind, doc FROM {self.table(PAGE_ITEMS)} WHERE article = ? ORDER BY position", (key,)
         )
         return render_page(
-            orjson.loads(header[0]["doc"]), [(row["kind"], orjson.loads(row["doc"])) for row in items]
+            orjson.loads(header[0]["doc"]),
+            [(row["kind"], orjson.loads(row["doc"])) for row in items],
+            staff=staff,
         )
+
+    def profiles(self, names: Sequence[str]) -> list[Doc]:
+        """The public profiles of these staff members, in that order (one who has none yet is left out)."""
+        if not names:
+            return []
+        marks = ", ".join("?" * len(names))
+        rows = self._rows(
+            f"SELECT doc FROM {self.table(PAGE_PROFILES)} WHERE name IN ({marks})", tuple(names)
+        )
+        found = {doc["name"]: doc for doc in (orjson.loads(row["doc"]) for row in rows)}
+        return [found[name] for name in names if name in found]
 
     def page_checkpoint(
         self, article: str, *, version: int | None = None, at_us: int | None = None

@@ -15,7 +15,7 @@ from typing import Any
 import orjson
 
 from newsroom import Newsroom
-from newsroom.errors import NotInAuditTreeError, ValidationError
+from newsroom.errors import NotEmbargoedError, NotInAuditTreeError, ValidationError
 from newsroom.merkle import (
     EMPTY_ROOT,
     Frontier,
@@ -167,6 +167,39 @@ def export_line(app: Newsroom, record: Any) -> bytes:
     line["leaf_input"] = base64.b64encode(leaf).decode("ascii")
     line["hash"] = leaf_hash(leaf).hex()
     return orjson.dumps(line) + b"\n"
+
+
+def public_record(app: Newsroom, position: int) -> dict[str, Any]:
+    """The exact bytes the audit tree hashed for the record at ``position`` (its ``leaf_input``, base64) and
+    that hash: for records readers may see, anyone can recompute the leaf and check its inclusion proof."""
+    found = app.recorder.select_notifications(start=position, limit=1, stop=position)
+    if not found:
+        raise NotInAuditTreeError(f"no record at position {position}")
+    leaf = record_leaf_input(position, found[0])
+    return {
+        "position": position,
+        "leaf_input": base64.b64encode(leaf).decode("ascii"),
+        "leaf_hash": leaf_hash(leaf).hex(),
+    }
+
+
+def embargo_proof(app: Newsroom, page: dict[str, Any]) -> dict[str, Any]:
+    """What shows that the log held a story's content before its release: the content the embargo
+    committed to, the Embargoed record (its bytes hold the commitment) and where it is in the log.
+    docs/embargo.md says how anyone checks it."""
+    held = page.get("embargo_proof")
+    if held is None:
+        raise NotEmbargoedError(f"{page['slug']} was not released from an embargo", slug=page["slug"])
+    then = app.article(page["slug"], version=held["version"])
+    return {
+        "slug": page["slug"],
+        "committed": {"slug": then.slug, "headline": then.headline, "body": then.body},
+        "commitment": held["commitment"],
+        "embargoed_at": held["at"],
+        "until": held["until"],
+        "released_at": page["published_at"],
+        "record": public_record(app, held["position"]),
+    }
 
 
 def export_chunks(app: Newsroom, *, after: int = 0) -> Iterator[bytes]:

@@ -6,17 +6,24 @@ entry names its actor (``staff:<name>``, or ``reader:<name>`` for a comment).
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from newsroom import Newsroom
-from newsroom.article import Article
+from newsroom.article import READER, Article
 from newsroom.errors import ValidationError
 from projections.documents import Doc, iso
-from projections.history import page_as_of, plain_page
+from projections.history import Texts, page_as_of, plain_page, texts_of
 
 if TYPE_CHECKING:
     from projections.registry import ReadModels
+
+
+def _text(texts: Texts, event: Any) -> dict[str, Any]:
+    """An event's opened text; empty fields where it was erased."""
+    found = texts.get((event.originator_id, event.originator_version))
+    return found if found is not None else defaultdict(str)
 
 
 def _by(event: Any) -> dict[str, Any]:
@@ -29,8 +36,9 @@ def _field(before: Doc, after: Doc, name: str, events: list[Any]) -> Doc | None:
     return {"before": before[name], "after": after[name], "changes": [_by(event) for event in events]}
 
 
-def diff_pages(before: Doc, after: Doc, events: Sequence[Any]) -> Doc:
-    """``before`` and ``after`` are plain as-of pages; ``events`` the article's events between them."""
+def diff_pages(before: Doc, after: Doc, events: Sequence[Any], texts: Texts) -> Doc:
+    """``before`` and ``after`` are plain as-of pages; ``events`` the article's events between them, whose
+    sealed texts ``texts`` holds opened."""
     updates_before = {update["id"]: update for update in before["updates"]}
     comments_after = {comment["id"]: comment for comment in after["comments"]}
     touched: dict[str, list[Any]] = {"headline": [], "body": [], "status": []}
@@ -45,13 +53,25 @@ def diff_pages(before: Doc, after: Doc, events: Sequence[Any]) -> Doc:
         elif isinstance(event, Article.Published | Article.Unpublished):
             touched["status"].append(event)
         elif isinstance(event, Article.UpdateAppended):
+            text = _text(texts, event)
             updates["added"].append(
-                {"id": event.update_id.hex, "label": event.label or None, "body": event.body, **_by(event)}
+                {
+                    "id": event.update_id.hex,
+                    "label": text["label"] or None,
+                    "body": text["body"],
+                    **_by(event),
+                }
             )
         elif isinstance(event, Article.UpdateRevised):
+            text = _text(texts, event)
             was = updates_before.get(event.update_id.hex, {}).get("body")
             updates["revised"].append(
-                {"id": event.update_id.hex, "before": was, "after": event.body, "note": event.note or None}
+                {
+                    "id": event.update_id.hex,
+                    "before": was,
+                    "after": text["body"],
+                    "note": text["note"] or None,
+                }
                 | _by(event)
             )
         elif isinstance(event, Article.UpdateStruck):
@@ -60,13 +80,15 @@ def diff_pages(before: Doc, after: Doc, events: Sequence[Any]) -> Doc:
             kind = "pinned" if isinstance(event, Article.UpdatePinned) else "unpinned"
             updates[kind].append({"id": event.update_id.hex, **_by(event)})
         elif isinstance(event, Article.CommentAdded):
+            text = _text(texts, event)
             comments["added"].append(
                 {
                     "id": event.comment_id.hex,
-                    "author": event.author,
-                    "body": event.body,
+                    "author": text["author"],
+                    "body": text["body"],
                     "visible_now": event.comment_id.hex in comments_after,
                     **_by(event),
+                    "by": f"{READER}:{text['author']}" if text["author"] else READER,
                 }
             )
         elif isinstance(event, Article.CommentHidden):
@@ -110,4 +132,4 @@ def article_diff(
     before = plain_page(page_as_of(app, slug, version=from_version, read_models=read_models))
     after = plain_page(page_as_of(app, slug, version=to_version, read_models=read_models))
     events = list(app.article_events(slug, after_version=from_version, up_to_version=to_version))
-    return diff_pages(before, after, events)
+    return diff_pages(before, after, events, texts_of(app, events))

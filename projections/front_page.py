@@ -1,52 +1,99 @@
-"""The front page: published stories, most recently active first, with counts; and the same per tag.
+"""Lists of stories: the front page (published stories, most recently active first, with counts), the same
+per tag and per author, and every story with its status for the newsroom's desk.
 
 Activity is the global position of the story's last publication, update or comment, so the order is total
 and a page cursor is just a position. ``revised_at`` is when the story last got an update, a revised or
-struck update, or a correction: what feeds report as the story's `updated` time.
+struck update, or a correction: what feeds report as the story's `updated` time. ``changed`` is the
+position of any change at all, which orders the desk's list.
 
 Tables:
-  front_articles  one summary per article; ``listed`` while published; ``activity`` orders the page
+  front_articles  one summary per article; ``listed`` while published; ``activity`` orders the page;
+                  ``status`` (draft, scheduled, embargoed, published, withdrawn), ``changed`` and the
+                  lower-cased ``headline`` serve the desk's list and its search
   front_tags      one row per (tag, listed article), with the article's activity, for tag pages
+  front_authors   one row per (author, listed article), likewise, for author pages
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from typing import Final
 
+from newsroom import richtext
 from newsroom.article import ARTICLE_TOPICS, Article
-from projections.documents import Column, Doc, Documents, EventByEvent, Table
+from projections.documents import Column, Doc, Documents, EventByEvent, Table, micros
 from projections.records import Data, Recorded
 
 LISTED: Final = Table(
     "front_articles",
-    columns=(Column("slug", "text"), Column("listed", "bool"), Column("activity", "int")),
-    indexes=(("listed", "activity"),),
+    columns=(
+        Column("slug", "text"),
+        Column("listed", "bool"),
+        Column("activity", "int"),
+        Column("status", "text"),
+        Column("changed", "int"),
+        Column("headline", "text"),
+    ),
+    indexes=(("listed", "activity"), ("changed",), ("status", "changed")),
 )
 TAGS: Final = Table(
     "front_tags",
     columns=(Column("tag", "text"), Column("article", "text"), Column("activity", "int")),
     indexes=(("tag", "activity"),),
 )
+AUTHORS: Final = Table(
+    "front_authors",
+    columns=(Column("author", "text"), Column("article", "text"), Column("activity", "int")),
+    indexes=(("author", "activity"),),
+)
+
+# What is due when: one row per article with a publication or updates scheduled, ``due_us`` the soonest
+# (microseconds since the epoch); the scheduler (``projections.scheduler``) releases what is due.
+SCHEDULE: Final = Table(
+    "front_schedule",
+    columns=(Column("slug", "text"), Column("due_us", "int")),
+    indexes=(("due_us",),),
+)
 
 EXCERPT: Final = 280
 # What makes a feed re-emit a story's entry with a new `updated` time.
 REVISIONS: Final = frozenset(
     event.TOPIC
-    for event in (Article.Published, Article.UpdateAppended, Article.UpdateRevised, Article.UpdateStruck)
+    for event in (
+        Article.Published,
+        Article.UpdateAppended,
+        Article.UpdateReleased,
+        Article.UpdateRevised,
+        Article.UpdateStruck,
+    )
 )
 DRAFTED: Final = Article.Drafted.TOPIC
 BODY_REVISED: Final = Article.BodyRevised.TOPIC
+# Scheduled updates by id: their excerpt waits here until they are released.
+DRAFTS: Final = "scheduled_excerpts"
+
+DRAFT, SCHEDULED, EMBARGOED, PUBLISHED, WITHDRAWN = (
+    "draft",
+    "scheduled",
+    "embargoed",
+    "published",
+    "withdrawn",
+)
 
 
 class FrontPageProjection(EventByEvent):
     name = "front-page"
-    tables = (LISTED, TAGS)
+    # 2: every story's status for the desk, scheduled updates held back, authors listed like tags.
+    version = 2
+    tables = (LISTED, TAGS, AUTHORS, SCHEDULE)
     topics = ARTICLE_TOPICS
 
     def reads(self, event: Recorded) -> Iterator[tuple[Table, str]]:
         if event.topic != DRAFTED:
             yield LISTED, event.originator_id
+        if event.topic in SCHEDULING:
+            yield SCHEDULE, event.originator_id
 
     def apply_one(self, docs: Documents, event: Recorded) -> None:
         key = event.originator_id
@@ -57,29 +104,39 @@ class FrontPageProjection(EventByEvent):
             summary: Doc = {
                 "slug": data["slug"],
                 "headline": data["headline"],
-                "byline": data["byline"].get("name"),
+                "byline": data["byline"].get("name") or None,
+                "authors": list(data.get("authors", [])),
                 "tags": list(data["tags"]),
+                "status": DRAFT,
+                "publish_at": None,
+                "embargo_staff": [],
+                "coverage_ended_at": None,
                 "published_at": None,
                 "last_activity_at": None,
                 "revised_at": None,
+                "changed_at": at,
                 "update_count": 0,
                 "comment_count": 0,
                 "latest_update": None,
+                DRAFTS: {},
                 "listed": False,
                 "activity": 0,
+                "changed": event.position,
             }
         else:
             existing = docs.get(LISTED, key)
             if existing is None:  # pragma: no cover - the log always starts an article with Drafted
                 return
             summary = existing
-        before = (summary["tags"], summary["listed"], summary["activity"])
+        before = (summary["tags"], summary["authors"], summary["listed"], summary["activity"])
         change = _CHANGES.get(topic)
         if change is not None and change(summary, event.data, at):
             summary["activity"] = event.position
             summary["last_activity_at"] = at
         if topic in REVISIONS or (topic == BODY_REVISED and event.data["correction_note"]):
             summary["revised_at"] = at  # feeds re-emit the story: an update or a correction landed
+        summary["changed"] = event.position
+        summary["changed_at"] = at
         docs.put(
             LISTED,
             key,
@@ -87,33 +144,70 @@ class FrontPageProjection(EventByEvent):
             slug=summary["slug"],
             listed=summary["listed"],
             activity=summary["activity"],
+            status=summary["status"],
+            changed=summary["changed"],
+            headline=summary["headline"].casefold(),
         )
-        # Tag rows carry the listing and the activity: rewritten only when one of those moved.
-        if (summary["tags"], summary["listed"], summary["activity"]) != before:
-            self._index_tags(docs, key, summary, before[0] if before[1] else [])
+        if topic in SCHEDULING:
+            _schedule(docs, key, summary["slug"], event)
+        # Index rows carry the listing and the activity: rewritten only when one of those moved.
+        if (summary["tags"], summary["authors"], summary["listed"], summary["activity"]) != before:
+            self._index(docs, TAGS, "tag", key, summary, summary["tags"], before[0] if before[2] else [])
+            authors_before = before[1] if before[2] else []
+            self._index(docs, AUTHORS, "author", key, summary, summary["authors"], authors_before)
 
     @staticmethod
-    def _index_tags(docs: Documents, key: str, summary: Doc, indexed_before: list[str]) -> None:
-        listed_tags = summary["tags"] if summary["listed"] else []
-        for tag in indexed_before:
-            if tag not in listed_tags:
-                docs.delete(TAGS, f"{tag}/{key}")
-        for tag in listed_tags:
-            docs.put(
-                TAGS, f"{tag}/{key}", {"article": key}, tag=tag, article=key, activity=summary["activity"]
-            )
+    def _index(
+        docs: Documents, table: Table, column: str, key: str, summary: Doc, now: list[str], was: list[str]
+    ) -> None:
+        listed = now if summary["listed"] else []
+        for name in was:
+            if name not in listed:
+                docs.delete(table, f"{name}/{key}")
+        for name in listed:
+            columns = {column: name, "article": key, "activity": summary["activity"]}
+            docs.put(table, f"{name}/{key}", {"article": key}, **columns)
 
 
 # How each kind of event changes a summary; True when it counts as activity that moves the story up.
-# Tag lists are replaced, never changed in place: ``apply_one`` compares the list from before the event.
+# Tag and author lists are replaced, never changed in place: ``apply_one`` compares them with before.
 def _published(summary: Doc, data: Data, at: str) -> bool:
     summary["listed"] = True
+    summary["status"] = PUBLISHED
+    summary["publish_at"] = None
+    summary["embargo_staff"] = []
     summary["published_at"] = summary["published_at"] or at
     return True
 
 
+def _scheduled(summary: Doc, data: Data, at: str) -> bool:
+    summary["status"] = SCHEDULED
+    summary["publish_at"] = data["at"]["_data_"]
+    return False
+
+
+def _embargoed(summary: Doc, data: Data, at: str) -> bool:
+    summary["status"] = EMBARGOED
+    summary["publish_at"] = data["until"]["_data_"]
+    summary["embargo_staff"] = list(data["staff"])
+    return False
+
+
+def _unscheduled(summary: Doc, data: Data, at: str) -> bool:
+    summary["status"] = DRAFT
+    summary["publish_at"] = None
+    summary["embargo_staff"] = []
+    return False
+
+
 def _unpublished(summary: Doc, data: Data, at: str) -> bool:
     summary["listed"] = False
+    summary["status"] = WITHDRAWN
+    return False
+
+
+def _coverage_ended(summary: Doc, data: Data, at: str) -> bool:
+    summary["coverage_ended_at"] = at
     return False
 
 
@@ -122,9 +216,36 @@ def _headline(summary: Doc, data: Data, at: str) -> bool:
     return False
 
 
+def _authors(summary: Doc, data: Data, at: str) -> bool:
+    summary["authors"] = list(data["authors"])
+    return False
+
+
+def _excerpt(data: Data) -> Doc:
+    text = data["text"] or {"body": "", "headline": "", "label": ""}
+    return {
+        "headline": text["headline"] or None,
+        "label": text["label"] or None,
+        "excerpt": richtext.plain(text["body"])[:EXCERPT],
+    }
+
+
 def _update_appended(summary: Doc, data: Data, at: str) -> bool:
+    if data.get("publish_at") is not None:  # not shown before its time: kept until it is released
+        summary[DRAFTS] = {**summary[DRAFTS], data["update_id"]["_data_"]: _excerpt(data)}
+        return False
     summary["update_count"] += 1
-    summary["latest_update"] = {"label": data["label"] or None, "excerpt": data["body"][:EXCERPT]}
+    summary["latest_update"] = _excerpt(data)
+    return True
+
+
+def _update_released(summary: Doc, data: Data, at: str) -> bool:
+    held = dict(summary[DRAFTS])
+    excerpt = held.pop(data["update_id"]["_data_"], None)
+    summary[DRAFTS] = held
+    summary["update_count"] += 1
+    if excerpt is not None:
+        summary["latest_update"] = excerpt
     return True
 
 
@@ -148,12 +269,66 @@ def _untagged(summary: Doc, data: Data, at: str) -> bool:
 
 _CHANGES: Final[dict[str, Callable[[Doc, Data, str], bool]]] = {
     Article.Published.TOPIC: _published,
+    Article.PublicationScheduled.TOPIC: _scheduled,
+    Article.Embargoed.TOPIC: _embargoed,
+    Article.PublicationUnscheduled.TOPIC: _unscheduled,
     Article.Unpublished.TOPIC: _unpublished,
+    Article.CoverageEnded.TOPIC: _coverage_ended,
     Article.HeadlineChanged.TOPIC: _headline,
+    Article.AuthorsChanged.TOPIC: _authors,
     Article.UpdateAppended.TOPIC: _update_appended,
+    Article.UpdateReleased.TOPIC: _update_released,
     Article.CommentAdded.TOPIC: _comment_count(1, activity=True),
     Article.CommentHidden.TOPIC: _comment_count(-1, activity=False),
     Article.CommentRestored.TOPIC: _comment_count(1, activity=False),
     Article.Tagged.TOPIC: _tagged,
     Article.Untagged.TOPIC: _untagged,
 }
+
+
+SCHEDULING: Final = frozenset(
+    event.TOPIC
+    for event in (
+        Article.PublicationScheduled,
+        Article.Embargoed,
+        Article.PublicationUnscheduled,
+        Article.Published,
+        Article.UpdateAppended,
+        Article.UpdateReleased,
+        Article.UpdateStruck,
+    )
+)
+
+
+def _schedule(docs: Documents, key: str, slug: str, event: Recorded) -> None:
+    """Keeps the article's row of what is due when: its publication, and each update not yet released."""
+    data, topic = event.data, event.topic
+    plan = docs.get(SCHEDULE, key) or {"slug": slug, "publication": None, "updates": {}}
+    updates = dict(plan["updates"])
+    if topic == Article.PublicationScheduled.TOPIC:
+        plan["publication"] = data["at"]["_data_"]
+    elif topic == Article.Embargoed.TOPIC:
+        plan["publication"] = data["until"]["_data_"]
+    elif topic in (Article.PublicationUnscheduled.TOPIC, Article.Published.TOPIC):
+        plan["publication"] = None
+    elif topic == Article.UpdateAppended.TOPIC:
+        if data.get("publish_at") is None:
+            return
+        updates[data["update_id"]["_data_"]] = data["publish_at"]["_data_"]
+    else:  # released or struck
+        updates.pop(data["update_id"]["_data_"], None)
+    plan["updates"] = updates
+    times = [*updates.values(), *([plan["publication"]] if plan["publication"] else [])]
+    if not times:
+        docs.delete(SCHEDULE, key)
+        return
+    due = min(micros(datetime.fromisoformat(moment)) for moment in times)
+    docs.put(SCHEDULE, key, plan, slug=slug, due_us=due)
+
+
+def public_summary(summary: Doc) -> Doc:
+    """A summary as readers get it: without what only the newsroom sees."""
+    return {key: value for key, value in summary.items() if key not in STAFF_ONLY}
+
+
+STAFF_ONLY: Final = frozenset({DRAFTS, "embargo_staff", "publish_at"})

@@ -6,6 +6,7 @@ events up to that point in memory, so the two cannot drift apart.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
@@ -13,9 +14,10 @@ from uuid import UUID
 import orjson
 
 from newsroom import Newsroom, rules
-from newsroom.article import article_id
+from newsroom.article import READER, article_id
 from newsroom.errors import ArticleNotFoundError, VersionNotFoundError
 from newsroom.positions import positions_of, stored_with_positions
+from newsroom.sealing import sealed_key, unseal
 from projections.article_page import (
     COMMENT,
     HEADERS,
@@ -29,7 +31,7 @@ from projections.article_page import (
 if TYPE_CHECKING:
     from projections.article_page_queries import ItemRow
 from projections.documents import Doc, MemoryDocuments, Table, iso, micros
-from projections.records import Recorded, parse_state
+from projections.records import Recorded, open_texts, parse_state
 from projections.registry import ReadModels
 
 HIDDEN_FIELDS = frozenset({"originator_id", "originator_version", "timestamp", "actor", "originator_topic"})
@@ -48,19 +50,50 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def event_record(event: Any, position: int | None) -> Doc:
+Texts = dict[tuple[UUID, int], "dict[str, Any] | None"]
+
+
+def texts_of(app: Newsroom, events: Iterable[Any]) -> Texts:
+    """The sealed text of each event that has some, opened (None where it was erased), by (aggregate id,
+    version): one read of the vault for them all."""
+    sealed = {
+        (event.originator_id, event.originator_version): event.sealed
+        for event in events
+        if isinstance(getattr(event, "sealed", None), dict)
+    }
+    keys = app.vault.get_many(name for value in sealed.values() if (name := sealed_key(value)) is not None)
+    return {
+        point: unseal(value, keys.get(name) if (name := sealed_key(value)) is not None else None)
+        for point, value in sealed.items()
+    }
+
+
+def event_record(event: Any, position: int | None, texts: Texts | None = None) -> Doc:
+    """An event as auditors read it. With ``texts`` its sealed text is shown opened (``"erased": true``
+    where its key is gone, and a comment's actor is ``reader:<name>``); without, as stored."""
+    data = {
+        key: "<redacted>" if key in REDACTED_FIELDS else _plain(value)
+        for key, value in vars(event).items()
+        if key not in HIDDEN_FIELDS
+    }
+    actor = getattr(event, "actor", None)
+    if texts is not None and "sealed" in data:
+        del data["sealed"]
+        text = texts.get((event.originator_id, event.originator_version))
+        if text is None:
+            data["erased"] = True
+        else:
+            data.update(text)
+            if actor == READER and "author" in text:
+                actor = f"{READER}:{text['author']}"
     return {
         "position": position,
         "version": event.originator_version,
         "at": iso(event.timestamp),
-        "actor": getattr(event, "actor", None),
+        "actor": actor,
         "type": type(event).__qualname__,
         "aggregate_id": event.originator_id.hex,
-        "data": {
-            key: "<redacted>" if key in REDACTED_FIELDS else _plain(value)
-            for key, value in vars(event).items()
-            if key not in HIDDEN_FIELDS
-        },
+        "data": data,
     }
 
 
@@ -71,7 +104,8 @@ def article_history(app: Newsroom, slug: str, *, after_version: int, limit: int)
     positions = positions_of(
         app.recorder, article_id(slug), after_version=after_version, up_to_version=after_version + limit
     )
-    return [event_record(event, positions.get(event.originator_version)) for event in events]
+    texts = texts_of(app, events)
+    return [event_record(event, positions.get(event.originator_version), texts) for event in events]
 
 
 def as_of_point(value: str, field: str) -> tuple[int | None, datetime | None]:
@@ -112,6 +146,7 @@ def page_as_of(
         Recorded(position, key, version, topic, state, parse_state(app.mapper, state))
         for position, version, topic, state in stored
     ]
+    open_texts(events, app.vault)
     if not events and start is None:
         raise ArticleNotFoundError(f"no article {slug}", slug=slug)
     if moment is not None:

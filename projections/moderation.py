@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Final
 
+from newsroom import richtext
 from newsroom.article import Article
 from projections.documents import Column, Documents, EventByEvent, Table
 from projections.records import Recorded
@@ -29,6 +30,7 @@ RESTORED: Final = Article.CommentRestored.TOPIC
 
 class ModerationProjection(EventByEvent):
     name = "moderation"
+    version = 2  # 2: comments' text from sealed events, and as HTML
     tables = (SLUGS, COMMENTS)
     topics = frozenset({DRAFTED, COMMENT_ADDED, HIDDEN, RESTORED})
 
@@ -45,11 +47,13 @@ class ModerationProjection(EventByEvent):
             docs.put(SLUGS, article, {"slug": data["slug"]})
         elif topic == COMMENT_ADDED:
             owner = docs.get(SLUGS, article) or {"slug": None}
+            text = data["text"] or {"author": "", "body": ""}
             comment = {
                 "id": data["comment_id"]["_data_"],
                 "slug": owner["slug"],
-                "author": data["author"],
-                "body": data["body"],
+                "author": text["author"],
+                "body": text["body"],
+                "body_html": richtext.plain_text_html(text["body"]),
                 "reply_to": event.id("reply_to"),
                 "at": at,
                 "position": event.position,

@@ -16,14 +16,16 @@ import logging
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import cast
 from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError, Notification, OperationalError
 
 from newsroom import Newsroom
 from projections.documents import Projection, TimelineItem
-from projections.records import Recorded, parse_state
-from projections.registry import ALL_PROJECTIONS
+from projections.records import Recorded, open_texts, parse_state
+from projections.registry import ALL_PROJECTIONS, ReadModels
+from projections.scheduler import Scheduler
 from projections.sqlstore import SQLReadModels, Work
 
 log = logging.getLogger("newsroom.projector")
@@ -130,7 +132,7 @@ class Projector:
         """The batch as projections read it: parsed once for all, and only the records one of them reads
         (every record when one reads them all, as stored)."""
         mapper, topics, every = self.app.mapper, self._topics, self._every_record
-        return [
+        records = [
             Recorded(
                 n.id,
                 n.originator_id.hex if isinstance(n.originator_id, UUID) else n.originator_id,
@@ -142,6 +144,8 @@ class Projector:
             for n in notifications
             if every or n.topic in topics
         ]
+        open_texts(records, self.app.vault)
+        return records
 
     def run(self, stop: threading.Event) -> None:
         """Catches up whenever woken, until ``stop`` is set. Store outages are retried, never fatal."""
@@ -180,9 +184,18 @@ def run_projector(
                     return True
             say("the other projector stopped; taking over")
         listener = projector.store.start_listening(projector.wake, stop)
+        # Where the one projector runs, the one scheduler runs too (projections.scheduler).
+        scheduler = threading.Thread(
+            target=Scheduler(projector.app, cast("ReadModels", projector.store)).run,
+            args=(stop,),
+            name="scheduler",
+            daemon=True,
+        )
+        scheduler.start()
         try:
             projector.run(stop)
         finally:
+            scheduler.join(timeout=5)
             if listener is not None:
                 listener.join(timeout=5)
     return True

@@ -9,10 +9,15 @@ the same shape, which is the form read models keep them in anyway.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, Final
 
 import orjson
 from eventsourcing.persistence import Mapper
+
+from newsroom.article import Article
+from newsroom.sealing import sealed_key, unseal
+from newsroom.vault import Vault
 
 Data = dict[str, Any]
 
@@ -61,3 +66,26 @@ def parse_state(mapper: Mapper[Any], stored: bytes) -> Data:
         stored = mapper.compressor.decompress(stored)
     data: Data = orjson.loads(stored)
     return data
+
+
+# What events stored before sealing held in the clear: (their fields, the fields sealed ones hold besides).
+LEGACY_TEXT: Final[dict[str, tuple[tuple[str, ...], dict[str, Any]]]] = {
+    Article.UpdateAppended.TOPIC: (("body", "label"), {"headline": ""}),
+    Article.UpdateRevised.TOPIC: (("body", "note"), {"headline": None}),
+    Article.CommentAdded.TOPIC: (("author", "body"), {}),
+}
+
+
+def open_texts(records: Sequence[Recorded], vault: Vault) -> None:
+    """Puts each record's text in ``data["text"]``: opened with its key from the vault (one read for the
+    batch), or as events stored before sealing held it; None where the key is gone (erased)."""
+    names = [name for record in records if (name := sealed_key(record.data.get("sealed") or {})) is not None]
+    keys = vault.get_many(names) if names else {}
+    for record in records:
+        sealed = record.data.get("sealed")
+        if sealed is not None:
+            name = sealed_key(sealed)
+            record.data["text"] = unseal(sealed, keys.get(name) if name is not None else None)
+        elif record.data and (legacy := LEGACY_TEXT.get(record.topic)) is not None:
+            fields, added = legacy
+            record.data["text"] = {**{field: record.data[field] for field in fields}, **added}

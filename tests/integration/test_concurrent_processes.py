@@ -76,7 +76,7 @@ def test_two_processes_appending_at_once_lose_nothing(pg_database: str) -> None:
     versions = sorted(version for version, _ in receipts)
     assert versions == list(range(3, 3 + 2 * count))  # every append got its own version
 
-    bodies = [event.body for event in app.article_events("ferry-strike", after_version=2)]  # type: ignore[attr-defined]
+    bodies = [app.text_of(event)["body"] for event in app.article_events("ferry-strike", after_version=2)]  # type: ignore[index]
     assert len(bodies) == 2 * count
     assert {b for b in bodies if b.startswith("alpha")} == {f"alpha update {i}" for i in range(count)}
     assert {b for b in bodies if b.startswith("beta")} == {f"beta update {i}" for i in range(count)}

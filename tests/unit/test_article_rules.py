@@ -6,7 +6,7 @@ from uuid import uuid4
 
 import pytest
 
-from newsroom import errors, rules
+from newsroom import errors, rules, sealing
 from newsroom.article import LIVE, PINNED, PUBLISHED, STRUCK, UNPUBLISHED, Article, article_id
 
 ACTOR = "staff:eddie"
@@ -246,13 +246,19 @@ def test_comment_text_limits(field: str, author: str, body: str) -> None:
     assert caught.value.field == field
 
 
-def test_comment_records_the_commenter_as_actor_and_keeps_markup_as_text() -> None:
+def test_a_comment_event_names_no_one_and_keeps_its_author_and_markup_sealed() -> None:
+    """The commenter's name and words are sealed under the comment's own key (erasing it destroys the
+    key); the event's actor is only "reader", and markup stays text."""
     article = published()
     article.add_comment(author="Lea", body="<script>alert(1)</script>", reply_to=None)
     event = article.pending_events[-1]
     assert isinstance(event, Article.CommentAdded)
-    assert event.actor == "reader:Lea"
-    assert event.body == "<script>alert(1)</script>"
+    assert event.actor == "reader"
+    assert "Lea" not in str(vars(event)) and "script" not in str(vars(event))
+    [(name, key)] = article.collect_secrets()
+    assert name == sealing.sealed_key(event.sealed)
+    assert sealing.unseal(event.sealed, key) == {"author": "Lea", "body": "<script>alert(1)</script>"}
+    assert sealing.unseal(event.sealed, None) is None  # without the key: nothing
 
 
 def test_replies_only_to_existing_visible_comments() -> None:

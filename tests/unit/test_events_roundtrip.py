@@ -47,6 +47,12 @@ def sample(annotation: Any) -> Any:
         return ["floods", "rivers"]
     if annotation is int:
         return 42
+    if annotation is bool:
+        return True
+    if annotation in (datetime, datetime | None):
+        return datetime(2026, 1, 10, 9, 0, 0, 654321, tzinfo=UTC)
+    if annotation == dict[str, Any]:
+        return {"key": "seal/x/7", "box": TRICKY_TEXT, "when": datetime(2026, 1, 10, tzinfo=UTC)}
     raise AssertionError(f"no sample for {annotation}")
 
 
@@ -69,7 +75,9 @@ def make_event(cls: type[Any]) -> Any:
 
 def test_every_event_type_is_covered() -> None:
     names = {cls.__qualname__ for cls in event_classes()}
-    assert len(names) == 20 + 4 + 1  # the spec's article vocabulary, four staff events, idempotency keys
+    # The spec's article vocabulary and scheduling, embargoes, coverage, authors, releases and key events;
+    # five staff events; idempotency keys.
+    assert len(names) == 20 + 7 + 5 + 1
     assert "Article.CommentAdded" in names and "Staff.TokenIssued" in names
 
 
