@@ -113,6 +113,9 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
     host = args.host or settings.host
     port = args.port or settings.port
+    # The app reads its settings in each worker from the environment: the address it serves at is part of
+    # them (its own URL, when NEWSROOM_PUBLIC_URL is not set).
+    os.environ["NEWSROOM_HOST"], os.environ["NEWSROOM_PORT"] = host, str(port)
     print(f"newsroom serve: store {describe(settings.database_url)}", file=sys.stderr)
     if args.demo:
         app = _open(settings)

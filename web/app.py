@@ -32,6 +32,7 @@ PAGE_ROUTES = [
     Route("/", reader.front_page, methods=["GET"]),
     Route("/articles/{slug}", reader.article_page, methods=["GET"]),
     Route("/desk", staff.desk, methods=["GET"]),
+    Route("/preview/{slug}", reader.preview, methods=["GET"]),
     Route("/audit/{slug}", staff.auditor, methods=["GET"]),
     Route("/feed.atom", feeds.site_atom, methods=["GET"]),
     Route("/feed.json", feeds.site_json, methods=["GET"]),

@@ -7,10 +7,12 @@ from starlette.responses import Response
 
 from newsroom.errors import ArticleNotFoundError
 from newsroom.staff import Permission
+from projections.article_page import public_page
 from web import queries
 from web.audit import article_as_of
 from web.auth import optional_staff, staff
 from web.concurrency import blocking
+from web.desk import staff_page
 from web.http import JSON
 from web.params import read_your_writes
 from web.queries import read_query
@@ -24,15 +26,21 @@ async def get_article(request: Request) -> Response:
     if query.as_of is not None:
         return await article_as_of(request, slug, query.as_of)
     await read_your_writes(request, "article-pages", query.after)
-    page = await blocking(services(request).read_models.article_page, slug)
-    if page is None:
-        raise ArticleNotFoundError(f"no article {slug}", slug=slug)
-    if page["status"] != "published":
-        # Drafts and unpublished stories are for the newsroom only.
-        viewer = await optional_staff(request)
-        if viewer is None or not viewer.may(Permission.WRITE_ARTICLES):
+    viewer = await optional_staff(request)
+    read_models = services(request).read_models
+    if viewer is not None and viewer.may(Permission.WRITE_ARTICLES):
+        # The newsroom's view: drafts, withdrawn stories and updates not yet released too (an embargoed
+        # story only for the staff it names).
+        page = await staff_page(request, slug, viewer)
+        cache = "private, no-store"
+    else:
+        found = await blocking(read_models.article_page, slug)
+        if found is None or found["status"] != "published":
             raise ArticleNotFoundError(f"no article {slug}", slug=slug)
-    return JSON(page, headers={"ETag": f'"{page["version"]}"', "Cache-Control": "no-cache"})
+        page = public_page(found)
+        cache = "no-cache"
+    page["author_profiles"] = await blocking(read_models.profiles, page["authors"])
+    return JSON(page, headers={"ETag": f'"{page["version"]}"', "Cache-Control": cache})
 
 
 async def list_articles(request: Request) -> Response:

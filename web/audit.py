@@ -12,12 +12,12 @@ from newsroom import rules
 from newsroom.staff import Permission
 from projections import audit
 from projections.diff import article_diff
-from projections.history import article_history, as_of_point, event_record, page_as_of
+from projections.history import article_history, as_of_point, event_record, page_as_of, texts_of
 from web import queries
 from web.auth import staff
 from web.concurrency import blocking
 from web.http import JSON
-from web.params import read_your_writes
+from web.params import published_page, read_your_writes
 from web.queries import read_query
 from web.services import services
 from web.writes import path_slug
@@ -52,7 +52,9 @@ async def global_log(request: Request) -> Response:
 
     def read() -> list[dict[str, object]]:
         notifications = app.recorder.select_notifications(start=query.after + 1, limit=query.limit)
-        return [event_record(app.mapper.to_domain_event(n), n.id) for n in notifications]
+        events = [(app.mapper.to_domain_event(n), n.id) for n in notifications]
+        texts = texts_of(app, (event for event, _ in events))
+        return [event_record(event, position, texts) for event, position in events]
 
     events = await blocking(read)
     following = events[-1]["position"] if len(events) == query.limit else None
@@ -68,14 +70,14 @@ async def tree_head(request: Request) -> Response:
 
 
 async def inclusion_proof(request: Request) -> Response:
-    await staff(request, Permission.READ_AUDIT)
+    """Public, as the tree head is: a proof holds only hashes, and lets anyone check a record they hold."""
     position = rules.whole_number("position", request.path_params["position"])
     query: queries.Proof = read_query(request, queries.Proof)
     return JSON(await blocking(audit.inclusion, services(request).read_models, position, query.tree_size))
 
 
 async def consistency_proof(request: Request) -> Response:
-    await staff(request, Permission.READ_AUDIT)
+    """Public: anyone who kept a tree head can check that the log still extends it."""
     query: queries.Consistency = read_query(request, queries.Consistency)
     return JSON(await blocking(audit.consistency, services(request).read_models, query.from_, query.to))
 
@@ -109,3 +111,10 @@ async def diff(request: Request) -> Response:
             read_models=found.read_models,
         )
     )
+
+
+async def embargo_proof(request: Request) -> Response:
+    """Public once a story is released: the content its embargo committed to, and the record that holds
+    the commitment (docs/embargo.md)."""
+    _, page = await published_page(request)
+    return JSON(await blocking(audit.embargo_proof, services(request).app, page))

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 import signal
 import threading
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
+from functools import partial
 from typing import Any
 
 from redis.asyncio import Redis
@@ -27,6 +29,8 @@ from web.fanout.wire import Published
 from web.live import SEND_TIMEOUT_SECONDS
 from web.metrics import EVENTS_APPENDED
 from web.pages.templates import live_html
+from web.presence import MemoryPresence, RedisPresence
+from web.previews import KEY_NAME as PREVIEW_KEY
 from web.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
 from web.services import Services
 from web.settings import Settings
@@ -58,7 +62,7 @@ async def lifespan(starlette: Starlette) -> AsyncIterator[dict[str, Any]]:
         if redis is not None
         else MemoryRateLimiter(settings.comment_limit, settings.comment_window)
     )
-    hub = Hub(limit=settings.stream_buffer, finish=live_html)
+    hub = Hub(limit=settings.stream_buffer, finish=partial(live_html, embeds=settings.embeds))
     feed = Feed(hub, read_models)
     await feed.start()
     tasks = [
@@ -95,6 +99,9 @@ async def lifespan(starlette: Starlette) -> AsyncIterator[dict[str, Any]]:
         stream_slots=StreamSlots(settings.max_streams, settings.max_streams_per_client),
         tree_heads=TreeHeads(read_models, settings.signer()),
         signer=settings.signer(),
+        embeds=settings.embeds,
+        presence=RedisPresence(redis, settings.redis_prefix) if redis is not None else MemoryPresence(),
+        preview_key=await blocking(app.vault.put_once, PREVIEW_KEY, secrets.token_bytes(32)),
     )
     try:
         yield {"services": services}

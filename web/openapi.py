@@ -13,7 +13,7 @@ import msgspec
 from starlette.requests import Request
 from starlette.responses import Response
 
-from newsroom import rules
+from newsroom import commands, rules
 from web.http import JSON
 from web.routes import ENDPOINTS, Endpoint
 
@@ -150,6 +150,73 @@ RESPONSES: dict[str, Schema] = {
             "audit_path": {"type": "array", "items": {"type": "string"}},
         },
     ),
+    "Member": _object(
+        ["name", "role", "permissions", "display_name", "bio", "picture_url"],
+        {
+            "name": {"type": "string"},
+            "role": {"type": "string", "enum": ["editor", "moderator", "auditor", "admin"]},
+            "permissions": {"type": "array", "items": {"type": "string"}},
+            "display_name": {"type": "string"},
+            "bio": {"type": "string"},
+            "picture_url": {"type": "string"},
+        },
+    ),
+    "StaffList": _object(
+        ["staff"],
+        {
+            "staff": {
+                "type": "array",
+                "items": _object(
+                    ["name", "role", "display_name"],
+                    {
+                        "name": {"type": "string"},
+                        "role": {"type": "string"},
+                        "display_name": {"type": "string"},
+                    },
+                ),
+            }
+        },
+    ),
+    "DeskStories": _object(
+        ["stories", "next_before"],
+        {
+            "stories": {"type": "array", "items": {"type": "object"}},
+            "next_before": {"type": ["integer", "null"]},
+        },
+    ),
+    "Markdown": _object(["html"], {"html": {"type": "string"}}),
+    "Presence": _object(
+        ["editors"],
+        {
+            "editors": {
+                "type": "array",
+                "items": _object(
+                    ["name", "display_name"], {"name": {"type": "string"}, "display_name": {"type": "string"}}
+                ),
+            }
+        },
+    ),
+    "PreviewLink": _object(
+        ["url", "expires_at"], {"url": {"type": "string"}, "expires_at": {"type": "integer"}}
+    ),
+    "EmbargoProof": _object(
+        ["slug", "committed", "commitment", "embargoed_at", "until", "released_at", "record"],
+        {
+            "slug": SLUG,
+            "committed": _object(
+                ["slug", "headline", "body"],
+                {"slug": SLUG, "headline": {"type": "string"}, "body": {"type": "string"}},
+            ),
+            "commitment": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+            "embargoed_at": {"type": "string"},
+            "until": {"type": "string"},
+            "released_at": {"type": "string"},
+            "record": _object(
+                ["position", "leaf_input", "leaf_hash"],
+                {"position": POSITION, "leaf_input": {"type": "string"}, "leaf_hash": {"type": "string"}},
+            ),
+        },
+    ),
     "ConsistencyProof": _object(
         ["from", "to", "from_root", "to_root", "proof"],
         {
@@ -256,10 +323,10 @@ def _operation(endpoint: Endpoint, components: dict[str, Schema]) -> Schema:
     }
     if endpoint.body is not None:
         operation["requestBody"] = {
-            "required": True,
+            "required": not commands.optional_body(endpoint.body),
             "content": {"application/json": {"schema": _ref(endpoint.body.__name__)}},
         }
-    if endpoint.permission is not None or endpoint.optional_staff:
+    if endpoint.permission is not None or endpoint.optional_staff or endpoint.signed_in:
         operation["security"] = [{"bearer": []}]
         if endpoint.optional_staff:
             operation["security"].append({})

@@ -6,6 +6,7 @@ from starlette.requests import Request
 
 from newsroom import rules
 from newsroom.errors import ArticleNotFoundError, ValidationError
+from projections.article_page import public_page
 from projections.documents import Doc
 from web.concurrency import blocking
 from web.http import HTTPError
@@ -62,4 +63,4 @@ async def published_page(request: Request) -> tuple[str, Doc]:
     page = await blocking(services(request).read_models.article_page, slug)
     if page is None or page["status"] != "published":
         raise ArticleNotFoundError(f"no article {slug}", slug=slug)
-    return slug, page
+    return slug, public_page(page)

@@ -4,7 +4,7 @@ the handler enforces and what the OpenAPI document says (``web/openapi.py`` read
 from __future__ import annotations
 
 from functools import cache
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import msgspec
 from msgspec import Meta
@@ -95,6 +95,25 @@ class ModerationQueue(Query, frozen=True, kw_only=True):
     slug: Annotated[str, Meta(max_length=200, description="One story's comments.")] | None = None
     hidden: Annotated[bool, Meta(description="Hidden comments only.")] = False
     limit: PageLimit = 100
+    after: After | None = None
+
+
+class DeskStories(Query, frozen=True, kw_only=True):
+    status: (
+        Annotated[
+            Literal["draft", "scheduled", "embargoed", "published", "withdrawn"],
+            Meta(description="Only stories in this state."),
+        ]
+        | None
+    ) = None
+    q: Annotated[str, Meta(max_length=200, description="Only stories whose headline holds this.")] | None = (
+        None
+    )
+    limit: PageLimit = 50
+    before: (
+        Annotated[int, Meta(ge=1, le=rules.WHOLE_NUMBER_MAX, description="The last page's next_before.")]
+        | None
+    ) = None
     after: After | None = None
 
 

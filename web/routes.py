@@ -16,7 +16,7 @@ from starlette.requests import Request
 from newsroom import commands
 from newsroom.commands import Change
 from newsroom.staff import Permission
-from web import articles, audit, changes, live, ops, queries
+from web import articles, audit, changes, desk, live, ops, queries
 
 Handler = Callable[[Request], Awaitable[Any]]  # a Response, or an EventStream (web/live.py)
 
@@ -41,6 +41,7 @@ class Endpoint:
     idempotent: bool = False  # takes Idempotency-Key
     stream: bool = False  # Server-Sent Events: served ahead of the middleware (web/live.py)
     optional_staff: bool = False  # a staff token is read if given (drafts, as-of views)
+    signed_in: bool = False  # needs a staff token, whatever the role
     item: str | None = None  # the path names an update, comment, embed or tag
     change: type[Change] | None = None  # the change to an article it makes
     documented: bool = True  # in /openapi.json (not the Prometheus scrape, which is not JSON API)
@@ -104,12 +105,19 @@ ENDPOINTS: list[Endpoint] = [
     ),
     change("PATCH", SLUG, commands.EditArticle),
     change("POST", f"{SLUG}/publish", commands.Publish),
+    change("POST", f"{SLUG}/unschedule", commands.Unschedule),
+    change("POST", f"{SLUG}/embargo", commands.Embargo),
     change("POST", f"{SLUG}/unpublish", commands.Unpublish),
+    change("POST", f"{SLUG}/end-coverage", commands.EndCoverage),
+    change("PUT", f"{SLUG}/authors", commands.SetAuthors),
     change("POST", f"{SLUG}/updates", commands.AppendUpdate, 201),
     change("PATCH", UPDATE, commands.ReviseUpdate),
     change("POST", f"{UPDATE}/strike", commands.StrikeUpdate),
     change("POST", f"{UPDATE}/pin", commands.PinUpdate),
     change("POST", f"{UPDATE}/unpin", commands.UnpinUpdate),
+    change("POST", f"{UPDATE}/key-event", commands.MarkKeyEvent),
+    change("DELETE", f"{UPDATE}/key-event", commands.UnmarkKeyEvent),
+    change("POST", f"{UPDATE}/release", commands.ReleaseUpdate),
     change("POST", f"{SLUG}/tags", commands.Tag),
     change("DELETE", f"{SLUG}/tags/{{tag}}", commands.Untag),
     change("POST", f"{SLUG}/embeds", commands.AttachEmbed, 201),
@@ -191,21 +199,27 @@ ENDPOINTS: list[Endpoint] = [
         "GET",
         "/api/audit/proof/{position}",
         audit.inclusion_proof,
-        "RFC 9162 inclusion proof of the record at a position (auditors)",
-        permission=AUDIT,
+        "RFC 9162 inclusion proof of the record at a position (public: it holds only hashes)",
         query=queries.Proof,
         response="InclusionProof",
-        errors=AUDIT_ERRORS,
+        errors=(400, 404, 422, 503),
     ),
     Endpoint(
         "GET",
         "/api/audit/consistency",
         audit.consistency_proof,
-        "RFC 9162 consistency proof between two tree sizes (auditors)",
-        permission=AUDIT,
+        "RFC 9162 consistency proof between two tree sizes (public: it holds only hashes)",
         query=queries.Consistency,
         response="ConsistencyProof",
-        errors=AUDIT_ERRORS,
+        errors=(400, 404, 422, 503),
+    ),
+    Endpoint(
+        "GET",
+        f"{SLUG}/embargo-proof",
+        audit.embargo_proof,
+        "What shows the log held a released story before its release: the content and its commitment",
+        response="EmbargoProof",
+        errors=(400, 404, 503),
     ),
     Endpoint(
         "GET",
@@ -216,6 +230,71 @@ ENDPOINTS: list[Endpoint] = [
         query=queries.ModerationQueue,
         response="Moderation",
         errors=(400, 401, 403, 422, 503),
+    ),
+    Endpoint(
+        "GET",
+        "/api/staff/me",
+        desk.me,
+        "Who the token is: name, role, permissions, profile",
+        response="Member",
+        errors=(400, 401, 503),
+        signed_in=True,
+    ),
+    Endpoint(
+        "GET",
+        "/api/staff",
+        desk.staff_list,
+        "Every active staff member, with the name readers see",
+        response="StaffList",
+        errors=(400, 401, 503),
+        signed_in=True,
+    ),
+    Endpoint(
+        "PUT",
+        "/api/staff/{name}/profile",
+        desk.change_profile,
+        "Change what readers see of a staff member (their own, or an admin's)",
+        body=commands.ChangeProfile,
+        errors=(400, 401, 403, 404, 409, 413, 415, 422, 503),
+        signed_in=True,
+    ),
+    Endpoint(
+        "GET",
+        "/api/desk/stories",
+        desk.desk_stories,
+        "Every story with its status, most recently changed first (the desk's list)",
+        permission=Permission.WRITE_ARTICLES,
+        query=queries.DeskStories,
+        response="DeskStories",
+        errors=(400, 401, 403, 422, 503),
+    ),
+    Endpoint(
+        "POST",
+        "/api/markdown",
+        desk.render_markdown,
+        "Render text exactly as readers will see it (the editor's live preview)",
+        body=desk.MarkdownText,
+        response="Markdown",
+        errors=(400, 401, 413, 415, 422, 503),
+        signed_in=True,
+    ),
+    Endpoint(
+        "POST",
+        f"{SLUG}/presence",
+        desk.presence,
+        "Say this desk has the story open; who has it open now",
+        response="Presence",
+        errors=(400, 401, 404, 503),
+        signed_in=True,
+    ),
+    Endpoint(
+        "POST",
+        f"{SLUG}/preview-link",
+        desk.preview_link,
+        "A link at which the story shows as readers will see it, before it is public",
+        permission=Permission.WRITE_ARTICLES,
+        response="PreviewLink",
+        errors=(400, 401, 403, 404, 503),
     ),
     Endpoint("GET", "/healthz", ops.healthz, "Liveness", response="Health"),
     Endpoint(

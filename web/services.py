@@ -10,7 +10,9 @@ from newsroom import Newsroom
 from newsroom.treehead import TreeSigner
 from projections.registry import ReadModels
 from web.commits import LoopCommits
+from web.embeds import Embeds
 from web.fanout.hub import Hub
+from web.presence import Presence
 from web.ratelimit import RateLimiter
 from web.settings import Settings
 from web.stream_slots import StreamSlots
@@ -28,6 +30,9 @@ class Services:
     stream_slots: StreamSlots
     tree_heads: TreeHeads
     signer: TreeSigner | None
+    embeds: Embeds
+    presence: Presence
+    preview_key: bytes  # signs preview links (web/previews.py)
 
 
 def services(request: Request) -> Services:

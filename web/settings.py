@@ -14,6 +14,7 @@ from starlette.config import Config, environ
 from newsroom.database import DEFAULT_DATABASE_URL, persistence_env
 from newsroom.errors import ValidationError
 from newsroom.treehead import TreeSigner
+from web.embeds import DEFAULT_PROVIDERS, PROVIDERS, Embeds
 
 PROJECTOR_MODES = ("embedded", "external")
 
@@ -42,6 +43,8 @@ class Settings:
     )
     request_timeout: float = 10.0  # seconds a request's head and body have to arrive; closed after
     audit_key: str | None = field(default=None, repr=False)  # Ed25519 key that signs audit tree heads
+    # Providers whose embeds are framed on pages (web/embeds.py); others show as links.
+    embed_providers: tuple[str, ...] = DEFAULT_PROVIDERS
 
     @classmethod
     def from_environ(cls) -> Settings:
@@ -72,6 +75,11 @@ class Settings:
             heartbeat=_number(config, "NEWSROOM_HEARTBEAT", float, 15.0),
             request_timeout=_number(config, "NEWSROOM_REQUEST_TIMEOUT", float, 10.0),
             audit_key=text("NEWSROOM_AUDIT_KEY", "") or None,
+            embed_providers=tuple(
+                part.strip().lower()
+                for part in text("NEWSROOM_EMBED_PROVIDERS", ",".join(DEFAULT_PROVIDERS)).split(",")
+                if part.strip()
+            ),
         )
         settings.check()
         return settings
@@ -102,7 +110,17 @@ class Settings:
             raise ValidationError("NEWSROOM_HEARTBEAT", "must be a number of seconds above 0")
         if self.request_timeout <= 0:
             raise ValidationError("NEWSROOM_REQUEST_TIMEOUT", "must be a number of seconds above 0")
+        unknown = [name for name in self.embed_providers if name not in PROVIDERS]
+        if unknown:
+            raise ValidationError(
+                "NEWSROOM_EMBED_PROVIDERS",
+                f"knows {', '.join(PROVIDERS)}, not {', '.join(unknown)} (comma-separated; empty: none)",
+            )
         _ = self.site_url, self.proxy_networks
+
+    @cached_property
+    def embeds(self) -> Embeds:
+        return Embeds.of(self.embed_providers)
 
     def signer(self) -> TreeSigner | None:
         """What signs audit tree heads; None leaves them unsigned."""

@@ -131,36 +131,6 @@ def test_a_hostile_comment_shows_as_text_and_runs_nothing(site: Site, page: Any)
     assert "script-src 'self'" in csp and "unsafe-inline" not in csp
 
 
-def test_the_desk_appends_an_update_that_another_browser_sees_live(
-    site: Site, page: Any, browser: Any
-) -> None:
-    site.story(SLUG)
-    reader_context = browser.new_context()
-    reader = reader_context.new_page()
-    try:
-        open_live(reader, site)
-        page.goto(f"{site.base}/desk?slug={SLUG}")
-        page.fill("#token", site.editor)
-        page.click("#signin-form button")
-        expect(page.locator("#desk-headline")).to_have_text("Ferry stuck off Brenn Point")
-        page.fill("#update-label", "08:05")
-        page.fill("#update-body", "Passengers are coming ashore at Holm.")
-        page.click("#update-form button")
-        expect(page.locator("#message")).to_contain_text("Saved", timeout=3000)
-        expect(reader.locator("#updates")).to_contain_text(
-            "Passengers are coming ashore at Holm.", timeout=3000
-        )
-        # Someone else edits first: the desk's next edit, made against the version it holds, is refused.
-        site.append(SLUG, "The harbour master has opened the east quay.")
-        page.fill("#update-body", "A second update from this desk.")
-        page.click("#update-form button")
-        expect(page.locator("#message")).to_contain_text("Someone else edited this story first", timeout=3000)
-        expect(page.locator("#message")).to_have_class("message conflict")
-        expect(reader.locator("#updates")).not_to_contain_text("A second update from this desk.")
-    finally:
-        reader_context.close()
-
-
 def test_the_front_page_and_the_auditor_view(site: Site, page: Any) -> None:
     site.story(SLUG)
     page.goto(f"{site.base}/")
@@ -194,58 +164,6 @@ def test_without_javascript_the_page_is_complete(site: Site, browser: Any) -> No
         assert '"@type":"LiveBlogPosting"' in (data or "")
     finally:
         context.close()
-
-
-def test_the_desk_drafts_publishes_corrects_strikes_pins_and_moderates(
-    site: Site, page: Any, browser: Any
-) -> None:
-    page.goto(f"{site.base}/desk")
-    page.fill("#token", site.editor)
-    page.click("#signin-form button")
-    page.click("details summary")
-    page.fill("#draft-slug", "quay-wall")
-    page.fill("#draft-headline", "Quay wall cracks after the storm")
-    page.fill("#draft-body", "Engineers closed the north quay this morning.")
-    page.click("#draft-form button")
-    expect(page.locator("#desk-status")).to_have_text("draft", timeout=3000)
-    page.click("#publish")
-    expect(page.locator("#desk-status")).to_have_text("published", timeout=3000)
-    page.fill("#update-body", "Divers found a second crack.")
-    page.click("#update-form button")
-    expect(page.locator("#desk-updates li")).to_have_count(1, timeout=3000)
-    update = page.locator("#desk-updates li").first
-    update.locator("button", has_text="Pin").click()
-    expect(page.locator("#desk-updates li").first).to_contain_text("(pinned)", timeout=3000)
-    page.locator("#desk-updates li").first.locator("input").fill("It was the same crack")
-    page.locator("#desk-updates li").first.locator("button", has_text="Strike").click()
-    expect(page.locator("#desk-updates li s")).to_have_text("Divers found a second crack.", timeout=3000)
-    page.fill("#correct-body", "Engineers closed the north and east quays this morning.")
-    page.fill("#correct-note", "Both quays are closed, not only the north one.")
-    page.click("#correct-form button")
-    expect(page.locator("#message")).to_contain_text("Saved", timeout=3000)
-    # What readers see now.
-    reader_context = browser.new_context()
-    try:
-        reader = reader_context.new_page()
-        reader.goto(f"{site.base}/articles/quay-wall")
-        expect(reader.locator("#corrections")).to_contain_text("Both quays are closed")
-        expect(reader.locator(".update.struck .struck-reason")).to_contain_text("It was the same crack")
-        comment = site.call(
-            "POST", "/api/articles/quay-wall/comments", json={"author": "Sam", "body": "Buy my boat"}
-        ).json()
-        # A moderator on the desk hides it; the reader's page drops it live.
-        expect(reader.locator(f"#c-{comment['comment_id']}")).to_be_visible(timeout=3000)
-        page.click("#signout")
-        page.fill("#token", site.moderator)
-        page.click("#signin-form button")
-        page.fill("#slug", "quay-wall")
-        page.click("#open-form button")
-        row = page.locator(f"#desk-comments li[data-id='{comment['comment_id']}']")
-        row.locator("input").fill("Advertising")
-        row.locator("button", has_text="Hide").click()
-        expect(reader.locator(f"#c-{comment['comment_id']}")).to_have_count(0, timeout=3000)
-    finally:
-        reader_context.close()
 
 
 STORY_STATE = """() => {

@@ -137,6 +137,7 @@ def _request(
         "tag": rng.choice(["port", "nope", "UPPER", "é"]),
         "embed_id": rng.choice(["0" * 32, "not-hex", ids["update"]]),
         "position": rng.choice(NUMBERS),
+        "name": rng.choice(["editor-1", "nobody", "UPPER", "é", "a" * 100]),
     }
     path = re.sub(r"\{(\w+)\}", lambda m: fill[m.group(1)], route.path)
     params = {

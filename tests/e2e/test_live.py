@@ -238,4 +238,4 @@ def test_a_live_update_carries_the_fragment_a_reload_of_the_page_shows(server: t
     page = httpx.get(f"{base}/articles/harbour").text
     start = page.index(f'<li id="u-{message["update"]["id"]}"')
     assert page[start : start + len(message["html"])] == message["html"]
-    assert "&lt;b&gt;back&lt;/b&gt; &amp; &#34;safe&#34;." in message["html"]
+    assert '<p>Boats &lt;b&gt;back&lt;/b&gt; &amp; "safe".</p>' in message["html"]  # markup stays text

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
+from html import escape
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 
+from newsroom import richtext
 from projections.documents import Doc
 from web.concurrency import blocking
 from web.http import JSON
@@ -49,10 +51,12 @@ def _site_entries(stories: list[Doc], base: str) -> list[Doc]:
 def _story_entries(article: Doc, base: str) -> list[Doc]:
     url = f"{base}/articles/{article['slug']}"
     entries = []
+    byline = article["byline"].get("name")
     for update in article["updates"][-ENTRIES_MAX:]:
         struck = update["struck"]
-        text = update["body"] + (f"\n\nStruck: {update['struck_reason']}" if struck else "")
-        title = update["label"] or update["body"][:80]
+        # The same HTML as the page shows (rendered once, by the projector).
+        html = update["body_html"] + (f"<p>Struck: {escape(update['struck_reason'])}</p>" if struck else "")
+        title = update["headline"] or update["label"] or richtext.plain(update["body"])[:80]
         entries.append(
             {
                 "id": f"{url}#u-{update['id']}",
@@ -60,8 +64,8 @@ def _story_entries(article: Doc, base: str) -> list[Doc]:
                 "url": f"{url}#u-{update['id']}",
                 "published": update["at"],
                 "updated": max(filter(None, (update["at"], update["revised_at"], update["struck_at"]))),
-                "author": article["byline"].get("name"),
-                "text": text,
+                "author": update["author_name"] or byline,
+                "html": html,
                 "tags": ["struck"] if struck else [],
             }
         )
@@ -73,8 +77,8 @@ def _story_entries(article: Doc, base: str) -> list[Doc]:
                 "url": url,
                 "published": correction["at"],
                 "updated": correction["at"],
-                "author": article["byline"].get("name"),
-                "text": correction["note"],
+                "author": byline,
+                "html": f"<p>{escape(correction['note'])}</p>",
                 "tags": ["correction"],
             }
         )
@@ -109,7 +113,10 @@ def _atom(title: str, self_url: str, page_url: str, entries: list[Doc]) -> Respo
             add(add(node, "author"), "name", entry["author"])
         for tag in entry["tags"]:
             add(node, "category", term=tag)
-        add(node, "content", entry["text"], type="text")
+        if "html" in entry:
+            add(node, "content", entry["html"], type="html")
+        else:
+            add(node, "content", entry["text"], type="text")
     body = ET.tostring(feed, encoding="utf-8", xml_declaration=True)
     return Response(body, media_type="application/atom+xml; charset=utf-8")
 
@@ -126,7 +133,7 @@ def _json_feed(title: str, self_url: str, page_url: str, entries: list[Doc]) -> 
                 "id": entry["id"],
                 "url": entry["url"],
                 "title": entry["title"],
-                "content_text": entry["text"],
+                **({"content_html": entry["html"]} if "html" in entry else {"content_text": entry["text"]}),
                 "date_published": entry["published"],
                 "date_modified": entry["updated"],
                 **({"authors": [{"name": entry["author"]}]} if entry["author"] else {}),

@@ -12,7 +12,7 @@ from web.writes import path_slug
 
 
 async def desk(request: Request) -> Response:
-    return page(request, "desk.html", scripts=["common.js", "desk.js"])
+    return page(request, "desk.html")
 
 
 async def auditor(request: Request) -> Response:

@@ -18,19 +18,23 @@ from starlette.responses import HTMLResponse
 from starlette.templating import Jinja2Templates
 
 from projections.documents import TimelineItem
+from web.embeds import Embeds
 
-# Scripts only from this origin (no inline script, so injected markup cannot run); map embeds may frame
-# OpenStreetMap. JSON-LD is a data block, which a CSP does not need to allow.
-CSP: Final = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: https:; "
-    "connect-src 'self'; frame-src https://www.openstreetmap.org; object-src 'none'; base-uri 'none'; "
-    "form-action 'self'; frame-ancestors 'none'"
-)
-SECURITY_HEADERS: Final = {
-    "Content-Security-Policy": CSP,
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "same-origin",
-}
+
+def security_headers(embeds: Embeds) -> dict[str, str]:
+    """Scripts only from this origin (no inline script, so injected markup cannot run); frames only from
+    the embed providers the operator allows. JSON-LD is a data block, which a CSP does not need to allow."""
+    csp = (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: https:; "
+        f"connect-src 'self'; frame-src {embeds.frame_origins}; object-src 'none'; base-uri 'none'; "
+        "form-action 'self'; frame-ancestors 'none'"
+    )
+    return {
+        "Content-Security-Policy": csp,
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "same-origin",
+    }
+
 
 ENVIRONMENT: Final = Environment(
     loader=PackageLoader("web", "templates"),
@@ -51,18 +55,22 @@ ENVIRONMENT.filters["json_ld"] = json_ld
 
 def page(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
     """A whole page, with the site's security headers."""
+    embeds: Embeds = request.state.services.embeds
     context.setdefault("scripts", [])
+    context.setdefault("frame_url", embeds.frame_url)
     response = TEMPLATES.TemplateResponse(
-        request, template, context, status_code=status_code, headers=SECURITY_HEADERS
+        request, template, context, status_code=status_code, headers=security_headers(embeds)
     )
     assert isinstance(response, HTMLResponse)
     return response
 
 
-def fragment(name: str, **context: Any) -> str:
+def fragment(name: str, embeds: Embeds, **context: Any) -> str:
     """One fragment (``web/templates/fragments/NAME.html``) as HTML text."""
     context.setdefault("replies", {})
-    return ENVIRONMENT.get_template(f"fragments/{name}.html").render(context).strip()
+    return (
+        ENVIRONMENT.get_template(f"fragments/{name}.html").render(context, frame_url=embeds.frame_url).strip()
+    )
 
 
 # Which document of a live message a fragment shows, by the message's kind.
@@ -72,17 +80,18 @@ LIVE_FRAGMENTS: Final = {
     "update-struck": "update",
     "update-pinned": "update",
     "update-unpinned": "update",
+    "update-key-changed": "update",
     "comment-added": "comment",
     "comment-restored": "comment",
     "embed-attached": "embed",
 }
 
 
-def live_html(item: TimelineItem) -> TimelineItem:
+def live_html(item: TimelineItem, embeds: Embeds) -> TimelineItem:
     """The message with ``html``: its item rendered by the fragment a page renders it with."""
     name = LIVE_FRAGMENTS.get(item.kind)
     if name is None:
         return item
     message = orjson.loads(item.data)
-    message["html"] = fragment(name, **{name: message[name]})
+    message["html"] = fragment(name, embeds, **{name: message[name]})
     return TimelineItem(item.position, item.slug, item.kind, orjson.dumps(message))

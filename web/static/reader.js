@@ -13,7 +13,6 @@
   let withdrawn = false;
   const byId = (id) => document.getElementById(id);
 
-  const paragraphs = (text) => text.split("\n\n").filter((part) => part.trim()).map((part) => el("p", {}, part));
   const time = (iso) => (iso ? el("time", { datetime: iso }, localTime(iso)) : "");
 
   // A fragment as the server rendered it (web/templates/fragments): the same HTML a reload shows.
@@ -69,24 +68,52 @@
     byId("status-banner").hidden = true;
     byId("headline").textContent = article.headline;
     document.title = article.headline;
-    byId("body").replaceChildren(...paragraphs(article.body));
+    byId("body").innerHTML = article.body_html;
     byId("corrections").replaceChildren(...article.corrections.map(correctionNode));
     setTags(article.tags);
     byId("related").replaceChildren(...article.related.map(relatedNode));
     byId("comments-closed").textContent = article.comments_open ? "" : "Comments are closed.";
   }
 
+  // Parts of the page whose server rendering depends on more than one message (the key events list, the
+  // byline with its profiles): taken from the page as the server renders it now.
+  let refreshing = null;
+  function refresh(ids) {
+    refreshing = refreshing || setTimeout(async () => {
+      refreshing = null;
+      const response = await fetch(window.location.pathname, { headers: { Accept: "text/html" } });
+      if (!response.ok) return;
+      const fresh = new DOMParser().parseFromString(await response.text(), "text/html");
+      for (const id of ids) {
+        const part = fresh.getElementById(id);
+        if (!part || !byId(id)) continue;
+        for (const stamp of part.querySelectorAll("time[datetime]")) stamp.textContent = localTime(stamp.getAttribute("datetime"));
+        byId(id).replaceWith(document.importNode(part, true));
+      }
+    }, 200);
+  }
+
+  function updateChanged(data, fresh) {
+    const was = byId("u-" + data.update.id);
+    const wasKey = Boolean(was && was.dataset.key);
+    placeUpdate(data.update, data.html, fresh);
+    if (wasKey || data.update.key) refresh(["key-events"]);
+  }
+
   const handlers = {
-    "update-appended": (data) => placeUpdate(data.update, data.html, true),
-    "update-revised": (data) => placeUpdate(data.update, data.html),
-    "update-struck": (data) => placeUpdate(data.update, data.html),
-    "update-pinned": (data) => placeUpdate(data.update, data.html),
-    "update-unpinned": (data) => placeUpdate(data.update, data.html),
+    "update-appended": (data) => updateChanged(data, true),
+    "update-revised": (data) => updateChanged(data),
+    "update-struck": (data) => updateChanged(data),
+    "update-pinned": (data) => updateChanged(data),
+    "update-unpinned": (data) => updateChanged(data),
+    "update-key-changed": (data) => updateChanged(data),
     "headline-changed": (data) => { byId("headline").textContent = data.headline; document.title = data.headline; },
     "body-revised": (data) => {
-      byId("body").replaceChildren(...paragraphs(data.body));
+      byId("body").innerHTML = data.body_html; // rendered and sanitised by the server (newsroom/richtext.py)
       if (data.correction_note) byId("corrections").append(correctionNode({ at: data.at, note: data.correction_note }));
     },
+    "coverage-ended": () => { byId("story").classList.add("ended"); refresh(["coverage-ended"]); },
+    "authors-changed": () => refresh(["byline"]),
     "comment-added": (data) => placeComment(data.comment, data.html),
     "comment-restored": (data) => placeComment(data.comment, data.html),
     "comment-hidden": (data) => hideComment(data.comment_id),
