@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Final
 
@@ -175,19 +176,26 @@ def tag(value: object, field: str = "tag") -> str:
     return value
 
 
-def tags(value: object, field: str = "tags") -> list[str]:
+def _distinct(
+    field: str, value: object, check: Callable[[object, str], str], what: str, maximum: int
+) -> list[str]:
+    """A list of values, each checked (naming its index), each kept once, at most ``maximum``."""
     if value is None:
         return []
     if not isinstance(value, list | tuple):
-        raise ValidationError(field, "must be a list of tags")
+        raise ValidationError(field, f"must be a list of {what}")
     result: list[str] = []
-    for i, item in enumerate(value):
-        checked = tag(item, f"{field}[{i}]")
+    for index, item in enumerate(value):
+        checked = check(item, f"{field}[{index}]")
         if checked not in result:
             result.append(checked)
-    if len(result) > TAGS_PER_ARTICLE:
-        raise ValidationError(field, f"at most {TAGS_PER_ARTICLE} tags")
+    if len(result) > maximum:
+        raise ValidationError(field, f"at most {maximum} {what}")
     return result
+
+
+def tags(value: object, field: str = "tags") -> list[str]:
+    return _distinct(field, value, tag, "tags", TAGS_PER_ARTICLE)
 
 
 def url(value: object, field: str = "url") -> str:
@@ -224,18 +232,7 @@ def byline(name: object, bio: object, *, required: bool = True) -> dict[str, str
 
 def staff_names(field: str, value: object) -> list[str]:
     """A list of staff names (authors, contributors, who may see an embargoed story), each once."""
-    if value is None:
-        return []
-    if not isinstance(value, list | tuple):
-        raise ValidationError(field, "must be a list of staff names")
-    names: list[str] = []
-    for index, item in enumerate(value):
-        name = staff_name(item, f"{field}[{index}]")
-        if name not in names:
-            names.append(name)
-    if len(names) > STAFF_PER_LIST:
-        raise ValidationError(field, f"at most {STAFF_PER_LIST} names")
-    return names
+    return _distinct(field, value, staff_name, "staff names", STAFF_PER_LIST)
 
 
 def rich_text(field: str, value: object, maximum: int) -> str:
