@@ -63,6 +63,7 @@ STRUCK: Final = "struck"
 UPDATE: Final = "update"
 COMMENT: Final = "comment"
 READER: Final = "reader"  # the actor of a reader's comment: their name is sealed with the text
+FLAG_REASONS: Final = ("spam", "abuse", "off-topic", "other")
 _COUNTER_BITS: Final = 62
 
 
@@ -350,6 +351,13 @@ class Article(Aggregate):
 
         def apply(self, article: Article) -> None:
             del article.hidden_comments[self.comment_id.hex]
+
+    class CommentFlagged(Event):
+        """A reader asked moderators to look at a comment (the reader is not named)."""
+
+        TOPIC = "newsroom:Article.CommentFlagged"
+        comment_id: UUID
+        reason: str
 
     class CommentsClosed(Event):
         TOPIC = "newsroom:Article.CommentsClosed"
@@ -758,6 +766,14 @@ class Article(Aggregate):
             reason=rules.line("reason", reason, rules.REASON_MAX),
             actor=actor,
         )
+
+    def flag_comment(self, comment_id: UUID, *, reason: str) -> None:
+        """A reader's report of a comment, for the moderation queue: one of FLAG_REASONS."""
+        if reason not in FLAG_REASONS:
+            raise ValidationError("reason", f"must be one of {', '.join(FLAG_REASONS)}")
+        if self._require_comment(comment_id):
+            raise CommentHiddenError(f"comment {comment_id} is hidden already")
+        self.trigger_event(self.CommentFlagged, comment_id=comment_id, reason=reason, actor=READER)
 
     def close_comments(self, *, actor: str) -> None:
         if not self.comments_open:

@@ -418,6 +418,18 @@ class AddComment(Change, frozen=True, kw_only=True, forbid_unknown_fields=True):
         return article.add_comment(author=self.author, body=self.body, reply_to=self.reply_to)
 
 
+class FlagComment(Change, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """A reader reports a comment to the moderators; anyone may, within a rate limit."""
+
+    permission: ClassVar[Permission | None] = None
+    conditional: ClassVar[bool] = False
+    item: ClassVar[ItemKind | None] = "comment"
+    reason: Literal["spam", "abuse", "off-topic", "other"] = "other"
+
+    def apply(self, article: Article, item: UUID, actor: str) -> None:
+        article.flag_comment(item, reason=self.reason)
+
+
 class HideComment(Change, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """Hides a comment from readers, with the reason (on the record)."""
 
@@ -466,6 +478,7 @@ CHANGES: tuple[type[Change], ...] = (
     CloseComments,
     ReopenComments,
     AddComment,
+    FlagComment,
     HideComment,
     RestoreComment,
 )

@@ -62,6 +62,12 @@ class VersionNotFoundError(NotFoundError):
     code = "version_not_found"
 
 
+class ArticleWithdrawnError(NotFoundError):
+    """A story that was published and has been withdrawn: ``details`` say when and why."""
+
+    code = "article_withdrawn"
+
+
 class NotEmbargoedError(NotFoundError):
     code = "not_embargoed"
 

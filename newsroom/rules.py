@@ -45,6 +45,7 @@ WHOLE_NUMBER_MAX: Final = 2**62
 # spaces; at most 19 digits, so no input makes int() do quadratic work or a database overflow.
 _WHOLE_NUMBER = re.compile(r"[0-9]{1,19}", re.ASCII)
 
+LANGUAGE_TAG: Final = re.compile(r"[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*")
 SLUG_PATTERN: Final = r"^[a-z0-9]+(?:-[a-z0-9]+)*$(?!\n)"
 _SLUG = re.compile(SLUG_PATTERN)
 STAFF_NAME_PATTERN: Final = r"^[a-z0-9][a-z0-9._-]*$(?!\n)"

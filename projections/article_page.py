@@ -35,8 +35,15 @@ from projections.records import Data, Recorded
 HEADERS: Final = Table("page_articles", columns=(Column("slug", "text"),))
 ITEMS: Final = Table(
     "page_items",
-    columns=(Column("article", "text"), Column("kind", "text"), Column("position", "int")),
-    indexes=(("article", "position"),),
+    columns=(
+        Column("article", "text"),
+        Column("kind", "text"),
+        Column("position", "int"),
+        # An update readers may see (released); pinned or a key event: listed at the top of every page.
+        Column("shown", "bool"),
+        Column("top", "bool"),
+    ),
+    indexes=(("article", "position"), ("article", "kind", "shown", "position"), ("article", "top")),
 )
 LIVE: Final = Table(
     "live_items",
@@ -131,7 +138,8 @@ class ArticlePageProjection(EventByEvent):
     name = "article-pages"
     # 2: live_items (each item's current public state) instead of a timeline of every past message.
     # 3: rich text rendered, sealed text, scheduling, embargoes, key events, authors with their profiles.
-    version = 3
+    # 4: items say whether readers see them and whether they head the page, so a page reads only its part.
+    version = 4
     tables = (HEADERS, ITEMS, LIVE, ITEM_VERSIONS, CHECKPOINTS, PROFILES)
     retired_tables: tuple[str, ...] = ("timeline",)
     topics = ARTICLE_TOPICS | STAFF_TOPICS
@@ -253,7 +261,7 @@ def _published(header: Doc, docs: Documents, event: Recorded, at: str) -> Change
     """A first publication shows the header (a story has no updates or comments before it); a
     republication the whole story, since its items may have changed while nobody could see them."""
     header["status"] = PUBLISHED
-    header["publish_at"] = header["embargo"] = None
+    header["publish_at"] = header["embargo"] = header["withdrawn"] = None
     if header["published_at"] is None:
         header["published_at"] = at
         return ARTICLE_STATE, {"article": public_view(header)}, None
@@ -268,6 +276,7 @@ def _published(header: Doc, docs: Documents, event: Recorded, at: str) -> Change
 
 def _unpublished(header: Doc, docs: Documents, event: Recorded, at: str) -> Change:
     header["status"] = "unpublished"
+    header["withdrawn"] = {"at": at, "reason": event.data["reason"]}
     return ARTICLE_WITHDRAWN, {"reason": event.data["reason"]}, None
 
 
@@ -477,7 +486,18 @@ def _comments_open(is_open: bool) -> Handler:
 
 
 def _put_item(docs: Documents, header: Doc, kind: str, item: Doc) -> None:
-    docs.put(ITEMS, item["id"], item, article=header["id"], kind=kind, position=item["position"])
+    shown = kind == UPDATE and not item.get("scheduled")
+    top = kind == UPDATE and (item["pinned"] or (item.get("key", False) and not item["struck"]))
+    docs.put(
+        ITEMS,
+        item["id"],
+        item,
+        article=header["id"],
+        kind=kind,
+        position=item["position"],
+        shown=shown,
+        top=top,
+    )
     # Stored in the form a page shows, with what rendering needs beside it, so an as-of page can pass
     # the items the replay does not touch through without decoding them.
     version = header["version"]

@@ -9,7 +9,16 @@ from typing import Any, NamedTuple
 import orjson
 
 from newsroom.article import article_id
-from projections.article_page import ARTICLE_STATE, ARTICLE_WITHDRAWN, LIVE, render_page
+from projections.article_page import (
+    ARTICLE_STATE,
+    ARTICLE_WITHDRAWN,
+    COMMENT,
+    LIVE,
+    UPDATE,
+    page_header,
+    public_comment,
+    render_page,
+)
 from projections.article_page import CHECKPOINTS as PAGE_CHECKPOINTS
 from projections.article_page import HEADERS as PAGE_HEADERS
 from projections.article_page import ITEM_VERSIONS as PAGE_ITEM_VERSIONS
@@ -22,6 +31,9 @@ from projections.sqlstore import SQLReadModels
 # (id, kind, position, shown, pinned, doc). Plain tuples as the driver returns them: an as-of page of a long
 # story holds thousands, and building an object per item made the garbage collector the slowest part.
 ItemRow = tuple[str, str, int, Any, Any, bytes]
+
+
+NO_POSITION = 2**62
 
 
 class LiveRow(NamedTuple):
@@ -56,6 +68,62 @@ class ArticlePageQueries(SQLReadModels):
             [(row["kind"], orjson.loads(row["doc"])) for row in items],
             staff=staff,
         )
+
+    def reader_page(self, slug: str, *, before: int | None = None, limit: int = 30) -> Doc | None:
+        """A story as its reader page shows it, reading only that page's part of a long story: the
+        newest ``limit`` updates shown before ``before`` (a position), and, whatever their age, the
+        pinned updates and the key events (``top``) and every visible comment. ``older`` is the position
+        to ask for the page before this one (None: this page reaches the first update). The whole story
+        otherwise as ``article_page`` has it, drafts included: callers decide who sees it."""
+        key = article_id(slug).hex
+        queries: list[tuple[str, Sequence[Any]]] = [
+            (self.sql(f"SELECT doc FROM {self.table(PAGE_HEADERS)} WHERE key = ?"), (key,)),
+            (
+                self.sql(
+                    f"SELECT doc, position FROM {self.table(PAGE_ITEMS)} WHERE article = ? AND kind = ? "
+                    "AND shown = ? AND position < ? ORDER BY position DESC LIMIT ?"
+                ),
+                (key, UPDATE, True, before if before is not None else NO_POSITION, limit + 1),
+            ),
+            (
+                self.sql(f"SELECT doc FROM {self.table(PAGE_ITEMS)} WHERE article = ? AND top = ?"),
+                (key, True),
+            ),
+            (
+                self.sql(
+                    f"SELECT doc FROM {self.table(PAGE_ITEMS)} WHERE article = ? AND kind = ? AND shown = ? "
+                    "ORDER BY position"
+                ),
+                (key, COMMENT, False),
+            ),
+        ]
+        with self.datastore.transaction(commit=False) as cursor:
+            header, updates, top, comments = self.opening(cursor, queries)
+        if not header:
+            return None
+        page_updates = [orjson.loads(row["doc"]) for row in updates[:limit]]
+        shown = [doc for doc in (orjson.loads(row["doc"]) for row in top) if not doc.get("scheduled")]
+        return {
+            **page_header(orjson.loads(header[0]["doc"])),
+            "updates": page_updates[::-1],  # oldest first, as article_page has them
+            "top": sorted(shown, key=lambda doc: doc["position"]),
+            "comments": [
+                public_comment(doc)
+                for doc in (orjson.loads(row["doc"]) for row in comments)
+                if not doc["hidden"]
+            ],
+            "older": int(updates[limit - 1]["position"]) if len(updates) > limit else None,
+        }
+
+    def page_item(self, key: str, position: int) -> Doc | None:
+        """An update or comment as its page shows it, once the read model holds ``position`` (waiting up
+        to a couple of seconds for it): for one who just wrote it."""
+        self.wait_for(position, 2.0, "article-pages")
+        rows = self._rows(f"SELECT kind, doc FROM {self.table(PAGE_ITEMS)} WHERE key = ?", (key,))
+        if not rows:
+            return None
+        doc: Doc = orjson.loads(rows[0]["doc"])
+        return public_comment(doc) if rows[0]["kind"] == COMMENT else doc
 
     def profiles(self, names: Sequence[str]) -> list[Doc]:
         """The public profiles of these staff members, in that order (one who has none yet is left out)."""

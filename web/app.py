@@ -13,7 +13,7 @@ from web.gc_tuning import tune_for_streams
 from web.lifespan import lifespan
 from web.logs import RequestIdMiddleware
 from web.openapi import openapi
-from web.pages import feeds, reader, staff
+from web.pages import comments, feeds, lists, reader, staff
 from web.routes import ENDPOINTS
 from web.settings import Settings
 
@@ -29,8 +29,16 @@ API_ROUTES = [
 
 # Pages and feeds for people and feed readers (outside the OpenAPI description of the JSON API).
 PAGE_ROUTES = [
-    Route("/", reader.front_page, methods=["GET"]),
+    Route("/", lists.front_page, methods=["GET"]),
+    Route("/tags/{tag}", lists.tag_page, methods=["GET"]),
+    Route("/tags/{tag}/feed.atom", feeds.tag_atom, methods=["GET"]),
+    Route("/tags/{tag}/feed.json", feeds.tag_json, methods=["GET"]),
+    Route("/authors/{name}", lists.author_page, methods=["GET"]),
+    Route("/authors/{name}/feed.atom", feeds.author_atom, methods=["GET"]),
+    Route("/authors/{name}/feed.json", feeds.author_json, methods=["GET"]),
     Route("/articles/{slug}", reader.article_page, methods=["GET"]),
+    Route("/articles/{slug}/comments", comments.post_comment, methods=["POST"]),
+    Route("/articles/{slug}/comments/{comment_id}/flag", comments.flag_comment, methods=["POST"]),
     Route("/desk", staff.desk, methods=["GET"]),
     Route("/preview/{slug}", reader.preview, methods=["GET"]),
     Route("/audit/{slug}", staff.auditor, methods=["GET"]),

@@ -14,7 +14,7 @@ import msgspec
 from starlette.requests import Request
 from starlette.responses import Response
 
-from newsroom import commands
+from newsroom import Principal, Receipt, commands
 from newsroom.commands import Change, DraftArticle
 from newsroom.errors import CommentNotFoundError, EmbedNotFoundError, UpdateNotFoundError, ValidationError
 from web.auth import staff
@@ -39,9 +39,7 @@ def handler(kind: type[Change], status: int) -> Callable[[Request], Awaitable[Re
 
 async def perform(request: Request, kind: type[Change], status: int) -> Response:
     """Makes the change the route names, as asked by the request."""
-    who = await staff(request, kind.permission) if kind.permission is not None else None
-    slug = path_slug(request)
-    item = path_item(request, kind.item)
+    target = await target_of(request, kind)
     raw = b""
     if kind.__struct_fields__:
         raw = await read_body(request)
@@ -49,6 +47,22 @@ async def perform(request: Request, kind: type[Change], status: int) -> Response
         change = kind() if not raw.strip() and commands.optional_body(kind) else decode(kind, raw, request)
     else:
         change = kind()
+    return receipt(await make(request, target, change, raw), status=status, id_field=kind.creates)
+
+
+Target = tuple[Principal | None, str, Any]  # who asks, the article's slug, the item the path names
+
+
+async def target_of(request: Request, kind: type[Change]) -> Target:
+    """Who asks (401/403 unless they may) and what the path names (404 when it cannot exist)."""
+    who = await staff(request, kind.permission) if kind.permission is not None else None
+    return who, path_slug(request), path_item(request, kind.item)
+
+
+async def make(request: Request, target: Target, change: Change, raw: bytes) -> Receipt:
+    """Makes a change: a reader's rate limit (429), If-Match and Idempotency-Key, the command run."""
+    kind = type(change)
+    who, slug, item = target
     if who is not None:
         scope = who.actor
     else:  # a reader: rate-limited by who they are as far as it can be told
@@ -62,7 +76,7 @@ async def perform(request: Request, kind: type[Change], status: int) -> Response
         expected_version=expected_version(request) if kind.conditional else None,
         request=request_key(request, scope, raw),
     )
-    return receipt(await write(request, command), status=status, id_field=kind.creates)
+    return await write(request, command)
 
 
 async def draft(request: Request) -> Response:

@@ -14,11 +14,13 @@ from starlette.routing import Match, Route
 from newsroom import errors
 from newsroom.idempotency import IdempotencyKeyReusedError
 from web.http import JSON, HTTPError, error_body
+from web.pages.templates import page
 
 log = logging.getLogger("newsroom.web")
 
 STATUS: Final[tuple[tuple[type[errors.NewsroomError], int], ...]] = (
     (errors.ValidationError, 422),
+    (errors.ArticleWithdrawnError, 410),
     (IdempotencyKeyReusedError, 422),
     (errors.AuthenticationError, 401),
     (errors.PermissionDeniedError, 403),
@@ -58,6 +60,8 @@ async def newsroom_error(request: Request, exc: Exception) -> Response:
     if isinstance(exc, errors.ContentionError):
         headers["Retry-After"] = "1"
     details = dict(exc.details)
+    if wants_html(request):
+        return error_page(request, status, exc, headers)
     if isinstance(exc, errors.VersionConflictError):
         details["changes"] = request.scope.get("newsroom.changes_since", [])
         headers["ETag"] = f'"{exc.current_version}"'
@@ -74,7 +78,44 @@ async def http_exception(request: Request, exc: Exception) -> Response:
             return Response(status_code=204, headers={"Allow": allowed})
         headers["Allow"] = allowed
     code = HTTP_CODES.get(exc.status_code, "error")
+    if wants_html(request):
+        return error_page(request, exc.status_code, None, headers)
     return JSON(error_body(code, str(exc.detail)), status_code=exc.status_code, headers=headers)
+
+
+def wants_html(request: Request) -> bool:
+    """A browser asking for a page (not the API, a feed or a file): it is answered with an HTML page."""
+    path = request.url.path
+    if path.startswith(("/api/", "/static/")) or path.endswith((".atom", ".json", ".xml")):
+        return False
+    return "text/html" in request.headers.get("accept", "")
+
+
+TITLES: Final = {
+    404: ("Not found", "There is no story or page at this address."),
+    410: ("Withdrawn", "This story has been withdrawn."),
+    405: ("Not allowed", "This page cannot be asked for that way."),
+}
+
+
+def error_page(
+    request: Request, status: int, error: errors.NewsroomError | None, headers: dict[str, str]
+) -> Response:
+    title, message = TITLES.get(
+        status, ("Something is wrong", error.message if error else "Please try again.")
+    )
+    withdrawn = error.details if isinstance(error, errors.ArticleWithdrawnError) else None
+    response = page(
+        request,
+        "error.html",
+        status_code=status,
+        status=status,
+        title=title,
+        message=message,
+        withdrawn=withdrawn,
+    )
+    response.headers.update(headers)
+    return response
 
 
 def allowed_methods(request: Request) -> list[str]:

@@ -126,6 +126,7 @@ ENDPOINTS: list[Endpoint] = [
     change("POST", f"{SLUG}/comments", commands.AddComment, 201),
     change("POST", f"{SLUG}/comments/close", commands.CloseComments),
     change("POST", f"{SLUG}/comments/reopen", commands.ReopenComments),
+    change("POST", f"{COMMENT}/flag", commands.FlagComment),
     change("POST", f"{COMMENT}/hide", commands.HideComment),
     change("POST", f"{COMMENT}/restore", commands.RestoreComment),
     Endpoint(

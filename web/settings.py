@@ -11,12 +11,22 @@ from urllib.parse import urlsplit
 
 from starlette.config import Config, environ
 
+from newsroom import rules
 from newsroom.database import DEFAULT_DATABASE_URL, persistence_env
 from newsroom.errors import ValidationError
 from newsroom.treehead import TreeSigner
 from web.embeds import DEFAULT_PROVIDERS, PROVIDERS, Embeds
 
 PROJECTOR_MODES = ("embedded", "external")
+
+
+@dataclass(frozen=True)
+class Site:
+    name: str
+    url: str
+    language: str
+    logo: str
+    image: str
 
 
 @dataclass(frozen=True)
@@ -45,6 +55,11 @@ class Settings:
     audit_key: str | None = field(default=None, repr=False)  # Ed25519 key that signs audit tree heads
     # Providers whose embeds are framed on pages (web/embeds.py); others show as links.
     embed_providers: tuple[str, ...] = DEFAULT_PROVIDERS
+    # What the site calls itself, its language, and the images search engines and shares show for it.
+    site_name: str = "Newsroom"
+    language: str = "en"
+    publisher_logo: str = ""  # empty: the bundled logo
+    share_image: str = ""  # empty: the bundled image, for stories without one of their own
 
     @classmethod
     def from_environ(cls) -> Settings:
@@ -75,6 +90,10 @@ class Settings:
             heartbeat=_number(config, "NEWSROOM_HEARTBEAT", float, 15.0),
             request_timeout=_number(config, "NEWSROOM_REQUEST_TIMEOUT", float, 10.0),
             audit_key=text("NEWSROOM_AUDIT_KEY", "") or None,
+            site_name=text("NEWSROOM_SITE_NAME", "Newsroom"),
+            language=text("NEWSROOM_LANGUAGE", "en"),
+            publisher_logo=text("NEWSROOM_PUBLISHER_LOGO", ""),
+            share_image=text("NEWSROOM_SHARE_IMAGE", ""),
             embed_providers=tuple(
                 part.strip().lower()
                 for part in text("NEWSROOM_EMBED_PROVIDERS", ",".join(DEFAULT_PROVIDERS)).split(",")
@@ -116,7 +135,28 @@ class Settings:
                 "NEWSROOM_EMBED_PROVIDERS",
                 f"knows {', '.join(PROVIDERS)}, not {', '.join(unknown)} (comma-separated; empty: none)",
             )
+        if not rules.LANGUAGE_TAG.fullmatch(self.language):
+            raise ValidationError("NEWSROOM_LANGUAGE", "must be a language tag such as en or en-GB")
+        if not self.site_name.strip() or len(self.site_name) > 100:
+            raise ValidationError("NEWSROOM_SITE_NAME", "must be a name of 1 to 100 characters")
+        for name, url in (
+            ("NEWSROOM_PUBLISHER_LOGO", self.publisher_logo),
+            ("NEWSROOM_SHARE_IMAGE", self.share_image),
+        ):
+            if url and urlsplit(url).scheme not in ("http", "https"):
+                raise ValidationError(name, "must be an absolute http(s) URL")
         _ = self.site_url, self.proxy_networks
+
+    @cached_property
+    def site(self) -> Site:
+        """What pages, feeds and JSON-LD say of the site itself."""
+        return Site(
+            name=self.site_name,
+            url=self.site_url,
+            language=self.language,
+            logo=self.publisher_logo or f"{self.site_url}/static/logo.png",
+            image=self.share_image or f"{self.site_url}/static/share.png",
+        )
 
     @cached_property
     def embeds(self) -> Embeds:

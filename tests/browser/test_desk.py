@@ -322,7 +322,7 @@ def test_every_control_of_the_desk_once(site: Site, page: Any, browser: Any) -> 
     page.fill("#unpublish-reason", "Moved to a new story")
     page.click("#unpublish-form button")
     desk.said("Unpublished.")
-    assert site.call("GET", f"/articles/{SLUG}").status_code == 404
+    assert site.call("GET", f"/articles/{SLUG}").status_code == 410  # withdrawn, as the reader page says
     assert other
 
 

@@ -169,6 +169,7 @@ def test_without_javascript_the_page_is_complete(site: Site, browser: Any) -> No
 STORY_STATE = """() => {
   const story = document.getElementById("story").cloneNode(true);
   for (const node of story.querySelectorAll(".fresh")) node.classList.remove("fresh");
+  for (const node of story.querySelectorAll("input[name=form]")) node.removeAttribute("value");
   story.querySelector("#live-state").textContent = "";
   return story.innerHTML.replace(/ class=""/g, "");
 }"""

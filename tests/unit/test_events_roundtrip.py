@@ -75,9 +75,9 @@ def make_event(cls: type[Any]) -> Any:
 
 def test_every_event_type_is_covered() -> None:
     names = {cls.__qualname__ for cls in event_classes()}
-    # The spec's article vocabulary and scheduling, embargoes, coverage, authors, releases and key events;
-    # five staff events; idempotency keys.
-    assert len(names) == 20 + 7 + 5 + 1
+    # The spec's article vocabulary and scheduling, embargoes, coverage, authors, releases, key events and
+    # readers' flags; five staff events; idempotency keys.
+    assert len(names) == 20 + 8 + 5 + 1
     assert "Article.CommentAdded" in names and "Staff.TokenIssued" in names
 
 

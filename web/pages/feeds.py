@@ -8,6 +8,7 @@ as struck, with the reason) and one per correction.
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from html import escape
 from typing import Any
@@ -16,14 +17,17 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from newsroom import richtext
+from newsroom.errors import ArticleNotFoundError
 from projections.documents import Doc
 from web.concurrency import blocking
 from web.http import JSON
-from web.params import published_page
+from web.pages.lists import author_profile, tag_of, with_bylines
 from web.services import services
+from web.settings import Site
+from web.writes import path_slug
 
 ATOM = "http://www.w3.org/2005/Atom"
-SITE_TITLE = "Newsroom"
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 ENTRIES_MAX = 100
 EPOCH = "1970-01-01T00:00:00+00:00"
 
@@ -40,7 +44,7 @@ def _site_entries(stories: list[Doc], base: str) -> list[Doc]:
                 "url": f"{base}/articles/{story['slug']}",
                 "published": story["published_at"] or EPOCH,
                 "updated": story.get("revised_at") or story["published_at"] or EPOCH,
-                "author": story["byline"],
+                "author": story.get("byline_names") or story["byline"],
                 "text": summary,
                 "tags": story["tags"],
             }
@@ -86,9 +90,9 @@ def _story_entries(article: Doc, base: str) -> list[Doc]:
     return entries
 
 
-def _atom(title: str, self_url: str, page_url: str, entries: list[Doc]) -> Response:
+def _atom(feed: Feed, entries: list[Doc]) -> Response:
     ET.register_namespace("", ATOM)
-    feed = ET.Element(f"{{{ATOM}}}feed")
+    root = ET.Element(f"{{{ATOM}}}feed", {XML_LANG: feed.site.language})
 
     def add(parent: ET.Element, name: str, text: str | None = None, **attributes: str) -> ET.Element:
         element = ET.SubElement(parent, f"{{{ATOM}}}{name}", attributes)
@@ -96,14 +100,15 @@ def _atom(title: str, self_url: str, page_url: str, entries: list[Doc]) -> Respo
             element.text = text
         return element
 
-    add(feed, "id", self_url)
-    add(feed, "title", title)
-    add(feed, "updated", max((e["updated"] for e in entries), default=datetime.now(UTC).isoformat()))
-    add(feed, "link", rel="self", href=self_url, type="application/atom+xml")
-    add(feed, "link", rel="alternate", href=page_url, type="text/html")
-    add(add(feed, "author"), "name", SITE_TITLE)
+    add(root, "id", feed.url("atom"))
+    add(root, "title", feed.title)
+    add(root, "updated", max((e["updated"] for e in entries), default=datetime.now(UTC).isoformat()))
+    add(root, "link", rel="self", href=feed.url("atom"), type="application/atom+xml")
+    add(root, "link", rel="alternate", href=feed.page, type="text/html")
+    add(add(root, "author"), "name", feed.site.name)
+    add(root, "logo", feed.site.logo)
     for entry in entries:
-        node = add(feed, "entry")
+        node = add(root, "entry")
         add(node, "id", entry["id"])
         add(node, "title", entry["title"])
         add(node, "link", rel="alternate", href=entry["url"], type="text/html")
@@ -117,17 +122,18 @@ def _atom(title: str, self_url: str, page_url: str, entries: list[Doc]) -> Respo
             add(node, "content", entry["html"], type="html")
         else:
             add(node, "content", entry["text"], type="text")
-    body = ET.tostring(feed, encoding="utf-8", xml_declaration=True)
+    body = ET.tostring(root, encoding="utf-8", xml_declaration=True)
     return Response(body, media_type="application/atom+xml; charset=utf-8")
 
 
-def _json_feed(title: str, self_url: str, page_url: str, entries: list[Doc]) -> Response:
-    feed: dict[str, Any] = {
+def _json_feed(feed: Feed, entries: list[Doc]) -> Response:
+    document: dict[str, Any] = {
         "version": "https://jsonfeed.org/version/1.1",
-        "title": title,
-        "home_page_url": page_url,
-        "feed_url": self_url,
-        "language": "en",
+        "title": feed.title,
+        "home_page_url": feed.page,
+        "feed_url": feed.url("json"),
+        "language": feed.site.language,
+        "icon": feed.site.logo,
         "items": [
             {
                 "id": entry["id"],
@@ -142,38 +148,90 @@ def _json_feed(title: str, self_url: str, page_url: str, entries: list[Doc]) -> 
             for entry in entries
         ],
     }
-    return JSON(feed, media_type="application/feed+json")
+    return JSON(document, media_type="application/feed+json")
 
 
-async def _site(request: Request) -> tuple[str, list[Doc]]:
-    base = services(request).settings.site_url
-    stories = await blocking(services(request).read_models.front_page, limit=ENTRIES_MAX)
-    return base, _site_entries(stories, base)
+@dataclass(frozen=True)
+class Feed:
+    """A feed's title, the page it follows, and where it is (``{path}.atom``, ``{path}.json``)."""
+
+    site: Site
+    title: str
+    page: str
+    path: str
+
+    def url(self, kind: str) -> str:
+        return f"{self.site.url}{self.path}.{kind}"
 
 
-async def _story(request: Request) -> tuple[str, Doc, list[Doc]]:
-    _, article = await published_page(request)
-    base = services(request).settings.site_url
-    return base, article, _story_entries(article, base)
+def _answer(kind: str, feed: Feed, entries: list[Doc]) -> Response:
+    return _atom(feed, entries) if kind == "atom" else _json_feed(feed, entries)
+
+
+async def _list_feed(
+    request: Request, kind: str, *, tag: str | None = None, author: str | None = None
+) -> Response:
+    svc = services(request)
+    site = svc.settings.site
+    if tag is not None:
+        feed = Feed(site, f"{site.name}: {tag}", f"{site.url}/tags/{tag}", f"/tags/{tag}/feed")
+    elif author is not None:
+        profile = await author_profile(svc.read_models, author)
+        name = profile["name"]
+        feed = Feed(
+            site,
+            f"{site.name}: {profile['display_name']}",
+            f"{site.url}/authors/{name}",
+            f"/authors/{name}/feed",
+        )
+    else:
+        feed = Feed(site, site.name, f"{site.url}/", "/feed")
+    read_models = svc.read_models
+    stories = await blocking(
+        lambda: with_bylines(read_models, read_models.front_page(limit=ENTRIES_MAX, tag=tag, author=author))
+    )
+    return _answer(kind, feed, _site_entries(stories, site.url))
 
 
 async def site_atom(request: Request) -> Response:
-    base, entries = await _site(request)
-    return _atom(SITE_TITLE, f"{base}/feed.atom", f"{base}/", entries)
+    return await _list_feed(request, "atom")
 
 
 async def site_json(request: Request) -> Response:
-    base, entries = await _site(request)
-    return _json_feed(SITE_TITLE, f"{base}/feed.json", f"{base}/", entries)
+    return await _list_feed(request, "json")
+
+
+async def tag_atom(request: Request) -> Response:
+    return await _list_feed(request, "atom", tag=tag_of(request.path_params["tag"]))
+
+
+async def tag_json(request: Request) -> Response:
+    return await _list_feed(request, "json", tag=tag_of(request.path_params["tag"]))
+
+
+async def author_atom(request: Request) -> Response:
+    return await _list_feed(request, "atom", author=request.path_params["name"])
+
+
+async def author_json(request: Request) -> Response:
+    return await _list_feed(request, "json", author=request.path_params["name"])
+
+
+async def _story_feed(request: Request, kind: str) -> Response:
+    svc = services(request)
+    slug = path_slug(request)
+    article = await blocking(svc.read_models.reader_page, slug, limit=ENTRIES_MAX)
+    if article is None or article["status"] != "published":
+        raise ArticleNotFoundError(f"no article {slug}", slug=slug)
+    site = svc.settings.site
+    url = f"{site.url}/articles/{slug}"
+    feed = Feed(site, article["headline"], url, f"/articles/{slug}/feed")
+    return _answer(kind, feed, _story_entries(article, site.url))
 
 
 async def story_atom(request: Request) -> Response:
-    base, article, entries = await _story(request)
-    url = f"{base}/articles/{article['slug']}"
-    return _atom(article["headline"], f"{url}/feed.atom", url, entries)
+    return await _story_feed(request, "atom")
 
 
 async def story_json(request: Request) -> Response:
-    base, article, entries = await _story(request)
-    url = f"{base}/articles/{article['slug']}"
-    return _json_feed(article["headline"], f"{url}/feed.json", url, entries)
+    return await _story_feed(request, "json")

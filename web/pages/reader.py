@@ -8,52 +8,114 @@ fragment (rendered by the same template as the page's: ``web.pages.templates``).
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 
+from newsroom import richtext
+from newsroom.errors import ArticleNotFoundError, ArticleWithdrawnError
+from projections.article_page import public_page
 from projections.documents import Doc
 from web import previews
 from web.concurrency import blocking
 from web.desk import staff_page
+from web.pages.comments import form_token
 from web.pages.templates import page
-from web.params import published_page
+from web.params import int_param
 from web.previews import PREVIEWER
 from web.services import Services, services
+from web.settings import Site
 from web.writes import path_slug
 
-FRONT_PAGE_SIZE = 30
+PAGE_UPDATES = 30  # updates on a story's page; older ones are a page of their own (?before=)
 
 
-def _live_blog(article: Doc, base: str, authors: list[Doc]) -> dict[str, Any]:
-    """schema.org LiveBlogPosting, with the updates as BlogPostings."""
-    url = f"{base}/articles/{article['slug']}"
-    names = [author["display_name"] for author in authors] or [article["byline"].get("name")]
+def _live_blog(article: Doc, site: Site, authors: list[Doc], canonical: str, image: str) -> dict[str, Any]:
+    """schema.org LiveBlogPosting, as Google's live blog guidance asks for it, with the updates as
+    BlogPostings (a struck one marked retracted, with the reason as its correction)."""
+    people = {author["name"]: _person(author, site) for author in authors}
+    byline = list(people.values()) or [{"@type": "Person", "name": article["byline"].get("name")}]
+    ended = article.get("coverage_ended_at")
+    ongoing_until = datetime.fromisoformat(article["updated_at"]) + COVERAGE_HORIZON
     return {
         "@context": "https://schema.org",
         "@type": "LiveBlogPosting",
+        "@id": canonical,
+        "mainEntityOfPage": {"@type": "WebPage", "@id": canonical},
+        "url": canonical,
         "headline": article["headline"],
-        "url": url,
+        "description": _description(article),
+        "inLanguage": site.language,
+        "image": [image],
         "datePublished": article["published_at"],
         "dateModified": article["updated_at"],
         "coverageStartTime": article["published_at"],
-        **({"coverageEndTime": article["coverage_ended_at"]} if article["coverage_ended_at"] else {}),
-        "author": [{"@type": "Person", "name": name} for name in names if name],
+        # Ended: when it ended; running: the end the coverage is expected at, as Google asks for one.
+        "coverageEndTime": ended or ongoing_until.isoformat(),
+        "author": byline,
+        "publisher": {
+            "@type": "Organization",
+            "name": site.name,
+            "url": site.url,
+            "logo": {"@type": "ImageObject", "url": site.logo},
+        },
         "articleBody": article["body_html"],
         "keywords": article["tags"],
+        "correction": [
+            {"@type": "CorrectionComment", "text": correction["note"], "datePublished": correction["at"]}
+            for correction in article["corrections"]
+        ],
         "liveBlogUpdate": [
-            {
-                "@type": "BlogPosting",
-                "headline": update["headline"] or update["label"] or article["headline"],
-                "articleBody": update["body_html"],
-                "datePublished": update["at"],
-                "dateModified": update["revised_at"] or update["struck_at"] or update["at"],
-                "url": f"{url}#u-{update['id']}",
-            }
-            for update in reversed(article["updates"][-50:])
+            _blog_posting(update, article, canonical, people, byline)
+            for update in reversed(article["updates"])
         ],
     }
+
+
+COVERAGE_HORIZON = timedelta(days=1)
+
+
+def _person(author: Doc, site: Site) -> Doc:
+    return {"@type": "Person", "name": author["display_name"], "url": f"{site.url}/authors/{author['name']}"}
+
+
+def _blog_posting(
+    update: Doc, article: Doc, canonical: str, people: dict[str, Doc], byline: list[Doc]
+) -> Doc:
+    posting: Doc = {
+        "@type": "BlogPosting",
+        "@id": f"{canonical}#u-{update['id']}",
+        "url": f"{canonical}#u-{update['id']}",
+        "headline": update["headline"] or update["label"] or article["headline"],
+        "articleBody": update["body_html"],
+        "datePublished": update["at"],
+        "dateModified": update["revised_at"] or update["struck_at"] or update["at"],
+        "author": people.get(update["author"])
+        or ({"@type": "Person", "name": update["author_name"]} if update["author_name"] else byline[0]),
+    }
+    if update["struck"]:
+        posting["creativeWorkStatus"] = "Retracted"
+        posting["correction"] = {
+            "@type": "CorrectionComment",
+            "text": f"Struck: {update['struck_reason']}",
+            "datePublished": update["struck_at"],
+        }
+    return posting
+
+
+def _description(article: Doc) -> str:
+    text = richtext.plain(article["body"]).replace("\n", " ")
+    return text if len(text) <= DESCRIPTION else text[: DESCRIPTION - 1].rsplit(" ", 1)[0] + "…"
+
+
+DESCRIPTION = 200
+
+
+def _image(article: Doc, site: Site) -> str:
+    """The story's first image embed, or the site's share image."""
+    return next((embed["url"] for embed in article["embeds"] if embed["kind"] == "image"), site.image)
 
 
 def replies_of(comments: list[Doc]) -> dict[str | None, list[Doc]]:
@@ -69,28 +131,73 @@ def replies_of(comments: list[Doc]) -> dict[str | None, list[Doc]]:
 
 async def _article_context(svc: Services, article: Doc) -> dict[str, Any]:
     authors = await blocking(svc.read_models.profiles, article["authors"])
+    site = svc.settings.site
+    canonical = f"{site.url}/articles/{article['slug']}"
+    image = _image(article, site)
     updates = list(reversed(article["updates"]))  # newest first, as live coverage reads
+    top = list(reversed(article["top"])) if "top" in article else updates
+    pinned = [update for update in top if update["pinned"]]
     return {
         "article": article,
         "authors": authors,
-        "key_events": [update for update in updates if update["key"] and not update["struck"]],
-        "pinned": [update for update in updates if update["pinned"]],
+        "key_events": [update for update in top if update["key"] and not update["struck"]],
+        "pinned": pinned,
         "updates": [update for update in updates if not update["pinned"]],
+        "older": article.get("older"),
         "replies": replies_of(article["comments"]),
-        "live_blog": _live_blog(article, svc.settings.site_url, authors),
+        "canonical": canonical,
+        "image": image,
+        "description": _description(article),
+        "live_blog": _live_blog(article, site, authors, canonical, image),
     }
 
 
 async def article_page(request: Request) -> Response:
-    slug, article = await published_page(request)
-    context = await _article_context(services(request), article)
-    return page(
+    """A published story: its newest updates (``PAGE_UPDATES``), or with ``?before=POSITION`` those before
+    it, each page linking to the one before; 404 for a story that is not public, 410 for a withdrawn one."""
+    return await story_page(request, path_slug(request))
+
+
+async def story_page(
+    request: Request,
+    slug: str,
+    *,
+    comment_error: str | None = None,
+    comment_fields: dict[str, str] | None = None,
+) -> Response:
+    """The story's page; after a comment that could not be taken, with what was wrong beside the form."""
+    before = int_param(request, "before", None, low=1)
+    svc = services(request)
+    article = await blocking(svc.read_models.reader_page, slug, before=before, limit=PAGE_UPDATES)
+    if article is None or article["status"] == "draft":
+        raise ArticleNotFoundError(f"no article {slug}", slug=slug)
+    if article["status"] != "published":
+        withdrawn = article.get("withdrawn") or {}
+        raise ArticleWithdrawnError(
+            f"{slug} was withdrawn", slug=slug, at=withdrawn.get("at"), reason=withdrawn.get("reason")
+        )
+    context = await _article_context(svc, public_page(article))
+    fields = comment_fields or {}
+    reply_to = fields.get("reply_to") or request.query_params.get("reply_to") or ""
+    response = page(
         request,
         "article.html",
         **context,
+        before=before,
+        comment_form={
+            "token": form_token(svc),
+            "error": comment_error,
+            "author": fields.get("author", ""),
+            "body": fields.get("body", ""),
+            "reply_to": reply_to if reply_to.isalnum() else "",
+        },
+        reported=request.query_params.get("reported"),
         scripts=["common.js", "reader.js"],
         body_data={"slug": slug, "position": article["position"], "version": article["version"]},
     )
+    if before is not None:  # an older page: it changes only when an old update is revised or struck
+        response.headers["Cache-Control"] = "public, max-age=60"
+    return response
 
 
 async def preview(request: Request) -> Response:
@@ -105,8 +212,3 @@ async def preview(request: Request) -> Response:
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["X-Robots-Tag"] = "noindex"
     return response
-
-
-async def front_page(request: Request) -> Response:
-    stories = await blocking(services(request).read_models.front_page, limit=FRONT_PAGE_SIZE)
-    return page(request, "front.html", stories=stories, scripts=["common.js", "front.js"])

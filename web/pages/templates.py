@@ -56,6 +56,7 @@ ENVIRONMENT.filters["json_ld"] = json_ld
 def page(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
     """A whole page, with the site's security headers."""
     embeds: Embeds = request.state.services.embeds
+    context.setdefault("site", request.state.services.settings.site)
     context.setdefault("scripts", [])
     context.setdefault("frame_url", embeds.frame_url)
     response = TEMPLATES.TemplateResponse(
@@ -93,5 +94,5 @@ def live_html(item: TimelineItem, embeds: Embeds) -> TimelineItem:
     if name is None:
         return item
     message = orjson.loads(item.data)
-    message["html"] = fragment(name, embeds, **{name: message[name]})
+    message["html"] = fragment(name, embeds, **{name: message[name]}, slug=item.slug)
     return TimelineItem(item.position, item.slug, item.kind, orjson.dumps(message))

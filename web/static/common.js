@@ -1,4 +1,5 @@
-// Shared by the desk and the auditor view: DOM building from text only, and API calls with the staff token.
+// Shared by the pages: DOM building from text only, times in the reader's own zone (with how long ago, kept
+// current), and API calls with the staff token for the auditor view.
 "use strict";
 const newsroom = (() => {
   const TOKEN_KEY = "newsroom-token";
@@ -18,6 +19,24 @@ const newsroom = (() => {
   function localTime(iso) {
     return iso ? new Date(iso).toLocaleString([], { dateStyle: "medium", timeStyle: "short" }) : "";
   }
+  const RELATIVE = typeof Intl.RelativeTimeFormat === "function" ? new Intl.RelativeTimeFormat([], { numeric: "auto" }) : null;
+  function ago(iso) {
+    const seconds = (Date.now() - new Date(iso).getTime()) / 1000;
+    if (!RELATIVE || seconds < 0 || seconds > 86400) return "";
+    if (seconds < 60) return "just now";
+    if (seconds < 3600) return RELATIVE.format(-Math.floor(seconds / 60), "minute");
+    return RELATIVE.format(-Math.floor(seconds / 3600), "hour");
+  }
+  // Every time element under ``root``: absolute in the reader's zone, and how long ago within a day.
+  function stampTimes(root) {
+    for (const node of (root || document).querySelectorAll("time[datetime]")) {
+      const iso = node.getAttribute("datetime");
+      const relative = ago(iso);
+      node.textContent = localTime(iso) + (relative ? ` (${relative})` : "");
+      node.title = new Date(iso).toLocaleString([], { dateStyle: "full", timeStyle: "long" });
+    }
+  }
+  setInterval(() => stampTimes(document), 30000);
   function token() { return sessionStorage.getItem(TOKEN_KEY); }
   async function api(method, path, body, headers) {
     const sent = { ...(headers || {}) };
@@ -46,5 +65,5 @@ const newsroom = (() => {
     if (signout) signout.addEventListener("click", () => { sessionStorage.removeItem(TOKEN_KEY); show(); });
     show();
   }
-  return { el, localTime, api, say, signIn };
+  return { el, localTime, stampTimes, api, say, signIn };
 })();

@@ -1,37 +1,47 @@
-// The reader page, live: opens the story's SSE feed after the position the page was rendered at, and renders
-// each message with DOM methods (text only). After a dropped connection the browser reconnects with
-// Last-Event-ID and the server sends each item changed meanwhile as it stands now (the story itself as an
-// `article-published` message with its whole header; a story republished meanwhile is loaded again);
-// positions already shown are ignored. Updates, comments and embeds arrive with their HTML, rendered by the
-// template the page was rendered with.
+// The story page, live. It opens the story's SSE feed after the position the page was rendered at, so
+// nothing between rendering and subscribing is missed, and places each message as the server rendered it:
+// updates, comments and embeds arrive with their HTML (the template the page itself was rendered with), and
+// the parts that depend on several items (the key events, the byline, the comment box) are taken from the
+// page as the server renders it now. So what a reader ends up with is what a reload shows.
+// After a dropped connection the browser reconnects with Last-Event-ID and the server sends each item changed
+// meanwhile as it stands now; positions already shown are ignored. A reader may pause the live updates:
+// they are held, and shown at a click. New updates are announced to screen readers, politely.
 "use strict";
 (() => {
-  const { el, localTime } = newsroom;
+  const { el, localTime, stampTimes } = newsroom;
   const slug = document.body.dataset.slug;
   let last = Number(document.body.dataset.position) || 0;
   const state = document.getElementById("live-state");
-  let withdrawn = false;
   const byId = (id) => document.getElementById(id);
+  let withdrawn = false;
+  let paused = false;
+  const held = [];
 
-  const time = (iso) => (iso ? el("time", { datetime: iso }, localTime(iso)) : "");
-
-  // A fragment as the server rendered it (web/templates/fragments): the same HTML a reload shows.
   function fragment(html) {
     const template = document.createElement("template");
     template.innerHTML = html;
     const node = template.content.firstElementChild;
-    for (const stamp of node.querySelectorAll("time[datetime]")) stamp.textContent = localTime(stamp.getAttribute("datetime"));
+    stampTimes(node);
     return node;
+  }
+
+  // Keeps a list in position order, newest first (updates) or oldest first (comments), as the server does.
+  function placeInOrder(list, node, newestFirst) {
+    const position = Number(node.dataset.position);
+    const next = [...list.children].find((child) => (newestFirst ? Number(child.dataset.position) < position : Number(child.dataset.position) > position));
+    list.insertBefore(node, next || null);
   }
 
   function placeUpdate(update, html, fresh) {
     const old = byId("u-" + update.id);
+    const list = byId(update.pinned ? "pinned" : "updates");
+    // An update older than this page's oldest belongs to an older page (?before=), unless it was here.
+    const oldest = [...byId("updates").children].reduce((low, child) => Math.min(low, Number(child.dataset.position)), Infinity);
+    if (!old && !update.pinned && byId("older") && update.position < oldest) return;
     if (old) old.remove();
     const node = fragment(html);
     if (fresh) node.classList.add("fresh");
-    const list = byId(update.pinned ? "pinned" : "updates");
-    const next = [...list.children].find((child) => Number(child.dataset.position) < update.position);
-    list.insertBefore(node, next || null); // newest first
+    placeInOrder(list, node, true);
   }
 
   function countComments() {
@@ -46,7 +56,7 @@
       old.replaceWith(node);
     } else {
       const parent = comment.reply_to && byId("c-" + comment.reply_to);
-      (parent ? parent.querySelector(".replies") : byId("comments")).append(node);
+      placeInOrder(parent ? parent.querySelector(".replies") : byId("comments"), node, false);
     }
     countComments();
   }
@@ -54,66 +64,86 @@
   function hideComment(id) {
     const node = byId("c-" + id);
     if (!node) return;
-    byId("comments").append(...node.querySelector(".replies").children); // replies stay, at the top level
+    for (const reply of [...node.querySelector(".replies").children]) placeInOrder(byId("comments"), reply, false);
     node.remove();
     countComments();
   }
 
-  function setTags(tags) { byId("tags").replaceChildren(...tags.map((tag) => el("li", {}, tag))); }
-  const relatedNode = (link) => el("li", {}, el("a", { href: link.url }, link.title));
-  const correctionNode = (correction) => el("p", { className: "correction" }, el("b", {}, "Correction"), " ",
-    time(correction.at), ": " + correction.note);
-
-  function showArticle(article) {
-    byId("status-banner").hidden = true;
-    byId("headline").textContent = article.headline;
-    document.title = article.headline;
-    byId("body").innerHTML = article.body_html;
-    byId("corrections").replaceChildren(...article.corrections.map(correctionNode));
-    setTags(article.tags);
-    byId("related").replaceChildren(...article.related.map(relatedNode));
-    byId("comments-closed").textContent = article.comments_open ? "" : "Comments are closed.";
-  }
-
-  // Parts of the page whose server rendering depends on more than one message (the key events list, the
-  // byline with its profiles): taken from the page as the server renders it now.
+  // Parts of the page whose rendering depends on more than one message: taken from the page as the server
+  // renders it now.
   let refreshing = null;
-  function refresh(ids) {
+  const toRefresh = new Set();
+  function refresh(...ids) {
+    for (const id of ids) toRefresh.add(id);
     refreshing = refreshing || setTimeout(async () => {
       refreshing = null;
-      const response = await fetch(window.location.pathname, { headers: { Accept: "text/html" } });
+      const ids = [...toRefresh];
+      toRefresh.clear();
+      const response = await fetch(window.location.pathname + window.location.search, { headers: { Accept: "text/html" } });
       if (!response.ok) return;
       const fresh = new DOMParser().parseFromString(await response.text(), "text/html");
       for (const id of ids) {
         const part = fresh.getElementById(id);
         if (!part || !byId(id)) continue;
-        for (const stamp of part.querySelectorAll("time[datetime]")) stamp.textContent = localTime(stamp.getAttribute("datetime"));
+        stampTimes(part);
         byId(id).replaceWith(document.importNode(part, true));
       }
-    }, 200);
+      wireComments();
+    }, 150);
   }
 
   function updateChanged(data, fresh) {
     const was = byId("u-" + data.update.id);
     const wasKey = Boolean(was && was.dataset.key);
     placeUpdate(data.update, data.html, fresh);
-    if (wasKey || data.update.key) refresh(["key-events"]);
+    if (wasKey || data.update.key) refresh("key-events");
+  }
+
+  const setTags = (tags) => byId("tags").replaceChildren(...tags.map((tag) => el("li", {}, el("a", { href: "/tags/" + encodeURIComponent(tag) }, tag))));
+  const relatedNode = (link) => el("li", {}, el("a", { href: link.url }, link.title));
+  const correctionNode = (correction) => el("p", { className: "correction", id: "correction-" + correction.version }, el("b", {}, "Correction"), " ",
+    el("time", { datetime: correction.at }, localTime(correction.at)), ": " + correction.note);
+
+  function showArticle(article) {
+    byId("status-banner").hidden = true;
+    byId("headline").textContent = article.headline;
+    document.title = document.title.replace(/^.*? · /, article.headline + " · ");
+    byId("body").innerHTML = article.body_html; // rendered and sanitised by the server (newsroom/richtext.py)
+    byId("corrections").replaceChildren(...article.corrections.map(correctionNode));
+    stampTimes(byId("corrections"));
+    setTags(article.tags);
+    byId("related").replaceChildren(...article.related.map(relatedNode));
+    byId("comments-closed").textContent = article.comments_open ? "" : "Comments are closed.";
+    refresh("byline", "embeds", "comment-box", "coverage-ended", "key-events");
+  }
+
+  function announce(text) {
+    const announcer = byId("announcer");
+    announcer.textContent = "";
+    setTimeout(() => { announcer.textContent = text; }, 50);
   }
 
   const handlers = {
-    "update-appended": (data) => updateChanged(data, true),
+    "update-appended": (data) => {
+      updateChanged(data, true);
+      const words = data.update.headline || data.update.label || data.update.body.slice(0, 120);
+      announce("New update: " + words);
+    },
     "update-revised": (data) => updateChanged(data),
     "update-struck": (data) => updateChanged(data),
     "update-pinned": (data) => updateChanged(data),
     "update-unpinned": (data) => updateChanged(data),
     "update-key-changed": (data) => updateChanged(data),
-    "headline-changed": (data) => { byId("headline").textContent = data.headline; document.title = data.headline; },
+    "headline-changed": (data) => { byId("headline").textContent = data.headline; document.title = document.title.replace(/^.*? · /, data.headline + " · "); },
     "body-revised": (data) => {
       byId("body").innerHTML = data.body_html; // rendered and sanitised by the server (newsroom/richtext.py)
-      if (data.correction_note) byId("corrections").append(correctionNode({ at: data.at, note: data.correction_note }));
+      if (data.correction_note) {
+        byId("corrections").append(correctionNode({ at: data.at, note: data.correction_note, version: data.version }));
+        stampTimes(byId("corrections"));
+      }
     },
-    "coverage-ended": () => { byId("story").classList.add("ended"); refresh(["coverage-ended"]); },
-    "authors-changed": () => refresh(["byline"]),
+    "coverage-ended": () => { byId("story").classList.add("ended"); refresh("coverage-ended"); document.querySelectorAll(".live-badge").forEach((node) => node.remove()); },
+    "authors-changed": () => refresh("byline"),
     "comment-added": (data) => placeComment(data.comment, data.html),
     "comment-restored": (data) => placeComment(data.comment, data.html),
     "comment-hidden": (data) => hideComment(data.comment_id),
@@ -122,8 +152,8 @@
     "embed-attached": (data) => byId("embeds").append(fragment(data.html)),
     "embed-removed": (data) => { const node = byId("e-" + data.embed_id); if (node) node.remove(); },
     "related-linked": (data) => byId("related").append(relatedNode(data.link)),
-    "comments-closed": () => { byId("comments-closed").textContent = "Comments are closed."; },
-    "comments-reopened": () => { byId("comments-closed").textContent = ""; },
+    "comments-closed": () => { byId("comments-closed").textContent = "Comments are closed."; refresh("comment-box"); },
+    "comments-reopened": () => { byId("comments-closed").textContent = ""; refresh("comment-box"); },
     "article-unpublished": (data) => { // readers keep nothing of a withdrawn story, as a reload would show
       const banner = byId("status-banner");
       banner.textContent = "This story has been withdrawn: " + data.reason;
@@ -138,11 +168,27 @@
     },
   };
 
+  function apply(event) {
+    handlers[event.type](JSON.parse(event.data));
+  }
+
   function handle(event) {
     const position = Number(event.lastEventId);
     if (position && position <= last) return; // already on the page
     if (position) last = position;
-    handlers[event.type](JSON.parse(event.data));
+    if (paused && event.type !== "article-unpublished") {
+      held.push(event);
+      const button = byId("show-held");
+      button.textContent = `Show ${held.length} new ${held.length === 1 ? "change" : "changes"}`;
+      byId("held").hidden = false;
+      return;
+    }
+    apply(event);
+  }
+
+  function showHeld() {
+    while (held.length) apply(held.shift());
+    byId("held").hidden = true;
   }
 
   let source = null;
@@ -151,7 +197,7 @@
     for (const kind of Object.keys(handlers)) source.addEventListener(kind, handle);
     source.addEventListener("resync", () => window.location.reload());
     source.addEventListener("overflow", () => { source.close(); setTimeout(connect, 250); });
-    source.onopen = () => { state.textContent = "live"; state.classList.add("on"); };
+    source.onopen = () => { state.textContent = paused ? "paused" : "live"; state.classList.add("on"); };
     source.onerror = () => {
       state.textContent = "reconnecting…";
       state.classList.remove("on");
@@ -159,7 +205,116 @@
     };
   }
 
-  for (const node of document.querySelectorAll("time[datetime]")) node.textContent = localTime(node.getAttribute("datetime"));
+  // -- older updates, loaded in place -------------------------------------------------------------------
+  async function loadOlder(event) {
+    const link = event.target.closest("#older");
+    if (!link) return;
+    event.preventDefault();
+    const response = await fetch(link.href, { headers: { Accept: "text/html" } });
+    if (!response.ok) { window.location.href = link.href; return; }
+    const older = new DOMParser().parseFromString(await response.text(), "text/html");
+    const list = byId("updates");
+    for (const item of older.querySelectorAll("#updates > li")) {
+      if (!byId(item.id)) { stampTimes(item); list.append(document.importNode(item, true)); }
+    }
+    const next = older.getElementById("older-wrap");
+    if (next) byId("older-wrap").replaceWith(document.importNode(next, true));
+    else byId("older-wrap").remove();
+  }
+
+  // -- comments: posting and replying without leaving the page ------------------------------------------
+  function wireComments() {
+    const form = byId("comment-form");
+    if (!form || form.dataset.wired) return;
+    form.dataset.wired = "1";
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const error = byId("comment-error");
+      error.textContent = "";
+      const button = form.querySelector("button");
+      button.disabled = true;
+      try {
+        const response = await fetch(form.action, {
+          method: "POST",
+          headers: { Accept: "application/json", "Content-Type": "application/x-www-form-urlencoded" },
+          body: new URLSearchParams(new FormData(form)),
+        });
+        const data = await response.json().catch(() => null);
+        if (!response.ok) {
+          const wait = response.headers.get("Retry-After");
+          error.textContent = response.status === 429 && wait
+            ? `You have posted several comments just now: please wait ${wait} seconds before the next one.`
+            : (data && data.error ? data.error.message : "The comment could not be posted; try again.");
+          return;
+        }
+        if (data.html) {
+          const comment = fragment(data.html);
+          if (!byId(comment.id)) placeComment({ id: comment.id.slice(2), reply_to: byId("reply-to").value }, data.html);
+        }
+        byId("comment-body").value = "";
+        cancelReply();
+        const posted = byId(data.comment_id ? "c-" + data.comment_id : "comments");
+        if (posted) { posted.scrollIntoView({ block: "nearest" }); posted.classList.add("fresh"); }
+        announce("Your comment is posted.");
+      } finally {
+        button.disabled = false;
+      }
+    });
+  }
+
+  function startReply(link) {
+    const form = byId("comment-form");
+    if (!form) return;
+    byId("reply-to").value = link.dataset.reply;
+    byId("comment-form-title").textContent = "Reply to " + link.dataset.author;
+    byId("replying").hidden = false;
+    link.closest(".comment").querySelector(".comment-actions").after(form);
+    byId("comment-body").focus();
+  }
+
+  function cancelReply() {
+    const form = byId("comment-form");
+    if (!form) return;
+    byId("reply-to").value = "";
+    byId("comment-form-title").textContent = "Add a comment";
+    byId("replying").hidden = true;
+    byId("comment-box").prepend(form);
+  }
+
+  document.addEventListener("click", (event) => {
+    const reply = event.target.closest("a.reply");
+    if (reply && byId("comment-form")) { event.preventDefault(); startReply(reply); return; }
+    if (event.target.closest("#cancel-reply")) { event.preventDefault(); cancelReply(); return; }
+    if (event.target.closest("#older")) loadOlder(event);
+  });
+
+  document.addEventListener("submit", async (event) => {
+    const form = event.target.closest("details.report form");
+    if (!form) return;
+    event.preventDefault();
+    const response = await fetch(form.action, {
+      method: "POST",
+      headers: { Accept: "application/json", "Content-Type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams(new FormData(form)),
+    });
+    const details = form.closest("details");
+    const note = el("p", { className: "note", role: "status" },
+      response.ok ? "Thank you: the moderators will look at it." : "That report could not be sent; try again in a minute.");
+    details.replaceWith(note);
+  });
+
+  byId("pause").addEventListener("click", () => {
+    paused = !paused;
+    const button = byId("pause");
+    button.setAttribute("aria-pressed", String(paused));
+    button.textContent = paused ? "Resume live updates" : "Pause live updates";
+    state.textContent = paused ? "paused" : "live";
+    if (!paused) showHeld();
+  });
+  byId("show-held").addEventListener("click", showHeld);
+
+  stampTimes(document);
+  wireComments();
   connect();
   window.newsroomReader = { lastPosition: () => last, connected: () => source && source.readyState === EventSource.OPEN };
 })();

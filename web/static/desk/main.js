@@ -164,7 +164,8 @@ function render(opening) {
   const headline = byId("edit-headline");
   if (opening || !headline.dataset.dirty) { headline.value = s.headline; started.headline = s.version; }
   if (opening) fields["update-body"].keepAs(`${s.slug}/update`, "");
-  byId("edit-authors").value = (s.authors || []).join(", ");
+  const authors = byId("edit-authors");
+  if (opening || !authors.dataset.dirty) authors.value = (s.authors || []).join(", ");
 
   renderUpdates();
   renderTags();
@@ -175,7 +176,7 @@ function render(opening) {
 
 // One change: ``ifMatch`` is the version the edit began from (edits only); a conflict on the same thing is
 // handed to ``onConflict`` (the merge view); anything else refused is said in words.
-async function write(method, path, body, { ifMatch, onConflict, done } = {}) {
+async function write(method, path, body, { ifMatch, onConflict, done, then } = {}) {
   const headers = ifMatch ? { "If-Match": String(ifMatch) } : {};
   const result = await api(method, path, body, headers);
   if (!result.ok) {
@@ -188,9 +189,10 @@ async function write(method, path, body, { ifMatch, onConflict, done } = {}) {
     }
     return null;
   }
-  say(done || "Saved.", "ok");
+  if (then) then(result.data); // before the message: what follows it finds the form ready for the next
   if (result.data.slug && (!story || result.data.slug !== story.slug)) await openStory(result.data.slug, result.data.position);
   else await load(story.slug, result.data.position);
+  say(done || "Saved.", "ok");
   loadList();
   return result.data;
 }
@@ -216,29 +218,25 @@ async function saveBody(text, version) {
   const note = byId("edit-note").value.trim();
   const body = { body: text };
   if (note) body.correction_note = note;
-  const saved = await write("PATCH", articlePath(story.slug), body, {
+  return write("PATCH", articlePath(story.slug), body, {
     ifMatch: version,
     onConflict: () => showMerge("The body", story.body, text, saveBody),
     done: note ? "Correction published." : "Body saved.",
+    then: () => {
+      fields["edit-body"].saved(); // not being edited any more: refilled with what was saved
+      localStorage.removeItem(baseKey(story.slug));
+      byId("edit-note").value = "";
+    },
   });
-  if (saved) {
-    fields["edit-body"].saved();
-    localStorage.removeItem(baseKey(story.slug));
-    byId("edit-note").value = "";
-    started.body = saved.version;
-    render(false);
-  }
-  return saved;
 }
 
 async function saveHeadline(text, version) {
-  const saved = await write("PATCH", articlePath(story.slug), { headline: text }, {
+  return write("PATCH", articlePath(story.slug), { headline: text }, {
     ifMatch: version,
     onConflict: () => showMerge("The headline", story.headline, text, saveHeadline),
     done: "Headline changed.",
+    then: () => { delete byId("edit-headline").dataset.dirty; },
   });
-  if (saved) { delete byId("edit-headline").dataset.dirty; started.headline = saved.version; render(false); }
-  return saved;
 }
 
 // -- updates ----------------------------------------------------------------------------------------------
@@ -299,16 +297,15 @@ function reviseUpdate(update, item) {
   const save = async (text, base) => {
     const body = { body: text, headline: headline.value.trim() };
     if (note.value.trim()) body.note = note.value.trim();
-    const saved = await write("PATCH", `${articlePath(story.slug)}/updates/${update.id}`, body, {
+    return write("PATCH", `${articlePath(story.slug)}/updates/${update.id}`, body, {
       ifMatch: base,
       done: "Update revised.",
       onConflict: () => {
         const current = story.updates.find((u) => u.id === update.id);
         showMerge("That update", current ? current.body : "", text, save);
       },
+      then: () => { field.saved(); editor.remove(); },
     });
-    if (saved) field.saved();
-    return saved;
   };
   editor.addEventListener("submit", (event) => { event.preventDefault(); save(field.value.trim(), version); });
   item.append(editor);
@@ -421,26 +418,29 @@ function wire() {
     if (contributors.length) body.contributors = contributors;
     if (at) body.at = at;
     // No If-Match: appends never conflict with colleagues' changes.
-    const saved = await write("POST", `${path()}/updates`, body, { done: at ? "Update scheduled." : "Update published." });
-    if (saved) {
-      fields["update-body"].saved();
-      fields["update-body"].value = "";
-      byId("update-form").reset();
-      fields["update-body"].area.focus();
-    }
+    await write("POST", `${path()}/updates`, body, {
+      done: at ? "Update scheduled." : "Update published.",
+      then: () => {
+        fields["update-body"].saved();
+        byId("update-form").reset();
+        fields["update-body"].value = "";
+        fields["update-body"].area.focus();
+      },
+    });
   });
   byId("edit-headline").addEventListener("input", () => { byId("edit-headline").dataset.dirty = "1"; });
   submit("headline-form", () => saveHeadline(byId("edit-headline").value.trim(), started.headline));
   submit("body-form", () => saveBody(fields["edit-body"].value, started.body));
-  submit("authors-form", () => write("PUT", `${path()}/authors`, { authors: names(byId("edit-authors").value) }, { done: "Authors set." }));
-  submit("tag-form", async () => { if (await write("POST", `${path()}/tags`, { tag: byId("tag-name").value.trim() }, { done: "Tagged." })) byId("tag-form").reset(); });
+  byId("edit-authors").addEventListener("input", () => { byId("edit-authors").dataset.dirty = "1"; });
+  submit("authors-form", () => write("PUT", `${path()}/authors`, { authors: names(byId("edit-authors").value) }, { done: "Authors set.", then: () => { delete byId("edit-authors").dataset.dirty; } }));
+  submit("tag-form", () => write("POST", `${path()}/tags`, { tag: byId("tag-name").value.trim() }, { done: "Tagged.", then: () => byId("tag-form").reset() }));
   submit("embed-form", async () => {
     const body = { kind: byId("embed-kind").value, url: byId("embed-url").value.trim() };
     if (byId("embed-caption").value.trim()) body.caption = byId("embed-caption").value.trim();
-    if (await write("POST", `${path()}/embeds`, body, { done: "Embed attached." })) byId("embed-form").reset();
+    await write("POST", `${path()}/embeds`, body, { done: "Embed attached.", then: () => byId("embed-form").reset() });
   });
   submit("related-form", async () => {
-    if (await write("POST", `${path()}/related`, { url: byId("related-url").value.trim(), title: byId("related-title").value.trim() }, { done: "Linked." })) byId("related-form").reset();
+    await write("POST", `${path()}/related`, { url: byId("related-url").value.trim(), title: byId("related-title").value.trim() }, { done: "Linked.", then: () => byId("related-form").reset() });
   });
   byId("close-comments").addEventListener("click", () => write("POST", `${path()}/comments/close`, undefined, { done: "Comments closed." }));
   byId("reopen-comments").addEventListener("click", () => write("POST", `${path()}/comments/reopen`, undefined, { done: "Comments reopened." }));

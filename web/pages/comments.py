@@ -1,0 +1,138 @@
+"""Comments and reports from the story page: HTML forms that work without JavaScript (a post, then back to
+the story at the new comment), and that the page's script sends itself, asking for JSON, to show the new
+comment at once.
+
+Bots are kept out by what people do not do: fill in a field they cannot see (``website``, the honeypot: the
+post is answered as if it had been taken, and nothing is kept), or send the form within moments of the
+page being rendered (``form``: when the page was rendered, signed, so it cannot be made up).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import time
+from typing import Any, Final
+from urllib.parse import parse_qs
+from uuid import UUID
+
+import msgspec
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from newsroom.commands import AddComment, FlagComment
+from newsroom.errors import NewsroomError, ValidationError
+from web.changes import make, target_of
+from web.concurrency import blocking
+from web.errors import status_of
+from web.http import JSON, read_body
+from web.pages.templates import fragment
+from web.queries import field_and_message
+from web.services import Services, services
+
+MIN_SECONDS: Final = 3  # no one reads a story and writes a comment faster
+MAX_SECONDS: Final = 24 * 3600  # a form older than this is from a page to load again
+
+
+def form_token(svc: Services, now: float | None = None) -> str:
+    """When the page with the form was rendered, signed."""
+    rendered = str(int(now if now is not None else time.time()))
+    return f"{rendered}.{_sign(svc, rendered)}"
+
+
+def _sign(svc: Services, rendered: str) -> str:
+    return hmac.new(svc.preview_key, f"comment-form\n{rendered}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def _check_form(svc: Services, token: str) -> None:
+    rendered, _, signature = token.partition(".")
+    if not rendered.isascii() or not rendered.isdigit() or len(rendered) > 12:
+        raise ValidationError("form", "this form is not one of this site's: load the page again")
+    if not hmac.compare_digest(_sign(svc, rendered), signature):
+        raise ValidationError("form", "this form is not one of this site's: load the page again")
+    age = time.time() - int(rendered)
+    if age > MAX_SECONDS:
+        raise ValidationError("form", "this page is too old to comment from: load it again")
+    if age < MIN_SECONDS:
+        raise ValidationError("form", "that was quick: read a moment longer, then send it again")
+
+
+def _fields(raw: bytes) -> dict[str, str]:
+    try:
+        parsed = parse_qs(raw.decode("utf-8"), keep_blank_values=True, strict_parsing=False)
+    except UnicodeDecodeError:
+        raise ValidationError("body", "the form must be sent as UTF-8") from None
+    return {name: values[0] for name, values in parsed.items()}
+
+
+def wants_json(request: Request) -> bool:
+    return "application/json" in request.headers.get("accept", "")
+
+
+async def post_comment(request: Request) -> Response:
+    """``POST /articles/{slug}/comments``: a comment or a reply, from the story page's form."""
+    svc = services(request)
+    target = await target_of(request, AddComment)
+    slug = target[1]
+    raw = await read_body(request)
+    fields = _fields(raw)
+    try:
+        if fields.get("website"):  # the honeypot: answered as taken, kept nowhere
+            return _taken(request, slug, None, None)
+        _check_form(svc, fields.get("form", ""))
+        sent: dict[str, Any] = {"author": fields.get("author", ""), "body": fields.get("body", "")}
+        if fields.get("reply_to"):
+            sent["reply_to"] = fields["reply_to"]
+        try:
+            change = msgspec.convert(sent, AddComment)
+        except msgspec.ValidationError as error:
+            raise ValidationError(*field_and_message(error, sent)) from None
+        result = await make(request, target, change, raw)
+    except NewsroomError as error:
+        if wants_json(request):
+            raise
+        return await _form_again(request, slug, error, fields)
+    comment = None
+    if result.id is not None and wants_json(request):
+        comment = await blocking(svc.read_models.page_item, result.id.hex, result.position)
+    return _taken(request, slug, result.id, comment)
+
+
+def _taken(request: Request, slug: str, comment_id: UUID | None, comment: dict[str, Any] | None) -> Response:
+    if wants_json(request):
+        body: dict[str, Any] = {"comment_id": comment_id.hex if comment_id else None}
+        if comment is not None:
+            body["html"] = fragment("comment", services(request).embeds, comment=comment, slug=slug)
+            body["position"] = comment["position"]
+        return JSON(body, status_code=201)
+    anchor = f"#c-{comment_id.hex}" if comment_id else "#comments"
+    return RedirectResponse(f"/articles/{slug}{anchor}", status_code=303)
+
+
+async def _form_again(request: Request, slug: str, error: NewsroomError, fields: dict[str, str]) -> Response:
+    """The story page again, saying what was wrong beside the form, with what was typed still in it."""
+    from web.pages.reader import story_page  # the page that holds the form
+
+    status = status_of(error)
+    message = error.message
+    if status == 429:
+        message = f"Too many comments from here: {error.message.split(';')[-1].strip()}."
+    response = await story_page(request, slug, comment_error=message, comment_fields=fields)
+    response.status_code = status
+    return response
+
+
+async def flag_comment(request: Request) -> Response:
+    """``POST /articles/{slug}/comments/{comment_id}/flag``: a reader's report, for the moderators."""
+    target = await target_of(request, FlagComment)
+    slug, comment = target[1], target[2]
+    raw = await read_body(request)
+    fields = _fields(raw)
+    try:
+        change = msgspec.convert({"reason": fields.get("reason") or "other"}, FlagComment)
+    except msgspec.ValidationError as error:
+        raise ValidationError(*field_and_message(error, fields)) from None
+    await make(request, target, change, raw)  # refusals are answered as pages or JSON, as asked (web.errors)
+    if wants_json(request):
+        return JSON({"flagged": comment.hex}, status_code=200)
+    return RedirectResponse(f"/articles/{slug}?reported={comment.hex}#c-{comment.hex}", status_code=303)
