@@ -39,6 +39,8 @@ class Table:
     # Rows rewritten whole and never read back while projecting (a reader-facing message per item): like
     # append-only rows encoded when put, the last put of a key in a batch is the one stored.
     encoded_when_put: bool = False
+    # A text column the backend keeps a full-text index of (SQLite FTS5, PostgreSQL tsvector and GIN).
+    search: str | None = None
 
     @cached_property
     def column_names(self) -> tuple[str, ...]:

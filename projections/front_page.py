@@ -70,6 +70,7 @@ REVISIONS: Final = frozenset(
 )
 DRAFTED: Final = Article.Drafted.TOPIC
 BODY_REVISED: Final = Article.BodyRevised.TOPIC
+KEY_EVENT: Final = Article.UpdateKeyEventChanged.TOPIC
 # Scheduled updates by id: their excerpt waits here until they are released.
 DRAFTS: Final = "scheduled_excerpts"
 
@@ -133,8 +134,12 @@ class FrontPageProjection(EventByEvent):
         if change is not None and change(summary, event.data, at):
             summary["activity"] = event.position
             summary["last_activity_at"] = at
-        if topic in REVISIONS or (topic == BODY_REVISED and event.data["correction_note"]):
-            summary["revised_at"] = at  # feeds re-emit the story: an update or a correction landed
+        if (
+            topic in REVISIONS
+            or (topic == BODY_REVISED and event.data["correction_note"])
+            or (topic == KEY_EVENT and event.data["key_event"])
+        ):
+            summary["revised_at"] = at  # feeds and the sitemap show it again: news, a correction, a key event
         summary["changed"] = event.position
         summary["changed_at"] = at
         docs.put(

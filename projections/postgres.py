@@ -23,6 +23,9 @@ COPY_TYPES = {"text": "text", "int": "int8", "bool": "bool"}
 COPY_FROM_ROWS = 400  # below this many rows, one upsert from arrays (a small batch's rows stay below it)
 
 
+TEXT_SEARCH = "english"  # the text search configuration: stems English words, drops stop words
+
+
 def row_types(table: Table) -> list[str]:
     """The PostgreSQL types of ``row_names(table)``, as COPY and array parameters name them."""
     return ["text", "bytea", *(COPY_TYPES[column.kind] for column in table.columns)]
@@ -31,6 +34,7 @@ def row_types(table: Table) -> list[str]:
 class PostgresReadModels(SQLReadModels, PostgresTrackingRecorder):
     placeholder: ClassVar[str] = "%s"
     types: ClassVar[dict[str, str]] = {"text": "TEXT", "int": "BIGINT", "bool": "BOOLEAN"}
+    full_text: ClassVar[str] = "tsvector"
     blob_type: ClassVar[str] = "BYTEA"
 
     def __init__(
@@ -71,7 +75,10 @@ class PostgresReadModels(SQLReadModels, PostgresTrackingRecorder):
         staging = f'"stage_{table.name}{suffix}"'
         cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {staging} (LIKE {target}) ON COMMIT DELETE ROWS")
         self._copy(cursor, staging, names, types, rows)
-        cursor.execute(f"INSERT INTO {target} SELECT * FROM {staging} {update_on_conflict(names)}")
+        listed = ", ".join(names)
+        cursor.execute(
+            f"INSERT INTO {target} ({listed}) SELECT {listed} FROM {staging} {update_on_conflict(names)}"
+        )
         cursor.execute(f"TRUNCATE {staging}")
 
     def _array_upsert(self, table: Table, suffix: str) -> str:
@@ -130,6 +137,29 @@ class PostgresReadModels(SQLReadModels, PostgresTrackingRecorder):
     @property
     def tracking_table(self) -> str:
         return f'"{self.datastore.schema}"."{self.tracking_table_name}"'
+
+    # Full-text search: a stored tsvector made from the searched column (English stemming), and a GIN index.
+    def search_column(self, table: Table) -> str:
+        if table.search is None:
+            return ""
+        return (
+            f", search_vector tsvector GENERATED ALWAYS AS (to_tsvector('{TEXT_SEARCH}', "
+            f"coalesce({table.search}, ''))) STORED"
+        )
+
+    def search_index_statements(self, table: Table, suffix: str) -> list[str]:
+        if table.search is None:
+            return []
+        return [
+            f"CREATE INDEX IF NOT EXISTS {table.name}_search_idx{suffix} ON {self.table(table, suffix)} "
+            "USING GIN (search_vector)"
+        ]
+
+    def search_switch_statements(self, table: Table) -> list[str]:
+        if table.search is None:
+            return []
+        rebuilt = f'"{self.datastore.schema}"."{table.name}_search_idx{REBUILD_SUFFIX}"'
+        return [f"ALTER INDEX {rebuilt} RENAME TO {table.name}_search_idx"]
 
     def index_swap_statements(self, table: Table, columns: tuple[str, ...]) -> list[str]:
         rebuilt = self.index_name(table, columns, REBUILD_SUFFIX)

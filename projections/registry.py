@@ -15,6 +15,8 @@ from projections.front_page import FrontPageProjection
 from projections.front_page_queries import FrontPageQueries
 from projections.moderation import ModerationProjection
 from projections.moderation_queries import ModerationQueries
+from projections.search import SearchProjection
+from projections.search_queries import SearchQueries
 
 if TYPE_CHECKING:
     from newsroom import Newsroom
@@ -24,12 +26,13 @@ ALL_PROJECTIONS: Final[tuple[Projection, ...]] = (
     ArticlePageProjection(),
     FrontPageProjection(),
     ModerationProjection(),
+    SearchProjection(),
     AuditTreeProjection(),
 )
 BY_NAME: Final = {projection.name: projection for projection in ALL_PROJECTIONS}
 
 
-class ReadModels(ArticlePageQueries, FrontPageQueries, ModerationQueries, AuditTreeQueries):
+class ReadModels(ArticlePageQueries, FrontPageQueries, ModerationQueries, SearchQueries, AuditTreeQueries):
     """Every read model's queries over one store: what the web app and the command line read."""
 
 

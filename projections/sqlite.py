@@ -49,6 +49,43 @@ class SQLiteReadModels(SQLReadModels, SQLiteTrackingRecorder):
         """Nothing: SQLite cannot rename an index, so the switch indexes the tables under their live names
         (building them here too would build every index twice)."""
 
+    # Full-text search: an FTS5 table over the searched column, its content kept in the table itself
+    # (external content), kept in step by triggers; stemmed (porter), accents folded.
+    def search_table_statements(self, table: Table, suffix: str) -> list[str]:
+        if table.search is None:
+            return []
+        name, fts, column = f"{table.name}{suffix}", f"{table.name}{suffix}_fts", table.search
+        add = f'INSERT INTO "{fts}"(rowid, {column}) VALUES (new.rowid, new.{column});'
+        remove = (
+            f'INSERT INTO "{fts}"("{fts}", rowid, {column}) VALUES (\'delete\', old.rowid, old.{column});'
+        )
+        return [
+            f'CREATE VIRTUAL TABLE IF NOT EXISTS "{fts}" USING fts5({column}, content="{name}", '
+            "content_rowid='rowid', tokenize='porter unicode61 remove_diacritics 2')",
+            f'CREATE TRIGGER IF NOT EXISTS "{name}_ai" AFTER INSERT ON "{name}" BEGIN {add} END',
+            f'CREATE TRIGGER IF NOT EXISTS "{name}_ad" AFTER DELETE ON "{name}" BEGIN {remove} END',
+            f'CREATE TRIGGER IF NOT EXISTS "{name}_au" AFTER UPDATE ON "{name}" BEGIN {remove} {add} END',
+        ]
+
+    def search_drop_statements(self, table: Table, suffix: str = "") -> list[str]:
+        if table.search is None:
+            return []
+        name = f"{table.name}{suffix}"
+        return [f'DROP TRIGGER IF EXISTS "{name}_{when}"' for when in ("ai", "ad", "au")] + [
+            f'DROP TABLE IF EXISTS "{name}_fts"'
+        ]
+
+    def search_switch_statements(self, table: Table) -> list[str]:
+        # The rebuilt table's index names the rebuilt table: made again under the live names, from the rows.
+        if table.search is None:
+            return []
+        fts = f"{table.name}_fts"
+        return [
+            *self.search_drop_statements(table, REBUILD_SUFFIX),
+            *self.search_table_statements(table, ""),
+            f'INSERT INTO "{fts}"("{fts}") VALUES (\'rebuild\')',
+        ]
+
     def index_swap_statements(self, table: Table, columns: tuple[str, ...]) -> list[str]:
         return [
             f"DROP INDEX IF EXISTS {self.index_name(table, columns, REBUILD_SUFFIX)}",

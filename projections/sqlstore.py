@@ -246,16 +246,41 @@ class SQLReadModels:
         columns = "".join(f", {column.name} {self.types[column.kind]}" for column in table.columns)
         statements = [
             f"CREATE TABLE IF NOT EXISTS {self.table(table, suffix)} "
-            f"(key TEXT PRIMARY KEY, doc {self.blob_type} NOT NULL{columns})"
+            f"(key TEXT PRIMARY KEY, doc {self.blob_type} NOT NULL{columns}{self.search_column(table)})",
+            *self.search_table_statements(table, suffix),
         ]
         return statements + (self.index_statements(table, suffix) if indexes else [])
 
     def index_statements(self, table: Table, suffix: str = "") -> list[str]:
         return [
-            f"CREATE INDEX IF NOT EXISTS {self.index_name(table, index, suffix)} "
-            f"ON {self.table(table, suffix)} ({', '.join(index)})"
-            for index in table.indexes
+            *(
+                f"CREATE INDEX IF NOT EXISTS {self.index_name(table, index, suffix)} "
+                f"ON {self.table(table, suffix)} ({', '.join(index)})"
+                for index in table.indexes
+            ),
+            *self.search_index_statements(table, suffix),
         ]
+
+    # A table with a full-text index (``Table.search``): what each backend adds for it.
+    def search_column(self, table: Table) -> str:
+        """More of the table's columns, made from the searched one."""
+        return ""
+
+    def search_table_statements(self, table: Table, suffix: str) -> list[str]:
+        """What the index needs beside the table from the start (rows are written into it at once)."""
+        return []
+
+    def search_index_statements(self, table: Table, suffix: str) -> list[str]:
+        """What the index needs once the rows are in (a rebuild builds it after loading)."""
+        return []
+
+    def search_switch_statements(self, table: Table) -> list[str]:
+        """After a rebuilt table took the live name: the index under the live name."""
+        return []
+
+    def search_drop_statements(self, table: Table, suffix: str = "") -> list[str]:
+        """What the index kept apart from the table, when the table goes."""
+        return []
 
     def documents_select(self, table: Table, suffix: str, keys: list[str]) -> tuple[str, list[Any]]:
         """A query for ``(name, key, doc)`` of a table's documents with these keys, and its parameters:
@@ -432,6 +457,8 @@ class SQLReadModels:
         for name in projection.retired_tables:
             cursor.execute(f"DROP TABLE IF EXISTS {self.table(Table(name))}")
         for table in projection.tables:
+            for statement in self.search_drop_statements(table):
+                cursor.execute(statement)
             cursor.execute(f"DROP TABLE IF EXISTS {self.table(table)}")
             for statement in self.table_statements(table):
                 cursor.execute(statement)
@@ -451,6 +478,8 @@ class SQLReadModels:
             # the write lock once another process has written, and fails at once instead of waiting.
             self._delete_tracking(cursor, self.tracking(projection.name, suffix))
             for table in projection.tables:
+                for statement in self.search_drop_statements(table, suffix):
+                    cursor.execute(statement)
                 cursor.execute(f"DROP TABLE IF EXISTS {self.table(table, suffix)}")
 
     def switch_to_rebuilt(self, projection: Projection) -> None:
@@ -458,12 +487,16 @@ class SQLReadModels:
         live_tracking = self.tracking(projection.name)
         with self.datastore.transaction(commit=True) as cursor:
             for table in projection.tables:
+                for statement in self.search_drop_statements(table):
+                    cursor.execute(statement)
                 cursor.execute(f"DROP TABLE IF EXISTS {self.table(table)}")
                 bare_name = self.table(table).rsplit(".", 1)[-1]
                 cursor.execute(f"ALTER TABLE {self.table(table, REBUILD_SUFFIX)} RENAME TO {bare_name}")
                 for index in table.indexes:
                     for statement in self.index_swap_statements(table, index):
                         cursor.execute(statement)
+                for statement in self.search_switch_statements(table):
+                    cursor.execute(statement)
             self._delete_tracking(cursor, live_tracking)
             for version in range(1, projection.version):  # the read model was an older version's
                 self._delete_tracking(cursor, tracking_name(projection.name, version))

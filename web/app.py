@@ -6,14 +6,14 @@ from starlette.middleware import Middleware
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from web import live
+from web import live, search
 from web.compression import CompressResponses
 from web.errors import EXCEPTION_HANDLERS
 from web.gc_tuning import tune_for_streams
 from web.lifespan import lifespan
 from web.logs import RequestIdMiddleware
 from web.openapi import openapi
-from web.pages import comments, feeds, lists, reader, staff
+from web.pages import comments, feeds, lists, reader, sitemap, staff
 from web.routes import ENDPOINTS
 from web.settings import Settings
 
@@ -39,6 +39,8 @@ PAGE_ROUTES = [
     Route("/articles/{slug}", reader.article_page, methods=["GET"]),
     Route("/articles/{slug}/comments", comments.post_comment, methods=["POST"]),
     Route("/articles/{slug}/comments/{comment_id}/flag", comments.flag_comment, methods=["POST"]),
+    Route("/search", search.search_page, methods=["GET"]),
+    Route("/sitemap.xml", sitemap.sitemap, methods=["GET"]),
     Route("/desk", staff.desk, methods=["GET"]),
     Route("/preview/{slug}", reader.preview, methods=["GET"]),
     Route("/audit/{slug}", staff.auditor, methods=["GET"]),

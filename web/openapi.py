@@ -185,6 +185,7 @@ RESPONSES: dict[str, Schema] = {
         },
     ),
     "Markdown": _object(["html"], {"html": {"type": "string"}}),
+    "SearchResults": _object(["results"], {"results": {"type": "array", "items": {"type": "object"}}}),
     "Presence": _object(
         ["editors"],
         {

@@ -98,6 +98,18 @@ class ModerationQueue(Query, frozen=True, kw_only=True):
     after: After | None = None
 
 
+class Search(Query, frozen=True, kw_only=True):
+    q: Annotated[str, Meta(min_length=1, max_length=200, description="Words to find (all of them).")]
+    tag: Annotated[str, Meta(max_length=40, description="Only stories with this tag.")] | None = None
+    before: (
+        Annotated[
+            int, Meta(ge=1, le=rules.WHOLE_NUMBER_MAX, description="Only what came before this position.")
+        ]
+        | None
+    ) = None
+    limit: PageLimit = 20
+
+
 class DeskStories(Query, frozen=True, kw_only=True):
     status: (
         Annotated[

@@ -16,7 +16,7 @@ from starlette.requests import Request
 from newsroom import commands
 from newsroom.commands import Change
 from newsroom.staff import Permission
-from web import articles, audit, changes, desk, live, ops, queries
+from web import articles, audit, changes, desk, live, ops, queries, search
 
 Handler = Callable[[Request], Awaitable[Any]]  # a Response, or an EventStream (web/live.py)
 
@@ -231,6 +231,16 @@ ENDPOINTS: list[Endpoint] = [
         query=queries.ModerationQueue,
         response="Moderation",
         errors=(400, 401, 403, 422, 503),
+    ),
+    Endpoint(
+        "GET",
+        "/api/search",
+        search.search_api,
+        "Stories and updates matching words, best first, with marked snippets (staff: drafts too)",
+        query=queries.Search,
+        response="SearchResults",
+        errors=(400, 401, 422, 503),
+        optional_staff=True,
     ),
     Endpoint(
         "GET",
