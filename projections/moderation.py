@@ -26,13 +26,14 @@ DRAFTED: Final = Article.Drafted.TOPIC
 COMMENT_ADDED: Final = Article.CommentAdded.TOPIC
 HIDDEN: Final = Article.CommentHidden.TOPIC
 RESTORED: Final = Article.CommentRestored.TOPIC
+FLAGGED: Final = Article.CommentFlagged.TOPIC
 
 
 class ModerationProjection(EventByEvent):
     name = "moderation"
-    version = 2  # 2: comments' text from sealed events, and as HTML
+    version = 3  # 2: comments' text from sealed events, and as HTML; 3: readers' flags
     tables = (SLUGS, COMMENTS)
-    topics = frozenset({DRAFTED, COMMENT_ADDED, HIDDEN, RESTORED})
+    topics = frozenset({DRAFTED, COMMENT_ADDED, HIDDEN, RESTORED, FLAGGED})
 
     def reads(self, event: Recorded) -> Iterator[tuple[Table, str]]:
         if event.topic == COMMENT_ADDED:
@@ -61,9 +62,26 @@ class ModerationProjection(EventByEvent):
                 "hidden_by": None,
                 "hidden_reason": None,
                 "hidden_at": None,
+                "flags": 0,
+                "flag_reasons": {},
                 "acts": [],
             }
             docs.put(COMMENTS, comment["id"], comment, article=article, hidden=False, position=event.position)
+        elif topic == FLAGGED:
+            flagged = docs.get(COMMENTS, data["comment_id"]["_data_"])
+            if flagged is None:  # pragma: no cover - readers flag existing comments only
+                return
+            reasons = dict(flagged.get("flag_reasons", {}))
+            reasons[data["reason"]] = reasons.get(data["reason"], 0) + 1
+            flagged.update(flags=flagged.get("flags", 0) + 1, flag_reasons=reasons, flagged_at=at)
+            docs.put(
+                COMMENTS,
+                flagged["id"],
+                flagged,
+                article=article,
+                hidden=flagged["hidden"],
+                position=flagged["position"],
+            )
         elif topic in (HIDDEN, RESTORED):
             existing = docs.get(COMMENTS, data["comment_id"]["_data_"])
             if existing is None:  # pragma: no cover - the aggregate only moderates existing comments

@@ -89,6 +89,8 @@ async def draft(request: Request) -> Response:
         name, bio = byline, ""
     else:
         name, bio = (byline.name, byline.bio or "") if byline is not None else ("", "")
+    if not name and not drafted.authors:
+        name = editor.name  # a byline there must be: the editor's, without one of their own
     app = services(request).app
     result = await write_blocking(
         request,
@@ -96,9 +98,10 @@ async def draft(request: Request) -> Response:
         slug=drafted.slug,
         headline=drafted.headline,
         body=drafted.body,
-        byline_name=name or editor.name,
+        byline_name=name,
         byline_bio=bio,
         tags=drafted.tags,
+        authors=drafted.authors,
         by=editor,
         request=request_key(request, editor.actor, raw),
     )

@@ -53,9 +53,16 @@ class Site:
     moderator: str
     auditor: str
 
-    def call(self, method: str, path: str, token: str | None = None, **kwargs: Any) -> httpx.Response:
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
-        return httpx.request(method, f"{self.base}{path}", headers=headers, timeout=10, **kwargs)
+    def call(
+        self,
+        method: str,
+        path: str,
+        token: str | None = None,
+        headers: dict[str, str] | None = None,
+        **kwargs: Any,
+    ) -> httpx.Response:
+        sent = {**(headers or {}), **({"Authorization": f"Bearer {token}"} if token else {})}
+        return httpx.request(method, f"{self.base}{path}", headers=sent, timeout=10, **kwargs)
 
     def story(self, slug: str, headline: str = "Ferry stuck off Brenn Point") -> None:
         drafted = self.call(

@@ -78,7 +78,7 @@ async def post_comment(request: Request) -> Response:
     fields = _fields(raw)
     try:
         if fields.get("website"):  # the honeypot: answered as taken, kept nowhere
-            return _taken(request, slug, None, None)
+            return _taken(request, slug, None, None, 0)
         _check_form(svc, fields.get("form", ""))
         sent: dict[str, Any] = {"author": fields.get("author", ""), "body": fields.get("body", "")}
         if fields.get("reply_to"):
@@ -95,10 +95,12 @@ async def post_comment(request: Request) -> Response:
     comment = None
     if result.id is not None and wants_json(request):
         comment = await blocking(svc.read_models.page_item, result.id.hex, result.position)
-    return _taken(request, slug, result.id, comment)
+    return _taken(request, slug, result.id, comment, result.position)
 
 
-def _taken(request: Request, slug: str, comment_id: UUID | None, comment: dict[str, Any] | None) -> Response:
+def _taken(
+    request: Request, slug: str, comment_id: UUID | None, comment: dict[str, Any] | None, position: int
+) -> Response:
     if wants_json(request):
         body: dict[str, Any] = {"comment_id": comment_id.hex if comment_id else None}
         if comment is not None:
@@ -106,7 +108,8 @@ def _taken(request: Request, slug: str, comment_id: UUID | None, comment: dict[s
             body["position"] = comment["position"]
         return JSON(body, status_code=201)
     anchor = f"#c-{comment_id.hex}" if comment_id else "#comments"
-    return RedirectResponse(f"/articles/{slug}{anchor}", status_code=303)
+    after = f"?after={position}" if position else ""  # the page waits until it shows the comment
+    return RedirectResponse(f"/articles/{slug}{after}{anchor}", status_code=303)
 
 
 async def _form_again(request: Request, slug: str, error: NewsroomError, fields: dict[str, str]) -> Response:

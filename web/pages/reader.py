@@ -23,7 +23,7 @@ from web.concurrency import blocking
 from web.desk import staff_page
 from web.pages.comments import form_token
 from web.pages.templates import page
-from web.params import int_param
+from web.params import int_param, read_your_writes
 from web.previews import PREVIEWER
 from web.services import Services, services
 from web.settings import Site
@@ -168,6 +168,7 @@ async def story_page(
     """The story's page; after a comment that could not be taken, with what was wrong beside the form."""
     before = int_param(request, "before", None, low=1)
     svc = services(request)
+    await read_your_writes(request, "article-pages")  # ?after=POSITION: after posting a comment
     article = await blocking(svc.read_models.reader_page, slug, before=before, limit=PAGE_UPDATES)
     if article is None or article["status"] == "draft":
         raise ArticleNotFoundError(f"no article {slug}", slug=slug)

@@ -36,6 +36,7 @@ const newsroom = (() => {
       node.title = new Date(iso).toLocaleString([], { dateStyle: "full", timeStyle: "long" });
     }
   }
+  stampTimes(document); // the scripts run once the page is parsed (defer)
   setInterval(() => stampTimes(document), 30000);
   function token() { return sessionStorage.getItem(TOKEN_KEY); }
   async function api(method, path, body, headers) {
