@@ -6,7 +6,8 @@
 The updates are written from a vocabulary of 2,000 made-up words drawn with a Zipf-like skew, so some words
 are in most updates and most in few, as in news; the queries are one to three words drawn the same way
 (common and rare words both). Each query is a GET /api/search, timed from the request to the last byte on
-loopback. Target: p99 <= 50 ms on each store.
+loopback. On PostgreSQL the tables are analysed first, as autovacuum does for a table that grew (without
+the planner's statistics a common word's matches are all read). Target: p99 <= 50 ms on each store.
 """
 
 from __future__ import annotations
@@ -99,6 +100,11 @@ def bench_store(store: str, updates: int, queries: int) -> float:
         built = time.perf_counter() - started
         Projector(app, open_read_models(app)).catch_up()
         app.close()
+        if store == "postgres":  # as autovacuum does for a table that grew: the planner's statistics
+            import psycopg
+
+            with psycopg.connect(url, autocommit=True) as conn:
+                conn.execute("ANALYZE")
         projected = time.perf_counter() - started - built
         print(f"  {updates:,} updates written in {built:.0f} s, projected in {projected:.0f} s")
         asked = [" ".join(draw(rng, words) for _ in range(rng.randint(1, 3))) for _ in range(queries)]

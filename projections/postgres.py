@@ -14,6 +14,7 @@ from psycopg.rows import tuple_row
 from psycopg.sql import SQL, Identifier
 
 from projections.documents import Projection, Table
+from projections.search import TEXT_SEARCH
 from projections.sqlstore import REBUILD_SUFFIX, SQLReadModels, row_names, update_on_conflict
 
 TRACKING_TABLE = "newsroom_tracking"
@@ -21,9 +22,6 @@ TRACKING_TABLE = "newsroom_tracking"
 EVENTS_CHANNEL = "newsroom_events"
 COPY_TYPES = {"text": "text", "int": "int8", "bool": "bool"}
 COPY_FROM_ROWS = 400  # below this many rows, one upsert from arrays (a small batch's rows stay below it)
-
-
-TEXT_SEARCH = "english"  # the text search configuration: stems English words, drops stop words
 
 
 def row_types(table: Table) -> list[str]:
@@ -137,6 +135,14 @@ class PostgresReadModels(SQLReadModels, PostgresTrackingRecorder):
     @property
     def tracking_table(self) -> str:
         return f'"{self.datastore.schema}"."{self.tracking_table_name}"'
+
+    def index_rebuilt(self, projection: Projection) -> None:
+        """Indexes, then the planner's statistics: a table that went live unanalysed is read whole by
+        queries an index would answer (a common word's every match, until autovacuum gets to it)."""
+        super().index_rebuilt(projection)
+        for table in projection.tables:
+            with self.datastore.transaction(commit=True) as cursor:
+                cursor.execute(f"ANALYZE {self.table(table, REBUILD_SUFFIX)}")
 
     # Full-text search: a stored tsvector made from the searched column (English stemming), and a GIN index.
     def search_column(self, table: Table) -> str:

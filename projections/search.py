@@ -19,6 +19,13 @@ from newsroom.article import PUBLISHED, Article
 from projections.documents import Column, Doc, Documents, EventByEvent, Table
 from projections.records import Recorded
 
+# PostgreSQL's text search configuration for the index and the queries: stems English, drops stop words.
+TEXT_SEARCH: Final = "english"
+# Stands for "<" in the searched text: PostgreSQL's parser takes "<b>" for a tag and ts_headline drops it, so
+# "signs reading <b>" would come back "signs reading". A control character no stored text can hold
+# (``newsroom.rules`` refuses them), and a word separator to both backends.
+LESS_THAN: Final = "\x03"
+
 DOCS: Final = Table(
     "search_docs",
     columns=(
@@ -62,6 +69,7 @@ def _text(*parts: str | None) -> str:
 
 class SearchProjection(EventByEvent):
     name = "search"
+    version = 2
     tables = (DOCS,)
     topics = frozenset({DRAFTED, Article.BodyRevised.TOPIC} | WHOLE_STORY | UPDATE_TOPICS)
 
@@ -174,5 +182,5 @@ def _put(docs: Documents, doc: Doc) -> None:
         position=doc["position"],
         public=public(doc),
         tags=f" {' '.join(doc['tags'])} ",
-        body=_text(doc["headline"], doc["body_text"]),
+        body=_text(doc["headline"], doc["body_text"]).replace("<", LESS_THAN),
     )

@@ -108,6 +108,7 @@ class Search(Query, frozen=True, kw_only=True):
         | None
     ) = None
     limit: PageLimit = 20
+    after: After | None = None
 
 
 class DeskStories(Query, frozen=True, kw_only=True):

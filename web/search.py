@@ -19,6 +19,7 @@ from web.concurrency import blocking
 from web.desk import may_see
 from web.http import JSON
 from web.pages.templates import page
+from web.params import read_your_writes
 from web.queries import read_query
 from web.services import services
 
@@ -39,6 +40,7 @@ def _result(doc: Doc, base: str) -> dict[str, Any]:
 
 
 async def _find(request: Request, query: queries.Search, viewer: Principal | None) -> list[dict[str, Any]]:
+    await read_your_writes(request, "search", query.after)
     svc = services(request)
     staff = viewer is not None and viewer.may(Permission.WRITE_ARTICLES)
     docs = await blocking(
