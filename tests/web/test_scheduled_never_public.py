@@ -1,7 +1,7 @@
 """Property: whatever is scheduled or embargoed reaches no public read before its time: not the API, the
-pages, the feeds, a live stream's catch-up, nor the export (auditors only). Stories and updates are drawn
-at random, each scheduled one carrying a marker that must appear nowhere public, while released ones must
-appear."""
+pages, the feeds, search, the sitemap, a live stream's catch-up, nor the export (auditors only). Stories
+and updates are drawn at random, each scheduled one carrying a marker that must appear nowhere public,
+while released ones must appear."""
 
 from __future__ import annotations
 
@@ -39,11 +39,15 @@ def module_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Api, 
             reader.close()
 
 
-def public_reads(api: Api, read_models: ReadModels, slugs: list[str]) -> str:
-    """Everything a reader (no token) can get, as one text."""
+def public_reads(api: Api, read_models: ReadModels, slugs: list[str], words: list[str]) -> str:
+    """Everything a reader (no token) can get, searching for ``words`` too, as one text."""
     seen = []
-    for path in ("/api/articles?limit=100", "/", "/feed.atom", "/feed.json"):
+    for path in ("/api/articles?limit=100", "/", "/feed.atom", "/feed.json", "/sitemap.xml"):
         seen.append(api.get(path).text)
+    for word in words:
+        seen.append(api.get("/api/search", params={"q": word}).text)
+        found = api.get("/search", params={"q": word}).text  # the page says what was asked: its results only
+        seen.append(found[found.index('<ol id="results"') :])
     for slug in slugs:
         for path in (
             f"/api/articles/{slug}",
@@ -119,7 +123,7 @@ def test_nothing_scheduled_or_embargoed_is_in_any_public_read_before_its_time(
                 (shown if what in ("shown", "released") else hidden).append(text)
         # Read your writes (every read model moves in the projector's one transaction a batch).
         api.get(f"/api/articles/{slugs[-1]}?after={last.json()['position']}")
-        everything = public_reads(api, read_models, slugs)
+        everything = public_reads(api, read_models, slugs, hidden + shown)
         for marker in hidden:
             assert marker not in everything, marker
         for marker in shown:
