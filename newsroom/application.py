@@ -27,6 +27,7 @@ from eventsourcing.persistence import IntegrityError, Recording, Transcoder
 
 from newsroom import commands, rules
 from newsroom.article import Article, article_id
+from newsroom.bans import BANS_ID, Bans
 from newsroom.commands import Command
 from newsroom.database import prepare
 from newsroom.errors import (
@@ -37,6 +38,7 @@ from newsroom.errors import (
     SlugTakenError,
     StaffNameTakenError,
     StaffNotFoundError,
+    ValidationError,
     VersionConflictError,
     VersionNotFoundError,
 )
@@ -44,7 +46,7 @@ from newsroom.idempotency import IdempotentRequest, RequestKey
 from newsroom.positions import position_of
 from newsroom.saving import Change, Saver, collect
 from newsroom.sealing import sealed_key, unseal
-from newsroom.staff import Permission, Principal, Role, Staff, split_token, staff_id
+from newsroom.staff import OPERATOR, Permission, Principal, Role, Staff, split_token, staff_id
 from newsroom.startup import retry_catalog_races
 from newsroom.transcoding import OrjsonTranscoder
 from newsroom.vault import vault_for
@@ -62,6 +64,7 @@ BACKOFF_MAX_SECONDS = 0.005
 # How stale this process's copy of a staff member may be before a request re-reads it: a token revoked or a
 # role changed by another process takes effect here within this time (at once in the process that did it).
 STAFF_RECHECK_SECONDS = 1.0
+MODERATION_ACTIONS = ("hide", "restore", "approve")
 
 
 def _executes(kind: type[commands.Change]) -> Callable[..., Receipt]:
@@ -264,6 +267,91 @@ class Newsroom(Application[UUID]):
         if name is not None and name not in self._token_hashes:
             return None
         return member.verify(secret, self._token_hashes.get(name) if name else None)
+
+    # -- moderators and admins: bans, erasing a commenter's comments ----------------------------------
+
+    def ban_commenter(self, *, name: str | None, client: str | None, reason: str, by: Principal) -> Receipt:
+        """Stops a commenter (by the name they sign with, the client they post from, or both) from
+        commenting; the receipt's ``id`` is the ban's."""
+        by.require(Permission.MODERATE_COMMENTS)
+        return self._change_bans(
+            lambda bans: bans.ban(name=name, client=client, reason=reason, actor=by.actor)
+        )
+
+    def lift_ban(self, ban_id: UUID, *, reason: str, by: Principal) -> Receipt:
+        by.require(Permission.MODERATE_COMMENTS)
+        return self._change_bans(lambda bans: bans.lift(ban_id, reason=reason, actor=by.actor))
+
+    def erase_ban(self, ban_id: UUID, *, reason: str, by: Principal) -> Receipt:
+        """Destroys the name and client a ban holds (with the commenter's comments): the ban ends."""
+        by.require(Permission.ERASE_CONTENT)
+        return self._change_bans(lambda bans: bans.erase(ban_id, reason=reason, actor=by.actor))
+
+    def _change_bans(self, change: Callable[[Bans], object]) -> Receipt:
+        for _ in range(20):  # two moderators at once: the second goes again on the first's bans
+            try:
+                bans: Bans = self._current(BANS_ID)
+            except AggregateNotFoundError:
+                bans = Bans.start(actor=OPERATOR.actor)
+            result = change(bans)
+            try:
+                recordings = self.save(bans)
+            except IntegrityError:
+                continue
+            created = result if isinstance(result, UUID) else None
+            return Receipt(version=bans.version, position=_position(recordings), id=created)
+        raise ContentionError("the bans are too busy; try again")
+
+    def erase_comments(
+        self, slug: str, comment_ids: Sequence[UUID], *, reason: str, by: Principal
+    ) -> Receipt:
+        """Erases several comments of one story in one save (a commenter's, say); those already erased
+        are passed over."""
+        by.require(Permission.ERASE_CONTENT)
+        for _ in range(20):
+            article = self.article(slug)
+            for comment_id in comment_ids:
+                if not article.erased(comment_id):
+                    article.erase_comment(comment_id, reason=reason, actor=by.actor)
+            try:
+                recordings = self.save(article) if article.pending_events else []
+            except IntegrityError:
+                continue
+            position = _position(recordings) if recordings else 0
+            return Receipt(version=article.version, position=position)
+        raise ContentionError(f"{slug} is too busy; try again", slug=slug)
+
+    def moderate_comments(
+        self, action: str, comments: Sequence[tuple[str, UUID]], *, reason: str | None, by: Principal
+    ) -> tuple[Receipt | None, list[tuple[str, UUID]]]:
+        """Hides, restores or approves many comments, across stories, in one save: all or nothing. Comments
+        already as asked (hidden, say) are passed over and returned; the receipt is None when none changed."""
+        by.require(Permission.MODERATE_COMMENTS)
+        if action not in MODERATION_ACTIONS:
+            raise ValidationError("action", f"must be one of {', '.join(MODERATION_ACTIONS)}")
+        for _ in range(20):
+            articles: dict[str, Article] = {}
+            passed: list[tuple[str, UUID]] = []
+            for slug, comment_id in comments:
+                article = articles.get(slug) or articles.setdefault(slug, self.article(slug))
+                hidden = article.require_comment(comment_id)
+                if action == "hide" and not hidden:
+                    article.hide_comment(comment_id, reason=reason or "", actor=by.actor)
+                elif action == "restore" and hidden:
+                    article.restore_comment(comment_id, reason=reason or "", actor=by.actor)
+                elif action == "approve" and not hidden:
+                    article.approve_comment(comment_id, actor=by.actor)
+                else:
+                    passed.append((slug, comment_id))
+            changed = [article for article in articles.values() if article.pending_events]
+            if not changed:
+                return None, passed
+            try:
+                recordings = self.save(*changed)
+            except IntegrityError:
+                continue
+            return Receipt(version=changed[-1].version, position=_position(recordings)), passed
+        raise ContentionError("those stories are too busy; try again")
 
     # -- queries -----------------------------------------------------------------------------------
 

@@ -22,6 +22,7 @@ import orjson
 from eventsourcing.domain import Aggregate
 
 from newsroom import rules, sealing
+from newsroom.bans import Bans
 from newsroom.errors import (
     AlreadyLinkedError,
     AlreadyPinnedError,
@@ -34,6 +35,7 @@ from newsroom.errors import (
     CommentsClosedError,
     CoverageEndedError,
     EmbedNotFoundError,
+    ItemErasedError,
     LimitReachedError,
     NothingChangedError,
     NotPinnedError,
@@ -90,7 +92,7 @@ def item_number(owner: UUID, kind: str, item: UUID) -> int | None:
     return value & ((1 << _COUNTER_BITS) - 1)
 
 
-class Article(Aggregate):
+class Article(sealing.Sealer, Aggregate):
     # Topics are pinned: stored events name these strings, not the module path, so code can move freely.
     TOPIC = "newsroom:Article"
 
@@ -105,6 +107,9 @@ class Article(Aggregate):
     publish_at: datetime | None
     embargo: dict[str, Any] | None
     coverage_ended: bool
+    erased_items: dict[str, bool]
+    premoderated: bool
+    held_comments: dict[str, bool]
 
     class Event(Aggregate.Event):
         actor: str
@@ -324,17 +329,24 @@ class Article(Aggregate):
         """A reader's comment; the author's name and the text sealed (``newsroom.sealing``)."""
 
         TOPIC = "newsroom:Article.CommentAdded"
-        class_version = 2
+        class_version = 3
         comment_id: UUID
         reply_to: UUID | None
         sealed: dict[str, Any]
+        held: bool  # the story is pre-moderated: readers see it once a moderator approves it
 
         @staticmethod
         def upcast_v1_v2(state: dict[str, Any]) -> None:
             state["sealed"] = sealing.plain({"author": state.pop("author"), "body": state.pop("body")})
 
+        @staticmethod
+        def upcast_v2_v3(state: dict[str, Any]) -> None:
+            state["held"] = False
+
         def apply(self, article: Article) -> None:
             article.comment_count += 1
+            if self.held:
+                article.held_comments[self.comment_id.hex] = True
 
     class CommentHidden(Event):
         TOPIC = "newsroom:Article.CommentHidden"
@@ -343,6 +355,7 @@ class Article(Aggregate):
 
         def apply(self, article: Article) -> None:
             article.hidden_comments[self.comment_id.hex] = True
+            article.held_comments.pop(self.comment_id.hex, None)  # a held comment hidden is rejected
 
     class CommentRestored(Event):
         TOPIC = "newsroom:Article.CommentRestored"
@@ -351,6 +364,50 @@ class Article(Aggregate):
 
         def apply(self, article: Article) -> None:
             del article.hidden_comments[self.comment_id.hex]
+
+    class CommentApproved(Event):
+        """A moderator looked at a comment and let it stand: a held one is shown from now on."""
+
+        TOPIC = "newsroom:Article.CommentApproved"
+        comment_id: UUID
+
+        def apply(self, article: Article) -> None:
+            article.held_comments.pop(self.comment_id.hex, None)
+
+    class CommentModerationChanged(Event):
+        """Pre-moderation on (new comments held until a moderator approves them) or off."""
+
+        TOPIC = "newsroom:Article.CommentModerationChanged"
+        premoderated: bool
+
+        def apply(self, article: Article) -> None:
+            article.premoderated = self.premoderated
+
+    class UpdateErased(Event):
+        """Lawful removal of an update: the keys of every event that held its words are destroyed with
+        this event (``newsroom.sealing``); the log keeps this tombstone, with who, when and why."""
+
+        TOPIC = "newsroom:Article.UpdateErased"
+        update_id: UUID
+        reason: str
+
+        def apply(self, article: Article) -> None:
+            key = self.update_id.hex
+            article.erased_items[key] = True
+            article.update_versions[key] = self.originator_version
+            for marks in (article.marked_updates, article.scheduled_updates, article.key_updates):
+                marks.pop(key, None)
+
+    class CommentErased(Event):
+        """Lawful removal of a comment and its author's name, as ``UpdateErased`` for an update."""
+
+        TOPIC = "newsroom:Article.CommentErased"
+        comment_id: UUID
+        reason: str
+
+        def apply(self, article: Article) -> None:
+            article.erased_items[self.comment_id.hex] = True
+            article.held_comments.pop(self.comment_id.hex, None)
 
     class CommentFlagged(Event):
         """A reader asked moderators to look at a comment (the reader is not named)."""
@@ -673,6 +730,7 @@ class Article(Aggregate):
         state = self.update_state(update_id)
         if state is None:
             raise UpdateNotFoundError(f"no update {update_id} on {self.slug}")
+        self._require_not_erased(update_id)
         if state == STRUCK:
             raise UpdateStruckError(f"update {update_id} was struck")
         return state
@@ -726,29 +784,35 @@ class Article(Aggregate):
 
     # -- reader comments ---------------------------------------------------------------------------
 
-    def add_comment(self, *, author: str, body: str, reply_to: UUID | None) -> UUID:
-        """A reader's comment. The event names no one: the author's name is sealed with the text, so
-        erasing the comment leaves nothing of them in the log."""
+    def add_comment(
+        self, *, author: str, body: str, reply_to: UUID | None, client: str | None = None
+    ) -> UUID:
+        """A reader's comment, held for a moderator if the story is pre-moderated. The event names no
+        one: the author's name (and ``client``, the pseudonym of where it came from, by which moderators
+        can ban) is sealed with the text, so erasing the comment leaves nothing of them in the log."""
         checked_author = rules.line("author", author, rules.COMMENT_AUTHOR_MAX)
         checked_body = rules.paragraphs("body", body, rules.COMMENT_BODY_MAX)
         self._require_published()
         if not self.comments_open:
             raise CommentsClosedError(f"comments on {self.slug} are closed")
-        if reply_to is not None and self._require_comment(reply_to):
-            raise CommentHiddenError(f"comment {reply_to} is hidden and cannot be replied to")
+        if reply_to is not None:
+            self._require_visible_comment(reply_to, "cannot be replied to")
         comment_id = item_id(self.id, COMMENT, self.comment_count + 1)
         text = {"author": checked_author, "body": checked_body}
+        if client:
+            text["client"] = client
         self.trigger_event(
             self.CommentAdded,
             comment_id=comment_id,
             reply_to=reply_to,
             sealed=self._seal(comment_id, text),
+            held=self.premoderated,
             actor=READER,
         )
         return comment_id
 
     def hide_comment(self, comment_id: UUID, *, reason: str, actor: str) -> None:
-        if self._require_comment(comment_id):
+        if self.require_comment(comment_id):
             raise CommentHiddenError(f"comment {comment_id} is already hidden")
         self.trigger_event(
             self.CommentHidden,
@@ -758,7 +822,7 @@ class Article(Aggregate):
         )
 
     def restore_comment(self, comment_id: UUID, *, reason: str, actor: str) -> None:
-        if not self._require_comment(comment_id):
+        if not self.require_comment(comment_id):
             raise CommentNotHiddenError(f"comment {comment_id} is not hidden")
         self.trigger_event(
             self.CommentRestored,
@@ -771,9 +835,61 @@ class Article(Aggregate):
         """A reader's report of a comment, for the moderation queue: one of FLAG_REASONS."""
         if reason not in FLAG_REASONS:
             raise ValidationError("reason", f"must be one of {', '.join(FLAG_REASONS)}")
-        if self._require_comment(comment_id):
-            raise CommentHiddenError(f"comment {comment_id} is hidden already")
+        self._require_visible_comment(comment_id, "cannot be reported")
         self.trigger_event(self.CommentFlagged, comment_id=comment_id, reason=reason, actor=READER)
+
+    def approve_comment(self, comment_id: UUID, *, actor: str) -> None:
+        """A moderator lets a comment stand: a held one is shown; any other leaves the queue of comments
+        to look at (until readers report it again)."""
+        if self.require_comment(comment_id):
+            raise CommentHiddenError(f"comment {comment_id} is hidden: restore it to show it")
+        self.trigger_event(self.CommentApproved, comment_id=comment_id, actor=actor)
+
+    def set_premoderation(self, premoderated: bool, *, actor: str) -> None:
+        """With pre-moderation on, new comments wait for a moderator's approval before readers see them."""
+        if self.premoderated == premoderated:
+            raise NothingChangedError(
+                f"pre-moderation of {self.slug} is already {'on' if premoderated else 'off'}"
+            )
+        self.trigger_event(self.CommentModerationChanged, premoderated=premoderated, actor=actor)
+
+    def comment_held(self, comment_id: UUID) -> bool:
+        return comment_id.hex in self.held_comments
+
+    # -- lawful removal ----------------------------------------------------------------------------
+
+    def erase_update(self, update_id: UUID, *, reason: str, actor: str) -> None:
+        """Removes an update's words for good (``UpdateErased``): their keys go with this event's save."""
+        if self.update_state(update_id) is None:
+            raise UpdateNotFoundError(f"no update {update_id} on {self.slug}")
+        self._require_not_erased(update_id)
+        self.trigger_event(
+            self.UpdateErased,
+            update_id=update_id,
+            reason=rules.line("reason", reason, rules.REASON_MAX),
+            actor=actor,
+        )
+        self._shred(update_id)
+
+    def erase_comment(self, comment_id: UUID, *, reason: str, actor: str) -> None:
+        """Removes a comment and its author's name for good (``CommentErased``)."""
+        if self.comment_hidden(comment_id) is None:
+            raise CommentNotFoundError(f"no comment {comment_id} on {self.slug}")
+        self._require_not_erased(comment_id)
+        self.trigger_event(
+            self.CommentErased,
+            comment_id=comment_id,
+            reason=rules.line("reason", reason, rules.REASON_MAX),
+            actor=actor,
+        )
+        self._shred(comment_id)
+
+    def erased(self, item: UUID) -> bool:
+        return item.hex in self.erased_items
+
+    def _require_not_erased(self, item: UUID) -> None:
+        if item.hex in self.erased_items:
+            raise ItemErasedError(f"{item} was erased")
 
     def close_comments(self, *, actor: str) -> None:
         if not self.comments_open:
@@ -795,24 +911,19 @@ class Article(Aggregate):
     def comment_ids(self) -> list[UUID]:
         return [item_id(self.id, COMMENT, n) for n in range(1, self.comment_count + 1)]
 
-    def _require_comment(self, comment_id: UUID) -> bool:
-        """Returns whether the comment is hidden; raises if there is no such comment."""
+    def require_comment(self, comment_id: UUID) -> bool:
+        """Returns whether the comment is hidden; raises if there is no such comment, or it was erased."""
         hidden = self.comment_hidden(comment_id)
         if hidden is None:
             raise CommentNotFoundError(f"no comment {comment_id} on {self.slug}")
+        self._require_not_erased(comment_id)
         return hidden
 
-    def _seal(self, item: UUID, text: dict[str, Any]) -> sealing.Sealed:
-        """The text sealed under a new key for the event about to be triggered; the key waits, like the
-        event, for the save (``collect_secrets``)."""
-        sealed, secret = sealing.seal(item, self.version + 1, text)
-        self.__dict__.setdefault("_pending_secrets", []).append(secret)
-        return sealed
-
-    def collect_secrets(self) -> list[sealing.Secret]:
-        """The keys sealing the pending events' text, to be saved in the same transaction as they are."""
-        secrets: list[sealing.Secret] = self.__dict__.pop("_pending_secrets", [])
-        return secrets
+    def _require_visible_comment(self, comment_id: UUID, refused: str) -> None:
+        if self.require_comment(comment_id):
+            raise CommentHiddenError(f"comment {comment_id} is hidden and {refused}")
+        if self.comment_held(comment_id):
+            raise CommentHiddenError(f"comment {comment_id} awaits moderation and {refused}")
 
     def _require_published(self) -> None:
         if not self.is_published:
@@ -853,9 +964,15 @@ _ADDED_LATER: Final[dict[str, Callable[[], Any]]] = {
     "publish_at": lambda: None,  # a scheduled publication
     "embargo": lambda: None,  # {"staff": [...], "version": the Embargoed event's}
     "coverage_ended": lambda: False,
+    "erased_items": dict,  # update or comment id (hex) of each item erased
+    "premoderated": lambda: False,
+    "held_comments": dict,  # comment id (hex) of each comment held for a moderator
 }
 
 # The pinned topic of every Article event: what a read model of whole articles subscribes to.
 ARTICLE_TOPICS: Final = frozenset(
     cls.TOPIC for cls in vars(Article).values() if isinstance(cls, type) and hasattr(cls, "TOPIC")
 )
+
+# Events that destroy text: once they are projected, no copy of it may be left in caches or files.
+ERASURES: Final = frozenset({Article.UpdateErased.TOPIC, Article.CommentErased.TOPIC, Bans.BanErased.TOPIC})

@@ -415,7 +415,9 @@ class AddComment(Change, frozen=True, kw_only=True, forbid_unknown_fields=True):
     reply_to: Annotated[UUID, Meta(description="The id of the comment this replies to.")] | None = None
 
     def apply(self, article: Article, item: None, actor: str) -> UUID:
-        return article.add_comment(author=self.author, body=self.body, reply_to=self.reply_to)
+        # A reader's actor is ``reader:<client>``: the pseudonym of where the comment came from.
+        client = actor.partition(":")[2] or None
+        return article.add_comment(author=self.author, body=self.body, reply_to=self.reply_to, client=client)
 
 
 class FlagComment(Change, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -454,6 +456,55 @@ class RestoreComment(Change, frozen=True, kw_only=True, forbid_unknown_fields=Tr
         article.restore_comment(item, reason=self.reason, actor=actor)
 
 
+class ApproveComment(Change, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Lets a comment stand: one held for pre-moderation is shown to readers; any other leaves the queue
+    of comments to look at, until readers report it again."""
+
+    permission: ClassVar[Permission | None] = Permission.MODERATE_COMMENTS
+    conditional: ClassVar[bool] = False
+    item: ClassVar[ItemKind | None] = "comment"
+
+    def apply(self, article: Article, item: UUID, actor: str) -> None:
+        article.approve_comment(item, actor=actor)
+
+
+class SetPremoderation(Change, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Pre-moderation on (new comments wait for a moderator's approval before readers see them) or off."""
+
+    permission: ClassVar[Permission | None] = Permission.MODERATE_COMMENTS
+    conditional: ClassVar[bool] = False
+    premoderated: bool
+
+    def apply(self, article: Article, item: None, actor: str) -> None:
+        article.set_premoderation(self.premoderated, actor=actor)
+
+
+class EraseUpdate(Change, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Lawful removal of an update (a court order, say): its words are destroyed for good; readers and
+    auditors see a tombstone saying when, by whom and why. Proofs issued before still verify."""
+
+    permission: ClassVar[Permission | None] = Permission.ERASE_CONTENT
+    conditional: ClassVar[bool] = False
+    item: ClassVar[ItemKind | None] = "update"
+    reason: Reason
+
+    def apply(self, article: Article, item: UUID, actor: str) -> None:
+        article.erase_update(item, reason=self.reason, actor=actor)
+
+
+class EraseComment(Change, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Lawful removal of a comment and its author's name (a right-to-erasure request, say), as
+    ``EraseUpdate`` for an update."""
+
+    permission: ClassVar[Permission | None] = Permission.ERASE_CONTENT
+    conditional: ClassVar[bool] = False
+    item: ClassVar[ItemKind | None] = "comment"
+    reason: Reason
+
+    def apply(self, article: Article, item: UUID, actor: str) -> None:
+        article.erase_comment(item, reason=self.reason, actor=actor)
+
+
 CHANGES: tuple[type[Change], ...] = (
     Publish,
     Unschedule,
@@ -481,6 +532,10 @@ CHANGES: tuple[type[Change], ...] = (
     FlagComment,
     HideComment,
     RestoreComment,
+    ApproveComment,
+    SetPremoderation,
+    EraseUpdate,
+    EraseComment,
 )
 
 
@@ -556,11 +611,13 @@ def command(
     item: Any = None,
     expected_version: int | None = None,
     request: RequestKey | None = None,
+    client: str | None = None,
 ) -> Command:
-    """The command, once ``by`` may make the change (a reader's needs no one)."""
+    """The command, once ``by`` may make the change (a reader's needs no one: its actor is ``reader``, or
+    ``reader:<client>`` with the pseudonym of where it came from)."""
     permission = type(change).permission
     if permission is None:
-        actor = "reader"
+        actor = f"reader:{client}" if client else "reader"
     else:
         if by is None:
             raise ValueError(f"{type(change).name()} needs a staff member")

@@ -68,6 +68,12 @@ class ArticleWithdrawnError(NotFoundError):
     code = "article_withdrawn"
 
 
+class ItemErasedError(NotFoundError):
+    """The update, comment or ban was erased (lawful removal): nothing of it can be shown or changed."""
+
+    code = "erased"
+
+
 class NotEmbargoedError(NotFoundError):
     code = "not_embargoed"
 

@@ -24,6 +24,7 @@ from eventsourcing.utils import retry
 from psycopg.sql import SQL, Identifier
 
 from newsroom.vault import TABLE as VAULT_TABLE
+from newsroom.vault import prefix_range
 
 FUNCTION_NAME = "newsroom_insert_events"
 
@@ -31,7 +32,8 @@ FUNCTION_NAME = "newsroom_insert_events"
 class OrderedInsertRecorder(PostgresApplicationRecorder):
     """Saves through one call of a server-side function that locks the events table, notifies the
     table's channel and inserts, in the statement's own transaction (the connections autocommit), with
-    the keys that seal the events' text (``newsroom.sealing``) put in the vault in the same transaction."""
+    the keys that seal the events' text (``newsroom.sealing``) put in the vault, and those an erasure
+    destroys deleted from it, in the same transaction."""
 
     stores_secrets = True
 
@@ -41,7 +43,8 @@ class OrderedInsertRecorder(PostgresApplicationRecorder):
         function = Identifier(FUNCTION_NAME)
         # The driver sends small ints as int2[]: the cast keeps one prepared statement for any versions.
         self._insert = SQL(
-            "SELECT * FROM {schema}.{function}(%b, %b::integer[], %b, %b, %b::text[], %b::bytea[])"
+            "SELECT * FROM {schema}.{function}"
+            "(%b, %b::integer[], %b, %b, %b::text[], %b::bytea[], %b::text[], %b::text[])"
         ).format(schema=schema, function=function)
         vault = Identifier(VAULT_TABLE)
         self.sql_create_statements.insert(
@@ -51,12 +54,15 @@ class OrderedInsertRecorder(PostgresApplicationRecorder):
             ).format(schema=schema, vault=vault),
         )
         self.sql_create_statements[self.create_insert_function_statement_index + 1] = SQL(
-            # The versions earlier releases installed: with an array of a composite type, and without keys.
+            # The versions earlier releases installed: with an array of a composite type, without keys,
+            # and without the keys to destroy.
             "DROP FUNCTION IF EXISTS {schema}.{function}({schema}.{event}[]); "
             "DROP FUNCTION IF EXISTS {schema}.{function}({id_type}[], integer[], text[], bytea[]); "
+            "DROP FUNCTION IF EXISTS {schema}.{function}"
+            "({id_type}[], integer[], text[], bytea[], text[], bytea[]); "
             "CREATE OR REPLACE FUNCTION {schema}.{function}("
             "ids {id_type}[], versions integer[], topics text[], states bytea[], "
-            "secret_names text[], secrets bytea[]) "
+            "secret_names text[], secrets bytea[], shred_from text[], shred_to text[]) "
             "RETURNS SETOF bigint LANGUAGE plpgsql AS $BODY$ "
             "BEGIN "
             "SET LOCAL lock_timeout = '{lock_timeout}s'; "
@@ -69,6 +75,9 @@ class OrderedInsertRecorder(PostgresApplicationRecorder):
             "SELECT * FROM unnest(ids, versions, topics, states) "
             "RETURNING notification_id; "
             "INSERT INTO {schema}.{vault} (name, secret) SELECT * FROM unnest(secret_names, secrets); "
+            # An erasure's keys, by prefix: names in byte order, whatever the database's collation.
+            "DELETE FROM {schema}.{vault} AS v USING unnest(shred_from, shred_to) AS r(lo, hi) "
+            'WHERE v.name COLLATE "C" >= r.lo AND v.name COLLATE "C" < r.hi; '
             "END; $BODY$"
         ).format(
             schema=schema,
@@ -84,6 +93,7 @@ class OrderedInsertRecorder(PostgresApplicationRecorder):
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)  # as the library's own
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
         secrets: Sequence[tuple[str, bytes]] = kwargs.get("secrets") or ()
+        shredded = [prefix_range(prefix) for prefix in kwargs.get("shred") or ()]
         columns = (
             [event.originator_id for event in stored_events],
             [event.originator_version for event in stored_events],
@@ -91,6 +101,8 @@ class OrderedInsertRecorder(PostgresApplicationRecorder):
             [event.state for event in stored_events],
             [name for name, _ in secrets],
             [secret for _, secret in secrets],
+            [low for low, _ in shredded],
+            [high for _, high in shredded],
         )
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
             curs.execute(self._insert, columns, prepare=True)

@@ -111,3 +111,8 @@ def plain_text_html(text: str) -> str:
         pieces.append(html.escape(part[last:]))
         paragraphs.append("<p>" + "".join(pieces).replace("\n", "<br>") + "</p>")
     return COMMENT_CLEANER.clean("".join(paragraphs))
+
+
+def forget() -> None:
+    """Empties the rendering cache: it may hold the words of something just erased."""
+    render.cache_clear()

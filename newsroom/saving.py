@@ -20,7 +20,7 @@ from eventsourcing.domain import Aggregate, DomainEventProtocol
 from eventsourcing.persistence import Recording
 
 from newsroom.group_commit import GroupCommit
-from newsroom.sealing import Secret
+from newsroom.sealing import Sealer, Secret
 from newsroom.vault import Vault
 
 Recordings = list[Recording[UUID]]
@@ -28,12 +28,13 @@ Recordings = list[Recording[UUID]]
 
 @dataclass
 class Change:
-    """What one request recorded: its aggregates' new events, and the keys that seal their text, which are
-    stored with them (``newsroom.sealing``)."""
+    """What one request recorded: its aggregates' new events, the keys that seal their text, which are
+    stored with them, and the prefixes of the keys an erasure destroys with them (``newsroom.sealing``)."""
 
     events: list[DomainEventProtocol[UUID]] = field(default_factory=list)
     aggregates: dict[UUID, Aggregate] = field(default_factory=dict)
     secrets: list[Secret] = field(default_factory=list)
+    shredded: list[str] = field(default_factory=list)
 
 
 def collect(aggregates: Sequence[Aggregate]) -> Change:
@@ -42,9 +43,9 @@ def collect(aggregates: Sequence[Aggregate]) -> Change:
     for aggregate in aggregates:
         change.events.extend(aggregate.collect_events())
         change.aggregates[aggregate.id] = aggregate
-        collect_secrets = getattr(aggregate, "collect_secrets", None)
-        if collect_secrets is not None:
-            change.secrets.extend(collect_secrets())
+        if isinstance(aggregate, Sealer):
+            change.secrets.extend(aggregate.collect_secrets())
+            change.shredded.extend(aggregate.collect_shredded())
     return change
 
 
@@ -79,8 +80,9 @@ class Saver:
         recordings, in order. IntegrityError when any is refused: then nothing was stored."""
         events = [event for change in changes for event in change.events]
         secrets = [secret for change in changes for secret in change.secrets]
-        if self._secrets_with_events and secrets:
-            recordings: Recordings = self._events.put(events, secrets=secrets)
+        shredded = [prefix for change in changes for prefix in change.shredded]
+        if self._secrets_with_events and (secrets or shredded):
+            recordings: Recordings = self._events.put(events, secrets=secrets, shred=shredded)
         else:
             recordings = self._events.put(events)
             # In memory (no transactions): the keys only once their events are in, or a refused writer's
@@ -88,6 +90,8 @@ class Saver:
             # version).
             for name, secret in secrets:
                 self._vault.put(name, secret)
+            for prefix in shredded:
+                self._vault.delete_prefix(prefix)
         for change in changes:
             for aggregate_id, aggregate in change.aggregates.items():
                 if self._cache is not None:

@@ -67,3 +67,29 @@ def unseal(sealed: Sealed, key: bytes | None) -> dict[str, Any] | None:
     box = base64.b64decode(sealed["box"])
     opened: dict[str, Any] = orjson.loads(AESGCM(key).decrypt(box[:12], box[12:], sealed["key"].encode()))
     return opened
+
+
+class Sealer:
+    """For an aggregate whose events hold sealed text: the keys of the events it records wait, like the
+    events, for the save (``collect_secrets``), as do the prefixes of the keys an erasure destroys
+    (``collect_shredded``); the save stores and deletes them in the events' own transaction."""
+
+    version: int
+
+    def _seal(self, item: UUID, text: dict[str, Any]) -> Sealed:
+        """The text sealed under a new key, for the event about to be triggered (the next version)."""
+        sealed, secret = seal(item, self.version + 1, text)
+        self.__dict__.setdefault("_pending_secrets", []).append(secret)
+        return sealed
+
+    def _shred(self, item: UUID) -> None:
+        """Every key of the item destroyed in the save of the event about to be triggered."""
+        self.__dict__.setdefault("_pending_shredding", []).append(item_prefix(item))
+
+    def collect_secrets(self) -> list[Secret]:
+        secrets: list[Secret] = self.__dict__.pop("_pending_secrets", [])
+        return secrets
+
+    def collect_shredded(self) -> list[str]:
+        shredded: list[str] = self.__dict__.pop("_pending_shredding", [])
+        return shredded

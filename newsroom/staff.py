@@ -46,6 +46,7 @@ class Permission(StrEnum):
     MODERATE_COMMENTS = "moderate_comments"
     READ_AUDIT = "read_audit"
     MANAGE_STAFF = "manage_staff"
+    ERASE_CONTENT = "erase_content"  # lawful removal: admins only
 
 
 ROLE_PERMISSIONS: Final[dict[Role, frozenset[Permission]]] = {

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 from eventsourcing.persistence import Recorder
 
 TABLE = "newsroom_vault"
+BYTEWISE = ' COLLATE "C"'  # PostgreSQL: compare names byte by byte
 
 
 class Vault(Protocol):
@@ -66,6 +67,15 @@ def create_statement(table: str, blob_type: str) -> str:
     return f"CREATE TABLE IF NOT EXISTS {table} (name TEXT PRIMARY KEY, secret {blob_type} NOT NULL)"
 
 
+def index_statements(table: str, bytewise: str) -> list[str]:
+    """On PostgreSQL, an index of the names in byte order, for prefix ranges whatever the collation (the
+    primary key's follows the database's, where "seal/ab/12" may sort after "seal/ab0")."""
+    if not bytewise:
+        return []
+    index = table.rsplit(".", 1)[-1].strip('"') + "_bytewise"
+    return [f'CREATE INDEX IF NOT EXISTS "{index}" ON {table} (name{bytewise})']
+
+
 def sqlite_vault_statements() -> list[str]:
     return [create_statement(TABLE, "BLOB")]
 
@@ -78,12 +88,17 @@ class SQLVault:
     """A table in the database that holds the events (SQLite or PostgreSQL), through the library's
     datastore: its connections, its transactions."""
 
-    def __init__(self, datastore: Any, table: str, placeholder: str, blob_type: str) -> None:
+    def __init__(
+        self, datastore: Any, table: str, placeholder: str, blob_type: str, bytewise: str = ""
+    ) -> None:
         self._datastore = datastore
         self._table = table
         self._p = placeholder
+        self._bytewise = bytewise  # how names compare byte by byte: prefixes are ranges
         with datastore.transaction(commit=True) as cursor:
             cursor.execute(create_statement(table, blob_type))
+            for statement in index_statements(table, bytewise):
+                cursor.execute(statement)
 
     def put(self, name: str, secret: bytes) -> None:
         with self._datastore.transaction(commit=True) as cursor:
@@ -130,10 +145,17 @@ class SQLVault:
         """Deletes every entry whose name starts with ``prefix``; how many there were."""
         with self._datastore.transaction(commit=True) as cursor:
             cursor.execute(
-                f"DELETE FROM {self._table} WHERE name >= {self._p} AND name < {self._p}",
-                (prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1)),
+                f"DELETE FROM {self._table} WHERE name{self._bytewise} >= {self._p} "
+                f"AND name{self._bytewise} < {self._p}",
+                prefix_range(prefix),
             )
             return int(cursor.rowcount)
+
+
+def prefix_range(prefix: str) -> tuple[str, str]:
+    """The names that start with ``prefix`` are those from the first to (not including) the second, in
+    byte order (a column compared with ``COLLATE "C"`` on PostgreSQL)."""
+    return prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1)
 
 
 def vault_for(recorder: Recorder) -> Vault:
@@ -144,5 +166,7 @@ def vault_for(recorder: Recorder) -> Vault:
     if isinstance(recorder, SQLiteApplicationRecorder):
         return SQLVault(recorder.datastore, TABLE, "?", "BLOB")
     if isinstance(recorder, PostgresApplicationRecorder):
-        return SQLVault(recorder.datastore, postgres_vault_table(recorder.datastore.schema), "%s", "BYTEA")
+        return SQLVault(
+            recorder.datastore, postgres_vault_table(recorder.datastore.schema), "%s", "BYTEA", BYTEWISE
+        )
     return MemoryVault()

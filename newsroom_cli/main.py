@@ -17,6 +17,7 @@ from newsroom.demo import DEMO_SLUG, load_demo
 from newsroom.errors import NewsroomError
 from newsroom.staff import OPERATOR
 from newsroom_cli.audit import add_audit_commands
+from newsroom_cli.erase import add_erase_commands
 from newsroom_cli.progress import ProgressBar
 from projections.projector import Projector, run_projector
 from projections.rebuild import rebuild, rebuild_in_processes
@@ -271,6 +272,7 @@ def build_parser() -> argparse.ArgumentParser:
     listing = staff_commands.add_parser("list", help="every staff member, their role, and whether active")
     listing.set_defaults(run=cmd_staff_list)
     add_audit_commands(commands)
+    add_erase_commands(commands)
     return parser
 
 

@@ -73,7 +73,7 @@ ITEM_VERSIONS: Final = Table(
         Column("shown", "bool"),
         Column("pinned", "bool"),
     ),
-    indexes=(("article", "version"),),
+    indexes=(("article", "version"), ("item",)),
     append_only=True,
 )
 CHECKPOINTS: Final = Table(
@@ -116,6 +116,7 @@ def _header(event: Recorded, at: str) -> Doc:
         "coverage_ended_at": None,
         "updated_at": at,
         "comments_open": True,
+        "premoderated": False,
         "update_count": 0,
         "comment_count": 0,
         "version": 0,
@@ -139,7 +140,8 @@ class ArticlePageProjection(EventByEvent):
     # 2: live_items (each item's current public state) instead of a timeline of every past message.
     # 3: rich text rendered, sealed text, scheduling, embargoes, key events, authors with their profiles.
     # 4: items say whether readers see them and whether they head the page, so a page reads only its part.
-    version = 4
+    # 5: erasure (tombstones, every past state of an erased item scrubbed), comments held for moderation.
+    version = 5
     tables = (HEADERS, ITEMS, LIVE, ITEM_VERSIONS, CHECKPOINTS, PROFILES)
     retired_tables: tuple[str, ...] = ("timeline",)
     topics = ARTICLE_TOPICS | STAFF_TOPICS
@@ -361,6 +363,7 @@ def _update_appended(header: Doc, docs: Documents, event: Recorded, at: str) -> 
         "pinned": False,
         "erased": data["text"] is None,
         "position": event.position,
+        "text_position": event.position,  # the record that holds its words now: what "verify" checks
     }
     _put_item(docs, header, UPDATE, update)
     if update["scheduled"]:
@@ -380,12 +383,12 @@ def _update_released(header: Doc, docs: Documents, event: Recorded, at: str) -> 
     return "update-appended", {"update": update}, update["id"]
 
 
-def _update_changed(field_changes: Callable[[Data, str], dict[str, Any]], kind: str) -> Handler:
+def _update_changed(field_changes: Callable[[Data, str, int], dict[str, Any]], kind: str) -> Handler:
     def handle(header: Doc, docs: Documents, event: Recorded, at: str) -> Change:
         update = docs.get(ITEMS, event.data["update_id"]["_data_"])
         if update is None:  # pragma: no cover - the aggregate only allows existing updates
             return None
-        update.update(field_changes(event.data, at))
+        update.update(field_changes(event.data, at, event.position))
         _put_item(docs, header, UPDATE, update)
         if update.get("scheduled"):
             return None  # not shown yet: readers get it as it is when it is released
@@ -394,9 +397,10 @@ def _update_changed(field_changes: Callable[[Data, str], dict[str, Any]], kind: 
     return handle
 
 
-def _revised(data: Data, at: str) -> dict[str, Any]:
+def _revised(data: Data, at: str, position: int) -> dict[str, Any]:
     text = data["text"] or ERASED_UPDATE
     changed = {
+        "text_position": position,
         "body": text["body"],
         "body_html": richtext.render(text["body"]),
         "revision_note": text["note"] or None,
@@ -418,12 +422,85 @@ def _comment_added(header: Doc, docs: Documents, event: Recorded, at: str) -> Ch
         "reply_to": event.id("reply_to"),
         "at": at,
         "hidden": False,
+        "held": bool(data.get("held")),  # readers see it once a moderator approves it
         "erased": data["text"] is None,
         "position": event.position,
     }
+    _put_item(docs, header, COMMENT, comment)
+    if comment["held"]:
+        return None
+    header["comment_count"] += 1
+    return "comment-added", {"comment": public_comment(comment)}, comment["id"]
+
+
+def _comment_approved(header: Doc, docs: Documents, event: Recorded, at: str) -> Change:
+    """A held comment shown: from now, at this position, as if added now."""
+    comment = docs.get(ITEMS, event.data["comment_id"]["_data_"])
+    if comment is None or not comment.get("held"):
+        return None  # approving a comment readers already see changes nothing for them
+    comment.update(held=False, position=event.position)
     header["comment_count"] += 1
     _put_item(docs, header, COMMENT, comment)
     return "comment-added", {"comment": public_comment(comment)}, comment["id"]
+
+
+def _premoderation(header: Doc, docs: Documents, event: Recorded, at: str) -> Change:
+    header["premoderated"] = premoderated = event.data["premoderated"]
+    return "comment-moderation-changed", {"premoderated": premoderated}, None
+
+
+def _update_erased(header: Doc, docs: Documents, event: Recorded, at: str) -> Change:
+    update = docs.get(ITEMS, event.data["update_id"]["_data_"])
+    if update is None:  # pragma: no cover - the aggregate only erases existing updates
+        return None
+    was_shown = not update.get("scheduled") and not update.get("erased")
+    tombstone = _tombstone(update, event, at) | {
+        "headline": None,
+        "label": None,
+        "key": False,
+        "pinned": False,
+        "contributors": [],
+        "revision_note": None,
+        "struck_reason": None,
+    }
+    _put_item(docs, header, UPDATE, tombstone)
+    _scrub_versions(docs, tombstone)
+    if not was_shown:
+        return None
+    header["update_count"] -= 1
+    return "update-erased", {"update": tombstone}, tombstone["id"]
+
+
+def _comment_erased(header: Doc, docs: Documents, event: Recorded, at: str) -> Change:
+    comment = docs.get(ITEMS, event.data["comment_id"]["_data_"])
+    if comment is None:  # pragma: no cover - the aggregate only erases existing comments
+        return None
+    was_shown = not comment["hidden"] and not comment.get("held") and not comment.get("erased")
+    tombstone = _tombstone(comment, event, at) | {"author": "", "held": False}
+    _put_item(docs, header, COMMENT, tombstone)
+    _scrub_versions(docs, public_comment(tombstone))
+    if not was_shown:
+        return None
+    header["comment_count"] -= 1
+    return "comment-erased", {"comment": public_comment(tombstone)}, tombstone["id"]
+
+
+def _tombstone(item: Doc, event: Recorded, at: str) -> Doc:
+    """What stays of an erased update or comment: where it was, and when, by whom and why it was erased."""
+    return item | {
+        "body": "",
+        "body_html": "",
+        "erased": True,
+        "erased_at": at,
+        "erased_by": event.data["actor"],
+        "erased_reason": event.data["reason"],
+    }
+
+
+def _scrub_versions(docs: Documents, tombstone: Doc) -> None:
+    """Every past state of the item, kept for as-of pages, becomes the tombstone: an auditor's view of the
+    page as it stood before the erasure shows that something was there, not what."""
+    docs.replace_all(ITEM_VERSIONS, "item", tombstone["id"], tombstone)
 
 
 def _comment_visibility(hidden: bool) -> Handler:
@@ -431,11 +508,15 @@ def _comment_visibility(hidden: bool) -> Handler:
         comment = docs.get(ITEMS, event.data["comment_id"]["_data_"])
         if comment is None:  # pragma: no cover - the aggregate only allows existing comments
             return None
-        comment["hidden"] = hidden
-        header["comment_count"] += -1 if hidden else 1
+        was_held = comment.get("held", False)
+        comment.update(hidden=hidden, held=False)
         _put_item(docs, header, COMMENT, comment)
         if hidden:
+            if was_held:
+                return None  # rejected before readers saw it
+            header["comment_count"] -= 1
             return "comment-hidden", {"comment_id": comment["id"]}, comment["id"]
+        header["comment_count"] += 1
         return "comment-restored", {"comment": public_comment(comment)}, comment["id"]
 
     return handle
@@ -510,7 +591,7 @@ def _put_item(docs: Documents, header: Doc, kind: str, item: Doc) -> None:
         kind=kind,
         version=version,
         position=item["position"],
-        shown=kind == UPDATE or not item["hidden"],
+        shown=kind == UPDATE or not (item["hidden"] or item.get("held")),
         pinned=kind == UPDATE and item["pinned"],
     )
 
@@ -521,7 +602,7 @@ def item_kind(item: Doc) -> str:
 
 
 def public_comment(comment: Doc) -> Doc:
-    return {key: value for key, value in comment.items() if key != "hidden"}
+    return {key: value for key, value in comment.items() if key not in ("hidden", "held")}
 
 
 INTERNAL_FIELDS: Final = frozenset({"version", "position", "republished", "embargo", "publish_at"})
@@ -559,14 +640,14 @@ _HANDLERS: dict[str, Handler] = {
     Article.UpdateReleased.TOPIC: _update_released,
     Article.UpdateRevised.TOPIC: _update_changed(_revised, "update-revised"),
     Article.UpdateKeyEventChanged.TOPIC: _update_changed(
-        lambda e, at: {"key": e["key_event"]}, "update-key-changed"
+        lambda e, at, _: {"key": e["key_event"]}, "update-key-changed"
     ),
     Article.UpdateStruck.TOPIC: _update_changed(
-        lambda e, at: {"struck": True, "struck_reason": e["reason"], "struck_at": at, "pinned": False},
+        lambda e, at, _: {"struck": True, "struck_reason": e["reason"], "struck_at": at, "pinned": False},
         "update-struck",
     ),
-    Article.UpdatePinned.TOPIC: _update_changed(lambda e, at: {"pinned": True}, "update-pinned"),
-    Article.UpdateUnpinned.TOPIC: _update_changed(lambda e, at: {"pinned": False}, "update-unpinned"),
+    Article.UpdatePinned.TOPIC: _update_changed(lambda e, at, _: {"pinned": True}, "update-pinned"),
+    Article.UpdateUnpinned.TOPIC: _update_changed(lambda e, at, _: {"pinned": False}, "update-unpinned"),
     Article.Tagged.TOPIC: _tagged,
     Article.Untagged.TOPIC: _untagged,
     Article.EmbedAttached.TOPIC: _embed_attached,
@@ -575,6 +656,10 @@ _HANDLERS: dict[str, Handler] = {
     Article.CommentAdded.TOPIC: _comment_added,
     Article.CommentHidden.TOPIC: _comment_visibility(hidden=True),
     Article.CommentRestored.TOPIC: _comment_visibility(hidden=False),
+    Article.CommentApproved.TOPIC: _comment_approved,
+    Article.CommentModerationChanged.TOPIC: _premoderation,
+    Article.UpdateErased.TOPIC: _update_erased,
+    Article.CommentErased.TOPIC: _comment_erased,
     Article.CommentsClosed.TOPIC: _comments_open(False),
     Article.CommentsReopened.TOPIC: _comments_open(True),
 }
@@ -587,7 +672,11 @@ def render_page(header: Doc, items: list[tuple[str, Doc]], *, staff: bool = Fals
     ``items`` are (kind, document) pairs in position order.
     """
     updates = [doc for kind, doc in items if kind == UPDATE and (staff or not doc.get("scheduled"))]
-    comments = [public_comment(doc) for kind, doc in items if kind == COMMENT and not doc["hidden"]]
+    comments = [
+        public_comment(doc)
+        for kind, doc in items
+        if kind == COMMENT and not doc["hidden"] and not doc.get("held")
+    ]
     return {
         **page_header(header),
         "pinned": [update["id"] for update in updates if update["pinned"]],

@@ -110,20 +110,30 @@ class ArticlePageQueries(SQLReadModels):
             "comments": [
                 public_comment(doc)
                 for doc in (orjson.loads(row["doc"]) for row in comments)
-                if not doc["hidden"]
+                if not doc["hidden"] and not doc.get("held")
             ],
             "older": int(updates[limit - 1]["position"]) if len(updates) > limit else None,
         }
 
     def page_item(self, key: str, position: int) -> Doc | None:
         """An update or comment as its page shows it, once the read model holds ``position`` (waiting up
-        to a couple of seconds for it): for one who just wrote it."""
+        to a couple of seconds for it): for one who just wrote it (a comment says if it is ``held``)."""
         self.wait_for(position, 2.0, "article-pages")
         rows = self._rows(f"SELECT kind, doc FROM {self.table(PAGE_ITEMS)} WHERE key = ?", (key,))
         if not rows:
             return None
         doc: Doc = orjson.loads(rows[0]["doc"])
-        return public_comment(doc) if rows[0]["kind"] == COMMENT else doc
+        if rows[0]["kind"] != COMMENT:
+            return doc
+        return {**public_comment(doc), "held": bool(doc.get("held"))}
+
+    def item_of(self, slug: str, key: str) -> tuple[str, Doc] | None:
+        """An update or comment of this story, with its kind, as the read model keeps it."""
+        rows = self._rows(
+            f"SELECT kind, doc FROM {self.table(PAGE_ITEMS)} WHERE key = ? AND article = ?",
+            (key, article_id(slug).hex),
+        )
+        return (rows[0]["kind"], orjson.loads(rows[0]["doc"])) if rows else None
 
     def profiles(self, names: Sequence[str]) -> list[Doc]:
         """The public profiles of these staff members, in that order (one who has none yet is left out)."""

@@ -10,11 +10,13 @@ import base64
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from types import SimpleNamespace
 from typing import Any
 
 import orjson
 
 from newsroom import Newsroom
+from newsroom.article import article_id
 from newsroom.errors import NotEmbargoedError, NotInAuditTreeError, ValidationError
 from newsroom.merkle import (
     EMPTY_ROOT,
@@ -26,6 +28,7 @@ from newsroom.merkle import (
     range_hash,
     verify_consistency,
 )
+from newsroom.positions import stored_with_positions
 from newsroom.treehead import TreeSigner, verify_head
 from projections.audit_tree import frontier_of, record_leaf, record_leaf_input
 from projections.history import event_record
@@ -202,10 +205,31 @@ def embargo_proof(app: Newsroom, page: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def export_chunks(app: Newsroom, *, after: int = 0) -> Iterator[bytes]:
-    """The whole log as NDJSON, a page of lines per chunk."""
+def export_chunks(app: Newsroom, *, after: int = 0, slug: str | None = None) -> Iterator[bytes]:
+    """The whole log as NDJSON (or one story's records), a page of lines per chunk."""
+    if slug is not None:
+        yield from _story_chunks(app, slug)
+        return
     for page in _pages(app, after):
         yield b"".join(export_line(app, record) for record in page)
+
+
+def _story_chunks(app: Newsroom, slug: str) -> Iterator[bytes]:
+    story = article_id(slug)
+    version = 0
+    while True:
+        stored = stored_with_positions(
+            app.recorder, story, after_version=version, up_to_version=version + PAGE
+        )
+        records = [
+            SimpleNamespace(id=position, originator_id=story, originator_version=v, topic=topic, state=state)
+            for position, v, topic, state in stored
+        ]
+        if records:
+            yield b"".join(export_line(app, record) for record in records)
+        if len(stored) < PAGE:
+            return
+        version = stored[-1][1]
 
 
 @dataclass

@@ -14,7 +14,8 @@ from newsroom import Newsroom
 from newsroom.article import READER, Article
 from newsroom.errors import ValidationError
 from projections.documents import Doc, iso
-from projections.history import Texts, page_as_of, plain_page, texts_of
+from projections.history import Texts, in_words, page_as_of, plain_page, texts_of
+from projections.textdiff import word_diff
 
 if TYPE_CHECKING:
     from projections.registry import ReadModels
@@ -33,7 +34,50 @@ def _by(event: Any) -> dict[str, Any]:
 def _field(before: Doc, after: Doc, name: str, events: list[Any]) -> Doc | None:
     if not events and before[name] == after[name]:
         return None
-    return {"before": before[name], "after": after[name], "changes": [_by(event) for event in events]}
+    changed = {"before": before[name], "after": after[name], "changes": [_by(event) for event in events]}
+    if name in ("headline", "body"):
+        changed["segments"] = word_diff(before[name], after[name])
+    return changed
+
+
+def _about(event: Any, texts: Texts) -> str:
+    """What an event did, in a few words beyond its name (empty when its name says it all)."""
+    data = vars(event)
+    if isinstance(event, Article.UpdateErased | Article.CommentErased | Article.Unpublished):
+        return str(data["reason"])
+    for field in ("reason", "tag", "headline", "correction_note", "title", "url"):
+        if data.get(field):
+            return str(data[field])
+    if isinstance(event, Article.AuthorsChanged):
+        return ", ".join(event.authors)
+    if isinstance(event, Article.PublicationScheduled):
+        return f"for {iso(event.at)}"
+    if isinstance(event, Article.Embargoed):
+        return f"until {iso(event.until)}, seen by {', '.join(event.staff)}"
+    if "sealed" in data:
+        text = texts.get((event.originator_id, event.originator_version))
+        if text is None:
+            return "(erased)"
+        words = text.get("headline") or text.get("label") or text.get("body") or ""
+        return str(words)[:120]
+    return ""
+
+
+def _in_words(event: Any, texts: Texts) -> Doc:
+    """Every event between the versions, in words: what, about what, by whom, when."""
+    data = vars(event)
+    item = next((data[f] for f in ("update_id", "comment_id", "embed_id") if data.get(f) is not None), None)
+    by = event.actor
+    if isinstance(event, Article.CommentAdded):
+        text = texts.get((event.originator_id, event.originator_version))
+        by = f"{READER}:{text['author']}" if text else READER
+    return {
+        "summary": in_words(type(event).__qualname__, data),
+        "about": _about(event, texts),
+        "item": item.hex if item is not None else None,
+        **_by(event),
+        "by": by,
+    }
 
 
 def diff_pages(before: Doc, after: Doc, events: Sequence[Any], texts: Texts) -> Doc:
@@ -42,8 +86,24 @@ def diff_pages(before: Doc, after: Doc, events: Sequence[Any], texts: Texts) -> 
     updates_before = {update["id"]: update for update in before["updates"]}
     comments_after = {comment["id"]: comment for comment in after["comments"]}
     touched: dict[str, list[Any]] = {"headline": [], "body": [], "status": []}
-    updates: dict[str, list[Doc]] = {"added": [], "revised": [], "struck": [], "pinned": [], "unpinned": []}
-    comments: dict[str, list[Doc]] = {"added": [], "hidden": [], "restored": []}
+    updates: dict[str, list[Doc]] = {
+        "added": [],
+        "revised": [],
+        "struck": [],
+        "pinned": [],
+        "unpinned": [],
+        "released": [],
+        "key_events": [],
+        "erased": [],
+    }
+    comments: dict[str, list[Doc]] = {
+        "added": [],
+        "hidden": [],
+        "restored": [],
+        "approved": [],
+        "flagged": [],
+        "erased": [],
+    }
     other: list[Doc] = []
     for event in events:
         if isinstance(event, Article.HeadlineChanged):
@@ -70,6 +130,7 @@ def diff_pages(before: Doc, after: Doc, events: Sequence[Any], texts: Texts) -> 
                     "id": event.update_id.hex,
                     "before": was,
                     "after": text["body"],
+                    "segments": word_diff(was, text["body"]),
                     "note": text["note"] or None,
                 }
                 | _by(event)
@@ -95,8 +156,26 @@ def diff_pages(before: Doc, after: Doc, events: Sequence[Any], texts: Texts) -> 
             comments["hidden"].append({"id": event.comment_id.hex, "reason": event.reason, **_by(event)})
         elif isinstance(event, Article.CommentRestored):
             comments["restored"].append({"id": event.comment_id.hex, "reason": event.reason, **_by(event)})
+        elif isinstance(event, Article.CommentApproved):
+            comments["approved"].append({"id": event.comment_id.hex, **_by(event)})
+        elif isinstance(event, Article.CommentFlagged):
+            comments["flagged"].append({"id": event.comment_id.hex, "reason": event.reason, **_by(event)})
+        elif isinstance(event, Article.CommentErased):
+            comments["erased"].append({"id": event.comment_id.hex, "reason": event.reason, **_by(event)})
+        elif isinstance(event, Article.UpdateErased):
+            updates["erased"].append({"id": event.update_id.hex, "reason": event.reason, **_by(event)})
+        elif isinstance(event, Article.UpdateReleased):
+            updates["released"].append({"id": event.update_id.hex, **_by(event)})
+        elif isinstance(event, Article.UpdateKeyEventChanged):
+            updates["key_events"].append({"id": event.update_id.hex, "key": event.key_event, **_by(event)})
         else:
-            other.append({"type": type(event).__qualname__, **_by(event)})
+            other.append(
+                {
+                    "type": type(event).__qualname__,
+                    "summary": in_words(type(event).__qualname__),
+                    **_by(event),
+                }
+            )
     body = _field(before, after, "body", touched["body"])
     if body is not None:
         body["corrections"] = [
@@ -119,6 +198,7 @@ def diff_pages(before: Doc, after: Doc, events: Sequence[Any], texts: Texts) -> 
         "updates": updates,
         "comments": comments,
         "other": other,
+        "changes": [_in_words(event, texts) for event in events],
     }
 
 

@@ -56,6 +56,10 @@ class Documents(Protocol):
 
     def delete(self, table: Table, key: str) -> None: ...
 
+    def replace_all(self, table: Table, column: str, value: Any, doc: Doc) -> None:
+        """Every row of ``table`` whose ``column`` holds ``value`` (rows this batch added too) gets ``doc``
+        as its document, at the end of the batch: for scrubbing an append-only table's past rows."""
+
     def select(self, table: Table, column: str, value: Any) -> list[Doc]:
         """Every document of ``table`` whose ``column`` holds ``value`` (as this batch has them)."""
 
@@ -131,6 +135,12 @@ class MemoryDocuments:
 
     def delete(self, table: Table, key: str) -> None:
         self.rows.get(table.name, {}).pop(key, None)
+
+    def replace_all(self, table: Table, column: str, value: Any, doc: Doc) -> None:
+        rows = self.rows.get(table.name, {})
+        for key, (_, columns) in list(rows.items()):
+            if columns.get(column) == value:
+                rows[key] = (orjson.loads(orjson.dumps(doc)), columns)
 
     def select(self, table: Table, column: str, value: Any) -> list[Doc]:
         rows = self.rows.get(table.name, {}).values()

@@ -73,6 +73,8 @@ BODY_REVISED: Final = Article.BodyRevised.TOPIC
 KEY_EVENT: Final = Article.UpdateKeyEventChanged.TOPIC
 # Scheduled updates by id: their excerpt waits here until they are released.
 DRAFTS: Final = "scheduled_excerpts"
+# Comments readers do not see, by id: "held" for a moderator, or "hidden" (they are not counted).
+UNSEEN: Final = "unseen_comments"
 
 DRAFT, SCHEDULED, EMBARGOED, PUBLISHED, WITHDRAWN = (
     "draft",
@@ -86,7 +88,8 @@ DRAFT, SCHEDULED, EMBARGOED, PUBLISHED, WITHDRAWN = (
 class FrontPageProjection(EventByEvent):
     name = "front-page"
     # 2: every story's status for the desk, scheduled updates held back, authors listed like tags.
-    version = 2
+    # 3: erasure (the latest update's excerpt goes with it), comments held for moderation not counted.
+    version = 3
     tables = (LISTED, TAGS, AUTHORS, SCHEDULE)
     topics = ARTICLE_TOPICS
 
@@ -120,6 +123,7 @@ class FrontPageProjection(EventByEvent):
                 "comment_count": 0,
                 "latest_update": None,
                 DRAFTS: {},
+                UNSEEN: {},
                 "listed": False,
                 "activity": 0,
                 "changed": event.position,
@@ -229,6 +233,7 @@ def _authors(summary: Doc, data: Data, at: str) -> bool:
 def _excerpt(data: Data) -> Doc:
     text = data["text"] or {"body": "", "headline": "", "label": ""}
     return {
+        "id": data["update_id"]["_data_"],
         "headline": text["headline"] or None,
         "label": text["label"] or None,
         "excerpt": richtext.plain(text["body"])[:EXCERPT],
@@ -254,12 +259,45 @@ def _update_released(summary: Doc, data: Data, at: str) -> bool:
     return True
 
 
-def _comment_count(by: int, *, activity: bool) -> Callable[[Doc, Data, str], bool]:
-    def change(summary: Doc, data: Data, at: str) -> bool:
-        summary["comment_count"] += by
-        return activity
+def _comment_added(summary: Doc, data: Data, at: str) -> bool:
+    if data.get("held"):
+        summary[UNSEEN] = {**summary[UNSEEN], data["comment_id"]["_data_"]: "held"}
+        return False
+    summary["comment_count"] += 1
+    return True
 
-    return change
+
+def _comment_shown(summary: Doc, data: Data, at: str) -> bool:
+    """Restored, or approved: counted again if readers did not see it."""
+    unseen = dict(summary[UNSEEN])
+    if unseen.pop(data["comment_id"]["_data_"], None) is None:
+        return False
+    summary[UNSEEN] = unseen
+    summary["comment_count"] += 1
+    return False
+
+
+def _comment_gone(summary: Doc, data: Data, at: str) -> bool:
+    """Hidden, or erased: no longer counted if readers saw it."""
+    comment = data["comment_id"]["_data_"]
+    unseen = dict(summary[UNSEEN])
+    if comment not in unseen:
+        summary["comment_count"] -= 1
+    unseen[comment] = "hidden"
+    summary[UNSEEN] = unseen
+    return False
+
+
+def _update_erased(summary: Doc, data: Data, at: str) -> bool:
+    update = data["update_id"]["_data_"]
+    scheduled = dict(summary[DRAFTS])
+    if scheduled.pop(update, None) is not None:
+        summary[DRAFTS] = scheduled
+        return False
+    summary["update_count"] -= 1
+    if (summary["latest_update"] or {}).get("id") == update:
+        summary["latest_update"] = None
+    return False
 
 
 def _tagged(summary: Doc, data: Data, at: str) -> bool:
@@ -283,9 +321,12 @@ _CHANGES: Final[dict[str, Callable[[Doc, Data, str], bool]]] = {
     Article.AuthorsChanged.TOPIC: _authors,
     Article.UpdateAppended.TOPIC: _update_appended,
     Article.UpdateReleased.TOPIC: _update_released,
-    Article.CommentAdded.TOPIC: _comment_count(1, activity=True),
-    Article.CommentHidden.TOPIC: _comment_count(-1, activity=False),
-    Article.CommentRestored.TOPIC: _comment_count(1, activity=False),
+    Article.CommentAdded.TOPIC: _comment_added,
+    Article.CommentApproved.TOPIC: _comment_shown,
+    Article.CommentRestored.TOPIC: _comment_shown,
+    Article.CommentHidden.TOPIC: _comment_gone,
+    Article.CommentErased.TOPIC: _comment_gone,
+    Article.UpdateErased.TOPIC: _update_erased,
     Article.Tagged.TOPIC: _tagged,
     Article.Untagged.TOPIC: _untagged,
 }
@@ -301,6 +342,7 @@ SCHEDULING: Final = frozenset(
         Article.UpdateAppended,
         Article.UpdateReleased,
         Article.UpdateStruck,
+        Article.UpdateErased,
     )
 )
 
@@ -320,7 +362,7 @@ def _schedule(docs: Documents, key: str, slug: str, event: Recorded) -> None:
         if data.get("publish_at") is None:
             return
         updates[data["update_id"]["_data_"]] = data["publish_at"]["_data_"]
-    else:  # released or struck
+    else:  # released, struck or erased
         updates.pop(data["update_id"]["_data_"], None)
     plan["updates"] = updates
     times = [*updates.values(), *([plan["publication"]] if plan["publication"] else [])]
@@ -336,4 +378,4 @@ def public_summary(summary: Doc) -> Doc:
     return {key: value for key, value in summary.items() if key not in STAFF_ONLY}
 
 
-STAFF_ONLY: Final = frozenset({DRAFTS, "embargo_staff", "publish_at"})
+STAFF_ONLY: Final = frozenset({DRAFTS, UNSEEN, "embargo_staff", "publish_at"})

@@ -6,7 +6,8 @@ events up to that point in memory, so the two cannot drift apart.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
@@ -68,6 +69,29 @@ def texts_of(app: Newsroom, events: Iterable[Any]) -> Texts:
     }
 
 
+_SPECIAL_WORDS: dict[str, Callable[[dict[str, Any]], str]] = {
+    "UpdateKeyEventChanged": lambda data: (
+        "Marked a key event" if data.get("key_event") else "No longer a key event"
+    ),
+    "CommentModerationChanged": lambda data: (
+        "Pre-moderation " + ("on: new comments wait for approval" if data.get("premoderated") else "off")
+    ),
+    "Drafted": lambda data: "Drafted",
+    "Joined": lambda data: "Joined the staff",
+    "Recorded": lambda data: "Request recorded (idempotency key)",
+}
+
+
+def in_words(event_type: str, data: dict[str, Any] | None = None) -> str:
+    """An event's type as a sentence: ``Article.UpdatePinned`` -> "Update pinned"."""
+    name = event_type.rsplit(".", 1)[-1]
+    special = _SPECIAL_WORDS.get(name)
+    if special is not None:
+        return special(data or {})
+    words = re.sub(r"(?<!^)(?=[A-Z])", " ", name).lower()
+    return words[:1].upper() + words[1:]
+
+
 def event_record(event: Any, position: int | None, texts: Texts | None = None) -> Doc:
     """An event as auditors read it. With ``texts`` its sealed text is shown opened (``"erased": true``
     where its key is gone, and a comment's actor is ``reader:<name>``); without, as stored."""
@@ -86,12 +110,14 @@ def event_record(event: Any, position: int | None, texts: Texts | None = None) -
             data.update(text)
             if actor == READER and "author" in text:
                 actor = f"{READER}:{text['author']}"
+    kind = type(event).__qualname__
     return {
         "position": position,
         "version": event.originator_version,
         "at": iso(event.timestamp),
         "actor": actor,
-        "type": type(event).__qualname__,
+        "type": kind,
+        "summary": in_words(kind, data),
         "aggregate_id": event.originator_id.hex,
         "data": data,
     }

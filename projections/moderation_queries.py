@@ -1,4 +1,5 @@
-"""The moderation view's queries: comments with their moderation record."""
+"""The moderation queue's queries: comments by state across every story, the bans, and a commenter's
+comments (for erasure)."""
 
 from __future__ import annotations
 
@@ -7,15 +8,26 @@ from typing import Any
 import orjson
 
 from newsroom.article import article_id
+from newsroom.bans import name_key
 from projections.documents import Doc
+from projections.moderation import BANS, SLUGS, STATES
 from projections.moderation import COMMENTS as MODERATION_COMMENTS
 from projections.sqlstore import SQLReadModels
 
 
 class ModerationQueries(SQLReadModels):
     def moderation(
-        self, *, slug: str | None = None, hidden_only: bool = False, limit: int = 100
+        self,
+        *,
+        slug: str | None = None,
+        hidden_only: bool = False,
+        state: str | None = None,
+        client: str | None = None,
+        before: int | None = None,
+        limit: int = 100,
     ) -> list[Doc]:
+        """Comments newest first: of one story or all, in one state or any, from one client or any;
+        ``before`` a position, for the next page."""
         conditions: list[str] = []
         params: list[Any] = []
         if slug is not None:
@@ -24,9 +36,71 @@ class ModerationQueries(SQLReadModels):
         if hidden_only:
             conditions.append("hidden = ?")
             params.append(True)
+        if state is not None:
+            conditions.append("state = ?")
+            params.append(state)
+        if client:
+            conditions.append("client = ?")
+            params.append(client)
+        if before is not None:
+            conditions.append("position < ?")
+            params.append(before)
         where = f"WHERE {' AND '.join(conditions)} " if conditions else ""
         rows = self._rows(
             f"SELECT doc FROM {self.table(MODERATION_COMMENTS)} {where}ORDER BY position DESC LIMIT ?",
             (*params, limit),
         )
         return [orjson.loads(row["doc"]) for row in rows]
+
+    def moderation_comment(self, comment_id: str) -> Doc | None:
+        rows = self._rows(f"SELECT doc FROM {self.table(MODERATION_COMMENTS)} WHERE key = ?", (comment_id,))
+        return orjson.loads(rows[0]["doc"]) if rows else None
+
+    def moderation_counts(self, *, slug: str | None = None) -> dict[str, int]:
+        """How many comments are in each state (of one story, or all)."""
+        where, params = ("WHERE article = ? ", [article_id(slug).hex]) if slug is not None else ("", [])
+        rows = self._rows(
+            f"SELECT state, COUNT(*) AS n FROM {self.table(MODERATION_COMMENTS)} {where}GROUP BY state",
+            params,
+        )
+        counts = dict.fromkeys(STATES, 0)
+        counts.update({row["state"]: int(row["n"]) for row in rows})
+        return counts
+
+    def moderation_story(self, slug: str) -> Doc | None:
+        """A story as the moderators see it: its slug, headline, and whether it is pre-moderated."""
+        rows = self._rows(f"SELECT doc FROM {self.table(SLUGS)} WHERE key = ?", (article_id(slug).hex,))
+        return orjson.loads(rows[0]["doc"]) if rows else None
+
+    def comments_by(self, name: str) -> list[Doc]:
+        """Every comment signed ``name`` (as ``name_key`` matches names), erased ones excepted."""
+        key = name_key(name)
+        if not key:
+            return []
+        rows = self._rows(
+            f"SELECT doc FROM {self.table(MODERATION_COMMENTS)} WHERE author_key = ? ORDER BY position",
+            (key,),
+        )
+        return [doc for row in rows if not (doc := orjson.loads(row["doc"]))["erased"]]
+
+    def bans(self, *, active_only: bool = True, name: str | None = None) -> list[Doc]:
+        conditions: list[str] = []
+        params: list[Any] = []
+        if active_only:
+            conditions.append("active = ?")
+            params.append(True)
+        if name is not None:
+            conditions.append("name_key = ?")
+            params.append(name_key(name))
+        where = f"WHERE {' AND '.join(conditions)} " if conditions else ""
+        rows = self._rows(f"SELECT doc FROM {self.table(BANS)} {where}", params)
+        found = [orjson.loads(row["doc"]) for row in rows]
+        return sorted(found, key=lambda ban: ban["at"], reverse=True)
+
+    def ban_of(self, name: str, client: str | None) -> Doc | None:
+        """The ban in force on this name or this client, if there is one."""
+        rows = self._rows(
+            f"SELECT doc FROM {self.table(BANS)} WHERE active = ? AND (name_key = ? OR client = ?)",
+            (True, name_key(name) or "\x00", client or "\x00"),
+        )
+        return orjson.loads(rows[0]["doc"]) if rows else None

@@ -13,6 +13,7 @@ from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
 from psycopg.rows import tuple_row
 from psycopg.sql import SQL, Identifier
 
+from newsroom.vault import postgres_vault_table
 from projections.documents import Projection, Table
 from projections.search import TEXT_SEARCH
 from projections.sqlstore import REBUILD_SUFFIX, SQLReadModels, row_names, update_on_conflict
@@ -135,6 +136,23 @@ class PostgresReadModels(SQLReadModels, PostgresTrackingRecorder):
     @property
     def tracking_table(self) -> str:
         return f'"{self.datastore.schema}"."{self.tracking_table_name}"'
+
+    def rewrite_files(self) -> list[str]:
+        """``VACUUM FULL`` of every read-model table and the vault: each is written anew, so the old files,
+        whose dead rows still hold the words of what was erased (and the keys that opened them), are
+        gone; then a checkpoint. (It locks each table while it rewrites it: run it at a quiet moment.) WAL
+        segments and backups taken before keep what they hold until they expire: see docs/erasure.md."""
+        tables = [self.table(table) for projection in self.projections for table in projection.tables]
+        tables.append(postgres_vault_table(self.datastore.schema))
+        with self.datastore.get_connection() as connection:
+            for table in tables:
+                connection.execute(f"VACUUM (FULL, ANALYZE) {table}")
+            # The planner's statistics keep sample values of text columns (names, words): their old rows too.
+            with contextlib.suppress(psycopg.errors.InsufficientPrivilege):  # the database's owner may
+                connection.execute("VACUUM FULL pg_catalog.pg_statistic")
+            with contextlib.suppress(psycopg.errors.InsufficientPrivilege):  # superusers, pg_checkpoint
+                connection.execute("CHECKPOINT")
+        return tables
 
     def index_rebuilt(self, projection: Projection) -> None:
         """Indexes, then the planner's statistics: a table that went live unanalysed is read whole by

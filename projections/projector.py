@@ -21,7 +21,8 @@ from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError, Notification, OperationalError
 
-from newsroom import Newsroom
+from newsroom import Newsroom, richtext
+from newsroom.article import ERASURES
 from projections.documents import Projection, TimelineItem
 from projections.records import Recorded, open_texts, parse_state
 from projections.registry import ALL_PROJECTIONS, ReadModels
@@ -60,6 +61,7 @@ class Projector:
             if p.topics is None or (p.topics == self._topics and not self._every_record)
         )
         self._published: int | None = None
+        self._scrub_due = False  # an erasure was projected: the store's files are to be scrubbed of it
         self.events_read = 0  # notifications read by every catch_up so far, whether it returned or failed
         # Where each read model stands, as this projector last wrote it: a batch checks it in its own
         # transaction, so it is only read from the store at the start and after a stale batch.
@@ -112,6 +114,9 @@ class Projector:
                 raise
             assert self._positions is not None
             self._positions.update((projection.name, last) for projection, _, _ in work)
+            if any(record.topic in ERASURES for record in records):
+                richtext.forget()  # this process's rendering cache held the erased words
+                self._scrub_due = True
             if timeline:
                 previous, self._published = self._published, timeline[-1].position
                 for listener in self.listeners:
@@ -126,7 +131,14 @@ class Projector:
             if until is None and len(notifications) < self.batch_size:
                 # The log's end as of this batch's read: whatever was saved after it has woken the runner
                 # again (a save, a NOTIFY or the poll), so asking now would mostly find nothing.
+                self.scrub_if_due()
                 return read
+
+    def scrub_if_due(self) -> None:
+        """Scrubs the store's files once an erasure is projected; tried again each round until it is done
+        (a SQLite reader holding the write-ahead log can put it off for a moment)."""
+        if self._scrub_due and self.store.scrub():
+            self._scrub_due = False
 
     def _records(self, notifications: Sequence[Notification]) -> list[Recorded]:
         """The batch as projections read it: parsed once for all, and only the records one of them reads
@@ -163,7 +175,12 @@ class Projector:
                 stop.wait(backoff)
                 backoff = min(backoff * 2, 5.0)
                 continue
-            self.wake.wait(self.poll_interval)
+            self.wake.wait(0.2 if self._scrub_due else self.poll_interval)
+            if self._scrub_due:
+                try:
+                    self.scrub_if_due()
+                except (OperationalError, OSError) as error:
+                    log.warning("scrubbing after an erasure failed (%s); trying again", error)
 
 
 def run_projector(

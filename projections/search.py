@@ -59,7 +59,13 @@ WHOLE_STORY: Final = frozenset(
 )
 UPDATE_TOPICS: Final = frozenset(
     event.TOPIC
-    for event in (Article.UpdateAppended, Article.UpdateReleased, Article.UpdateRevised, Article.UpdateStruck)
+    for event in (
+        Article.UpdateAppended,
+        Article.UpdateReleased,
+        Article.UpdateRevised,
+        Article.UpdateStruck,
+        Article.UpdateErased,
+    )
 )
 
 
@@ -151,6 +157,9 @@ class SearchProjection(EventByEvent):
                 "body_text": _text(text["label"], richtext.plain(text["body"])),
             }
             _put(docs, update)
+            return
+        if topic == Article.UpdateErased.TOPIC:  # its words leave the index with it
+            docs.delete(DOCS, key)
             return
         found = docs.get(DOCS, key)
         if found is None:  # pragma: no cover - the aggregate only changes existing updates

@@ -93,6 +93,35 @@ class SQLiteReadModels(SQLReadModels, SQLiteTrackingRecorder):
             f"ON {self.table(table)} ({', '.join(columns)})",
         ]
 
+    # -- after an erasure ---------------------------------------------------------------------------
+
+    def scrub(self) -> bool:
+        """Leaves no copy of erased text in the database's files: the full-text indexes merged into one
+        segment (FTS5 keeps a deleted document's words in its older segments until a merge), then the
+        write-ahead log checkpointed and truncated to nothing (it held the pages as they were written).
+        Freed pages were zeroed as they were freed (``newsroom.sqlitestore.zero_freed_content``). False
+        while a reader still needs the log: the projector tries again on its next round."""
+        with self.datastore.transaction(commit=True) as cursor:
+            for projection in self.projections:
+                for table in projection.tables:
+                    if table.search is not None:
+                        fts = f"{table.name}_fts"
+                        cursor.execute(f'INSERT INTO "{fts}"("{fts}") VALUES (\'optimize\')')
+        with self.datastore.get_connection(commit=True) as connection:
+            cursor = connection.cursor()
+            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            busy = cursor.fetchone()[0]
+        return not busy
+
+    def rewrite_files(self) -> list[str]:
+        """The whole file rewritten (``VACUUM``) and the write-ahead log emptied: for a store written before
+        it zeroed what it freed, which may hold old copies of erased text in its free pages."""
+        with self.datastore.get_connection(commit=True) as connection:
+            cursor = connection.cursor()
+            cursor.execute("VACUUM")
+            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return [str(self.datastore.pool.db_name)]
+
     # -- running one projector at a time -----------------------------------------------------------
 
     @contextmanager

@@ -61,6 +61,7 @@ class UnitOfWork:
         self._appended: dict[Table, list[tuple[Any, ...]]] = {}
         self._rewritten: dict[Table, dict[str, tuple[Any, ...]]] = {}
         self._encoded: tuple[Doc, bytes] | None = None  # the message last encoded, put and announced alike
+        self._replaced: list[tuple[Table, str, Any, bytes]] = []
         self.timeline: list[TimelineItem] = []
 
     def get(self, table: Table, key: str) -> Doc | None:
@@ -114,6 +115,11 @@ class UnitOfWork:
         slot = (table.name, key)
         self._docs[slot] = None
         self._dirty[slot] = (table, {})
+
+    def replace_all(self, table: Table, column: str, value: Any, doc: Doc) -> None:
+        if column not in table.column_names:
+            raise ValueError(f"{table.name} has no column {column}")
+        self._replaced.append((table, column, value, orjson.dumps(doc)))
 
     def select(self, table: Table, column: str, value: Any) -> list[Doc]:
         """The stored documents with ``column = value``, as this batch has them (its changes included)."""
@@ -169,6 +175,13 @@ class UnitOfWork:
             self._store.delete_rows(cursor, table, self._suffix, keys)
         for table, rows in upserts.values():
             self._store.upsert_rows(cursor, table, self._suffix, rows)
+        for table, column, value, encoded in self._replaced:  # after the batch's own rows are in
+            cursor.execute(
+                self._store.sql(
+                    f"UPDATE {self._store.table(table, self._suffix)} SET doc = ? WHERE {column} = ?"
+                ),
+                (encoded, value),
+            )
 
 
 def row_names(table: Table) -> list[str]:
@@ -314,6 +327,16 @@ class SQLReadModels:
         cursor.executemany(
             self.sql(f"DELETE FROM {self.table(table, suffix)} WHERE key = ?"), [(k,) for k in keys]
         )
+
+    def scrub(self) -> bool:
+        """Whatever the backend does, once an erasure is projected, so that no copy of the erased text is
+        left in its files; False when it must be tried again later. (PostgreSQL: nothing here; its dead
+        rows are the maintenance step ``newsroom scrub`` rewrites.)"""
+        return True
+
+    def rewrite_files(self) -> list[str]:
+        """Rewrites what may still hold freed copies of erased text; names what it rewrote."""
+        raise NotImplementedError
 
     # -- writing -----------------------------------------------------------------------------------
 

@@ -6,7 +6,7 @@ from starlette.middleware import Middleware
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from web import live, search
+from web import live, search, verify
 from web.compression import CompressResponses
 from web.errors import EXCEPTION_HANDLERS
 from web.gc_tuning import tune_for_streams
@@ -43,7 +43,10 @@ PAGE_ROUTES = [
     Route("/sitemap.xml", sitemap.sitemap, methods=["GET"]),
     Route("/desk", staff.desk, methods=["GET"]),
     Route("/preview/{slug}", reader.preview, methods=["GET"]),
+    Route("/audit", staff.audit_list, methods=["GET"]),
     Route("/audit/{slug}", staff.auditor, methods=["GET"]),
+    Route("/moderation", staff.moderation, methods=["GET"]),
+    Route("/verify", verify.verify_page, methods=["GET"]),
     Route("/feed.atom", feeds.site_atom, methods=["GET"]),
     Route("/feed.json", feeds.site_json, methods=["GET"]),
     Route("/articles/{slug}/feed.atom", feeds.story_atom, methods=["GET"]),

@@ -1,4 +1,4 @@
-"""Article reads: a story's page, the list of stories, a moderator's view of the comments."""
+"""Article reads: a story's page and the list of stories."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from newsroom.staff import Permission
 from projections.article_page import public_page
 from web import queries
 from web.audit import article_as_of
-from web.auth import optional_staff, staff
+from web.auth import optional_staff
 from web.concurrency import blocking
 from web.desk import staff_page
 from web.http import JSON
@@ -51,13 +51,3 @@ async def list_articles(request: Request) -> Response:
     )
     following = articles[-1]["activity"] if len(articles) == query.limit else None
     return JSON({"articles": articles, "next_before": following})
-
-
-async def moderation_queue(request: Request) -> Response:
-    await staff(request, Permission.MODERATE_COMMENTS)
-    query: queries.ModerationQueue = read_query(request, queries.ModerationQueue)
-    await read_your_writes(request, "moderation", query.after)
-    comments = await blocking(
-        services(request).read_models.moderation, slug=query.slug, hidden_only=query.hidden, limit=query.limit
-    )
-    return JSON({"comments": comments})

@@ -89,7 +89,7 @@ async def export(request: Request) -> Response:
     app = services(request).app
 
     async def chunks() -> AsyncIterator[bytes]:
-        pages = audit.export_chunks(app, after=query.after)
+        pages = audit.export_chunks(app, after=query.after, slug=query.slug)
         while (chunk := await blocking(next, pages, None)) is not None:
             yield chunk
 

@@ -18,7 +18,8 @@ from newsroom import Principal, Receipt, commands
 from newsroom.commands import Change, DraftArticle
 from newsroom.errors import CommentNotFoundError, EmbedNotFoundError, UpdateNotFoundError, ValidationError
 from web.auth import staff
-from web.clients import client_id
+from web.bans import refuse_banned
+from web.clients import pseudonym
 from web.http import HTTPError, read_body
 from web.queries import field_and_message
 from web.services import services
@@ -63,11 +64,15 @@ async def make(request: Request, target: Target, change: Change, raw: bytes) -> 
     """Makes a change: a reader's rate limit (429), If-Match and Idempotency-Key, the command run."""
     kind = type(change)
     who, slug, item = target
+    client = None
     if who is not None:
         scope = who.actor
     else:  # a reader: rate-limited by who they are as far as it can be told
-        scope = f"client:{client_id(request)}"
+        client = pseudonym(services(request).site_key, request)
+        scope = f"client:{client}"
         await _within_rate(request, scope)
+        if isinstance(change, commands.AddComment):
+            await refuse_banned(request, change.author, client)
     command = commands.command(
         change,
         slug,
@@ -75,6 +80,7 @@ async def make(request: Request, target: Target, change: Change, raw: bytes) -> 
         item=item,
         expected_version=expected_version(request) if kind.conditional else None,
         request=request_key(request, scope, raw),
+        client=client,
     )
     return await write(request, command)
 

@@ -95,7 +95,15 @@ async def change_profile(request: Request) -> Response:
 async def desk_stories(request: Request) -> Response:
     """Every story, drafts, scheduled and withdrawn ones too, most recently changed first; an embargoed
     one only for the staff it names (and admins)."""
-    principal = await staff(request, Permission.WRITE_ARTICLES)
+    return await _stories(request, await staff(request, Permission.WRITE_ARTICLES))
+
+
+async def audit_stories(request: Request) -> Response:
+    """The desk's list of stories, for auditors choosing one to look into."""
+    return await _stories(request, await staff(request, Permission.READ_AUDIT))
+
+
+async def _stories(request: Request, principal: Principal) -> Response:
     query: queries.DeskStories = read_query(request, queries.DeskStories)
     await read_your_writes(request, "front-page", query.after)
     stories = await blocking(

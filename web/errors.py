@@ -21,6 +21,7 @@ log = logging.getLogger("newsroom.web")
 STATUS: Final[tuple[tuple[type[errors.NewsroomError], int], ...]] = (
     (errors.ValidationError, 422),
     (errors.ArticleWithdrawnError, 410),
+    (errors.ItemErasedError, 410),
     (IdempotencyKeyReusedError, 422),
     (errors.AuthenticationError, 401),
     (errors.PermissionDeniedError, 403),
@@ -34,6 +35,7 @@ HTTP_CODES: Final = {
     404: "not_found",
     405: "method_not_allowed",
     409: "conflict",
+    410: "gone",
     413: "payload_too_large",
     415: "unsupported_media_type",
     422: "validation_failed",

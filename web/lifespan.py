@@ -30,7 +30,7 @@ from web.live import SEND_TIMEOUT_SECONDS
 from web.metrics import EVENTS_APPENDED
 from web.pages.templates import live_html
 from web.presence import MemoryPresence, RedisPresence
-from web.previews import KEY_NAME as PREVIEW_KEY
+from web.previews import KEY_NAME as SITE_KEY
 from web.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
 from web.services import Services
 from web.settings import Settings
@@ -101,7 +101,7 @@ async def lifespan(starlette: Starlette) -> AsyncIterator[dict[str, Any]]:
         signer=settings.signer(),
         embeds=settings.embeds,
         presence=RedisPresence(redis, settings.redis_prefix) if redis is not None else MemoryPresence(),
-        preview_key=await blocking(app.vault.put_once, PREVIEW_KEY, secrets.token_bytes(32)),
+        site_key=await blocking(app.vault.put_once, SITE_KEY, secrets.token_bytes(32)),
     )
     try:
         yield {"services": services}

@@ -90,6 +90,7 @@ RESPONSES: dict[str, Schema] = {
             "at": {"type": "string"},
             "actor": NULLABLE_STRING,
             "type": {"type": "string"},
+            "summary": {"type": "string", "description": "What happened, in words"},
             "aggregate_id": {"type": "string"},
             "data": {"type": "object"},
         },
@@ -109,7 +110,49 @@ RESPONSES: dict[str, Schema] = {
             "next_after": {"type": ["integer", "null"]},
         },
     ),
-    "Moderation": _object(["comments"], {"comments": {"type": "array", "items": {"type": "object"}}}),
+    "Moderation": _object(
+        ["comments", "counts", "next_before"],
+        {
+            "comments": {"type": "array", "items": {"type": "object"}},
+            "counts": {"type": "object", "additionalProperties": {"type": "integer"}},
+            "next_before": {"type": ["integer", "null"]},
+            "story": {"type": "object"},
+        },
+    ),
+    "BulkModerated": _object(
+        ["changed", "unchanged", "position"],
+        {
+            "changed": {"type": "integer"},
+            "unchanged": {"type": "array", "items": {"type": "object"}},
+            "position": {"type": ["integer", "null"]},
+        },
+    ),
+    "Bans": _object(["bans"], {"bans": {"type": "array", "items": {"type": "object"}}}),
+    "Banned": _object(["ban_id", "position"], {"ban_id": {"type": "string"}, "position": POSITION}),
+    "Position": _object(["position"], {"position": POSITION}),
+    "CommenterErased": _object(
+        ["comments", "stories", "bans", "position"],
+        {
+            "comments": {"type": "integer"},
+            "stories": {"type": "array", "items": {"type": "string"}},
+            "bans": {"type": "integer"},
+            "position": {"type": ["integer", "null"]},
+        },
+    ),
+    "ItemProof": _object(
+        ["slug", "kind", "position", "leaf_input", "key", "proof", "tree_head"],
+        {
+            "slug": SLUG,
+            "kind": {"type": "string", "enum": ["update", "correction"]},
+            "id": {"type": "string"},
+            "version": {"type": "integer"},
+            "position": POSITION,
+            "leaf_input": {"type": "string", "description": "base64 of the exact bytes the leaf hashes"},
+            "key": {"type": ["string", "null"], "description": "base64 AES-256-GCM key of its sealed words"},
+            "proof": {"type": "object"},
+            "tree_head": _ref("TreeHead"),
+        },
+    ),
     "Diff": _object(
         ["slug", "from", "to", "events", "headline", "body", "status", "tags", "updates", "comments"],
         {
@@ -124,6 +167,7 @@ RESPONSES: dict[str, Schema] = {
             "updates": {"type": "object"},
             "comments": {"type": "object"},
             "other": {"type": "array"},
+            "changes": {"type": "array", "items": {"type": "object"}},
         },
     ),
     "TreeHead": _object(
@@ -236,6 +280,7 @@ ERROR_TEXT = {
     403: "The token's role may not do this",
     404: "No such article, update or comment",
     409: "Conflicts with the article's current state or version",
+    410: "Gone: erased by lawful removal",
     413: "Body over 64 KB",
     415: "Body is not application/json",
     422: "A field failed validation (details.field names it)",

@@ -31,7 +31,7 @@ def _signature(key: bytes, slug: str, expires: int) -> str:
 
 def preview_url(services: Services, slug: str, now: float | None = None) -> tuple[str, int]:
     expires = int((now or time.time()) + LIFETIME_SECONDS)
-    signature = _signature(services.preview_key, slug, expires)
+    signature = _signature(services.site_key, slug, expires)
     return f"{services.settings.site_url}/preview/{slug}?expires={expires}&signature={signature}", expires
 
 
@@ -40,6 +40,6 @@ def check(services: Services, slug: str, expires: str | None, signature: str | N
     bad link says no more than a missing story would."""
     if not expires or not signature or not expires.isascii() or not expires.isdigit() or len(expires) > 12:
         raise ArticleNotFoundError(f"no article {slug}", slug=slug)
-    expected = _signature(services.preview_key, slug, int(expires))
+    expected = _signature(services.site_key, slug, int(expires))
     if not hmac.compare_digest(expected, signature) or int(expires) < time.time():
         raise ArticleNotFoundError(f"no article {slug}", slug=slug)

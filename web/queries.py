@@ -69,6 +69,7 @@ class Log(Query, frozen=True, kw_only=True):
 
 class Export(Query, frozen=True, kw_only=True):
     after: Position = 0
+    slug: Annotated[str, Meta(max_length=200, description="Only this story's records.")] | None = None
 
 
 class Diff(Query, frozen=True, kw_only=True):
@@ -94,6 +95,18 @@ class TreeHeadRead(Query, frozen=True, kw_only=True):
 class ModerationQueue(Query, frozen=True, kw_only=True):
     slug: Annotated[str, Meta(max_length=200, description="One story's comments.")] | None = None
     hidden: Annotated[bool, Meta(description="Hidden comments only.")] = False
+    state: (
+        Annotated[
+            Literal["held", "flagged", "new", "approved", "hidden", "erased"],
+            Meta(description="Only comments in this state of the queue."),
+        ]
+        | None
+    ) = None
+    client: (
+        Annotated[str, Meta(max_length=64, pattern="^[0-9a-f]*$", description="Only this client's comments.")]
+        | None
+    ) = None
+    before: Before | None = None
     limit: PageLimit = 100
     after: After | None = None
 

@@ -16,7 +16,7 @@ from starlette.requests import Request
 from newsroom import commands
 from newsroom.commands import Change
 from newsroom.staff import Permission
-from web import articles, audit, changes, desk, live, ops, queries, search
+from web import articles, audit, changes, desk, live, moderation, ops, queries, search, verify
 
 Handler = Callable[[Request], Awaitable[Any]]  # a Response, or an EventStream (web/live.py)
 
@@ -49,9 +49,9 @@ class Endpoint:
 
 def change(method: str, path: str, kind: type[Change], status: int = 200) -> Endpoint:
     """The endpoint of a change to an article: everything but its method, path and status comes from it."""
-    errors: tuple[int, ...] = (400, 401, 403, 404, 409, 413, 415, 422, 503)
+    errors: tuple[int, ...] = (400, 401, 403, 404, 409, 410, 413, 415, 422, 503)
     if kind.permission is None:
-        errors = (400, 404, 409, 413, 415, 422, 429, 503)
+        errors = (400, 403, 404, 409, 410, 413, 415, 422, 429, 503)
     return Endpoint(
         method,
         path,
@@ -129,6 +129,26 @@ ENDPOINTS: list[Endpoint] = [
     change("POST", f"{COMMENT}/flag", commands.FlagComment),
     change("POST", f"{COMMENT}/hide", commands.HideComment),
     change("POST", f"{COMMENT}/restore", commands.RestoreComment),
+    change("POST", f"{COMMENT}/approve", commands.ApproveComment),
+    change("PUT", f"{SLUG}/comments/moderation", commands.SetPremoderation),
+    change("POST", f"{UPDATE}/erase", commands.EraseUpdate),
+    change("POST", f"{COMMENT}/erase", commands.EraseComment),
+    Endpoint(
+        "GET",
+        f"{UPDATE}/proof",
+        verify.update_proof,
+        "What a reader needs to check an update against the audit log: its record, key, proof, signed head",
+        response="ItemProof",
+        errors=(400, 404, 410, 503),
+    ),
+    Endpoint(
+        "GET",
+        f"{SLUG}/corrections/{{version}}/proof",
+        verify.correction_proof,
+        "What a reader needs to check a correction against the audit log: its record, proof, signed head",
+        response="ItemProof",
+        errors=(400, 404, 422, 503),
+    ),
     Endpoint(
         "GET",
         f"{SLUG}/live",
@@ -225,12 +245,62 @@ ENDPOINTS: list[Endpoint] = [
     Endpoint(
         "GET",
         "/api/moderation",
-        articles.moderation_queue,
-        "Comments with their moderation record (moderators)",
+        moderation.queue,
+        "The moderation queue across every story: comments by state, with their record (moderators)",
         permission=Permission.MODERATE_COMMENTS,
         query=queries.ModerationQueue,
         response="Moderation",
         errors=(400, 401, 403, 422, 503),
+    ),
+    Endpoint(
+        "POST",
+        "/api/moderation/bulk",
+        moderation.bulk,
+        "Hide, restore or approve many comments of any stories at once: all or nothing (moderators)",
+        permission=Permission.MODERATE_COMMENTS,
+        body=moderation.BulkModeration,
+        response="BulkModerated",
+        errors=(400, 401, 403, 404, 409, 413, 415, 422, 503),
+    ),
+    Endpoint(
+        "GET",
+        "/api/moderation/bans",
+        moderation.bans,
+        "The bans in force (?all=true: lifted and erased ones too) (moderators)",
+        permission=Permission.MODERATE_COMMENTS,
+        response="Bans",
+        errors=(400, 401, 403, 503),
+    ),
+    Endpoint(
+        "POST",
+        "/api/moderation/bans",
+        moderation.ban,
+        "Ban a commenter by name, client, or the comment they wrote, with the reason they are told",
+        permission=Permission.MODERATE_COMMENTS,
+        body=moderation.Ban,
+        response="Banned",
+        status=201,
+        errors=(400, 401, 403, 404, 409, 413, 415, 422, 503),
+    ),
+    Endpoint(
+        "POST",
+        "/api/moderation/bans/{ban_id}/lift",
+        moderation.lift_ban,
+        "Lift a ban, with the reason (moderators)",
+        permission=Permission.MODERATE_COMMENTS,
+        body=moderation.LiftBan,
+        response="Position",
+        errors=(400, 401, 403, 404, 409, 410, 413, 415, 422, 503),
+    ),
+    Endpoint(
+        "POST",
+        "/api/commenters/erase",
+        moderation.erase,
+        "Lawful removal of a commenter: every comment signed with the name, on every story (admins)",
+        permission=Permission.ERASE_CONTENT,
+        body=moderation.EraseCommenter,
+        response="CommenterErased",
+        errors=(400, 401, 403, 409, 413, 415, 422, 503),
     ),
     Endpoint(
         "GET",
@@ -275,6 +345,16 @@ ENDPOINTS: list[Endpoint] = [
         desk.desk_stories,
         "Every story with its status, most recently changed first (the desk's list)",
         permission=Permission.WRITE_ARTICLES,
+        query=queries.DeskStories,
+        response="DeskStories",
+        errors=(400, 401, 403, 422, 503),
+    ),
+    Endpoint(
+        "GET",
+        "/api/audit/stories",
+        desk.audit_stories,
+        "Every story with its status, most recently changed first (auditors)",
+        permission=AUDIT,
         query=queries.DeskStories,
         response="DeskStories",
         errors=(400, 401, 403, 422, 503),

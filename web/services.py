@@ -32,7 +32,7 @@ class Services:
     signer: TreeSigner | None
     embeds: Embeds
     presence: Presence
-    preview_key: bytes  # signs preview links (web/previews.py)
+    site_key: bytes  # signs preview links and comment forms; keys readers' pseudonyms (web/clients.py)
 
 
 def services(request: Request) -> Services:

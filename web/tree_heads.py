@@ -1,17 +1,19 @@
-"""The signed head of the audit log that the site feed opens with, made at most once a second.
+"""The signed head of the audit log, as the site publishes it: made at most once a second.
 
-Every reader of ``/api/live`` is sent the head when it connects. Reading the tree and signing it for each
-one made a reconnecting crowd cost a query and a signature per reader; a head a second old commits to
-the same log up to its size, and anyone can check the newer ones (``/api/audit/tree-head``).
+Every reader of ``/api/live`` is sent the head when it connects, and every page and feed carries it, so
+copies of it live outside the newsroom's database. Reading the tree and signing it for each one made a
+reconnecting crowd cost a query and a signature per reader; a head a second old commits to the same log up
+to its size, and anyone can check the newer ones (``/api/audit/tree-head``).
 """
 
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import orjson
 
-from newsroom.treehead import TreeSigner
+from newsroom.treehead import TreeSigner, b64
 from projections import audit
 from projections.registry import ReadModels
 from web.concurrency import blocking
@@ -19,25 +21,59 @@ from web.fanout import frames
 
 MAX_AGE_SECONDS = 1.0
 
+Head = dict[str, Any]
+
 
 class TreeHeads:
     def __init__(self, read_models: ReadModels, signer: TreeSigner | None) -> None:
         self._read_models = read_models
         self._signer = signer
-        self._made: asyncio.Future[bytes] | None = None
+        self._made: asyncio.Future[tuple[Head, bytes]] | None = None
         self._made_at = 0.0
+        self._latest: Head | None = None
+
+    @property
+    def public_key(self) -> str | None:
+        """The key the heads are signed with (base64), as the site publishes it; None when unsigned."""
+        return b64(self._signer.public_key) if self._signer is not None else None
+
+    async def head(self) -> Head:
+        return (await self._current())[0]
 
     async def frame(self) -> bytes:
         """The SSE message (``event: tree-head``, no id: it must not move Last-Event-ID)."""
+        return (await self._current())[1]
+
+    def latest(self) -> Head | None:
+        """The head made last, without waiting (for a page being rendered); a newer one is made in the
+        background when it is more than a second old."""
         loop = asyncio.get_running_loop()
         if self._made is None or (self._made.done() and loop.time() - self._made_at > MAX_AGE_SECONDS):
-            self._made, self._made_at = loop.create_task(self._make()), loop.time()
+            self._start(loop)
+        return self._latest
+
+    async def _current(self) -> tuple[Head, bytes]:
+        loop = asyncio.get_running_loop()
+        if self._made is None or (self._made.done() and loop.time() - self._made_at > MAX_AGE_SECONDS):
+            self._start(loop)
+        assert self._made is not None
         try:
             return await asyncio.shield(self._made)
         except Exception:
             self._made = None  # the store failed: the next reader tries again
             raise
 
-    async def _make(self) -> bytes:
+    def _start(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._made, self._made_at = loop.create_task(self._make()), loop.time()
+        self._made.add_done_callback(_quietly)
+
+    async def _make(self) -> tuple[Head, bytes]:
         head = await blocking(audit.tree_head, self._read_models, self._signer)
-        return frames.frame("tree-head", orjson.dumps(head))
+        self._latest = head
+        return head, frames.frame("tree-head", orjson.dumps(head))
+
+
+def _quietly(made: asyncio.Future[Any]) -> None:
+    """A head made for a page nobody waits on: its failure is retried by the next one, not logged."""
+    if not made.cancelled():
+        made.exception()

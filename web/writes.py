@@ -65,7 +65,8 @@ def request_key(request: Request, scope: str, raw_body: bytes = b"") -> RequestK
     key = request.headers.get("idempotency-key")
     if key is None:
         return None
-    return RequestKey.of(scope, key, request.method, request.url.path, raw_body)
+    secret = services(request).site_key
+    return RequestKey.of(scope, key, request.method, request.url.path, raw_body, secret=secret)
 
 
 @cache  # (command, outcome) pairs are few; prometheus_client's labels() takes a lock and builds a key

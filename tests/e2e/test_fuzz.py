@@ -138,6 +138,8 @@ def _request(
         "embed_id": rng.choice(["0" * 32, "not-hex", ids["update"]]),
         "position": rng.choice(NUMBERS),
         "name": rng.choice(["editor-1", "nobody", "UPPER", "é", "a" * 100]),
+        "version": rng.choice(NUMBERS),
+        "ban_id": rng.choice(["0" * 32, "not-hex", ids["update"], "é"]),
     }
     path = re.sub(r"\{(\w+)\}", lambda m: fill[m.group(1)], route.path)
     params = {

@@ -16,6 +16,7 @@ from eventsourcing.persistence import JSONTranscoder, Mapper
 from eventsourcing.utils import get_topic, resolve_topic
 
 from newsroom import Article, IdempotentRequest, Newsroom, Staff
+from newsroom.bans import Bans
 from newsroom.transcoding import OrjsonTranscoder
 
 TRICKY_TEXT = 'Flood "update" <b>&</b> \\ 🌊 naïve\nsecond line\ttab'
@@ -23,7 +24,7 @@ TRICKY_TEXT = 'Flood "update" <b>&</b> \\ 🌊 naïve\nsecond line\ttab'
 
 def event_classes() -> list[type[Any]]:
     found = []
-    for aggregate in (Article, Staff, IdempotentRequest):
+    for aggregate in (Article, Staff, IdempotentRequest, Bans):
         for name, value in vars(aggregate).items():
             if (
                 isinstance(value, type)
@@ -68,16 +69,17 @@ def make_event(cls: type[Any]) -> Any:
     # A non-UTC offset and microseconds make sure nothing is lost in the datetime.
     fields["timestamp"] = datetime(2026, 1, 10, 6, 40, 1, 123456, tzinfo=timezone(timedelta(hours=2)))
     if "originator_topic" in {field.name for field in dataclasses.fields(cls)}:
-        owner = {"Article": Article, "Staff": Staff}.get(cls.__qualname__.split(".")[0], IdempotentRequest)
+        owners = {"Article": Article, "Staff": Staff, "Bans": Bans}
+        owner = owners.get(cls.__qualname__.split(".")[0], IdempotentRequest)
         fields["originator_topic"] = get_topic(owner)
     return cls(**fields)
 
 
 def test_every_event_type_is_covered() -> None:
     names = {cls.__qualname__ for cls in event_classes()}
-    # The spec's article vocabulary and scheduling, embargoes, coverage, authors, releases, key events and
-    # readers' flags; five staff events; idempotency keys.
-    assert len(names) == 20 + 8 + 5 + 1
+    # The spec's article vocabulary and scheduling, embargoes, coverage, authors, releases, key events,
+    # readers' flags, approvals, pre-moderation and erasures; five staff events; idempotency keys; bans.
+    assert len(names) == 20 + 12 + 5 + 1 + 4
     assert "Article.CommentAdded" in names and "Staff.TokenIssued" in names
 
 

@@ -20,6 +20,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from operator import attrgetter
 
+import orjson
+
 from projections.documents import TimelineItem
 from web.fanout import frames
 from web.metrics import MESSAGES_FANNED_OUT, OPEN_STREAMS, SLOW_READERS_DROPPED, observe_dispatch
@@ -41,6 +43,19 @@ def as_it_is(item: TimelineItem) -> TimelineItem:
 
 
 _position = attrgetter("position")
+# Messages after which earlier frames of the same item (or story) must not reach anyone.
+WITHDRAWING = frozenset({"comment-hidden", "comment-erased", "update-erased", "article-unpublished"})
+
+
+def _item_of(frame: Frame) -> str | None:
+    """The update or comment a frame shows (read from its ``data:`` line)."""
+    for line in frame.data.split(b"\n"):
+        if line.startswith(b"data: "):
+            message = orjson.loads(line[6:])
+            shown = message.get("update") or message.get("comment") or {}
+            found = message.get("comment_id") or shown.get("id")
+            return str(found) if found else None
+    return None
 
 
 class Channel:
@@ -62,6 +77,20 @@ class Channel:
 
     def after(self, position: int) -> list[Frame]:
         return self.frames[bisect_right(self.frames, position, key=_position) :]
+
+    def withdraw(self, slug: str, item: str | None) -> None:
+        """Drops the frames still waiting for slow readers that show ``item`` of the story (every frame of
+        the story when None): it was hidden, erased or withdrawn since, and what readers are sent is what
+        may be seen now. The message saying so follows, so nobody misses the change itself."""
+        if item is None:
+            self.frames = [frame for frame in self.frames if frame.slug != slug]
+            return
+        marker = item.encode()
+        self.frames = [
+            frame
+            for frame in self.frames
+            if frame.slug != slug or marker not in frame.data or _item_of(frame) != item
+        ]
 
     def forget_sent(self) -> None:
         """Lets go of the frames every reader has sent (all of them when nobody reads)."""
@@ -183,6 +212,8 @@ class Hub:
             if item.position <= self.last_position:
                 continue
             self.last_position = item.position
+            if item.kind in WITHDRAWING:
+                self._withdraw(item)
             frame = self.frame(item)
             if pushed:  # a catch-up's items are old news: they would skew the push latency
                 observe_dispatch(item.data)
@@ -194,6 +225,16 @@ class Hub:
         for channel in touched:
             channel.wake()
         MESSAGES_FANNED_OUT.inc(self.delivered - delivered)
+
+    def _withdraw(self, item: TimelineItem) -> None:
+        message = orjson.loads(item.data)
+        shown = message.get("update") or message.get("comment") or {}
+        target = (
+            None if item.kind == "article-unpublished" else (message.get("comment_id") or shown.get("id"))
+        )
+        for channel in (self._site, self._articles.get(item.slug)):
+            if channel is not None:
+                channel.withdraw(item.slug, target)
 
     def frame(self, item: TimelineItem) -> Frame:
         """The item's frame, to send to a reader as it is."""

@@ -41,7 +41,7 @@ def form_token(svc: Services, now: float | None = None) -> str:
 
 
 def _sign(svc: Services, rendered: str) -> str:
-    return hmac.new(svc.preview_key, f"comment-form\n{rendered}".encode(), hashlib.sha256).hexdigest()[:32]
+    return hmac.new(svc.site_key, f"comment-form\n{rendered}".encode(), hashlib.sha256).hexdigest()[:32]
 
 
 def _check_form(svc: Services, token: str) -> None:
@@ -93,7 +93,7 @@ async def post_comment(request: Request) -> Response:
             raise
         return await _form_again(request, slug, error, fields)
     comment = None
-    if result.id is not None and wants_json(request):
+    if result.id is not None:
         comment = await blocking(svc.read_models.page_item, result.id.hex, result.position)
     return _taken(request, slug, result.id, comment, result.position)
 
@@ -101,12 +101,15 @@ async def post_comment(request: Request) -> Response:
 def _taken(
     request: Request, slug: str, comment_id: UUID | None, comment: dict[str, Any] | None, position: int
 ) -> Response:
+    held = comment is not None and comment["held"]
     if wants_json(request):
-        body: dict[str, Any] = {"comment_id": comment_id.hex if comment_id else None}
-        if comment is not None:
+        body: dict[str, Any] = {"comment_id": comment_id.hex if comment_id else None, "held": held}
+        if comment is not None and not held:
             body["html"] = fragment("comment", services(request).embeds, comment=comment, slug=slug)
             body["position"] = comment["position"]
         return JSON(body, status_code=201)
+    if held:  # the story is pre-moderated: the page says so where the form was
+        return RedirectResponse(f"/articles/{slug}?held=1#comment-form", status_code=303)
     anchor = f"#c-{comment_id.hex}" if comment_id else "#comments"
     after = f"?after={position}" if position else ""  # the page waits until it shows the comment
     return RedirectResponse(f"/articles/{slug}{after}{anchor}", status_code=303)

@@ -8,7 +8,7 @@ as struck, with the reason) and one per correction.
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from html import escape
 from typing import Any
@@ -27,6 +27,8 @@ from web.settings import Site
 from web.writes import path_slug
 
 ATOM = "http://www.w3.org/2005/Atom"
+# The audit log's signed head, carried by every feed so that feed readers and archives keep copies of it.
+AUDIT = "urn:x-newsroom:audit"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 ENTRIES_MAX = 100
 EPOCH = "1970-01-01T00:00:00+00:00"
@@ -57,6 +59,8 @@ def _story_entries(article: Doc, base: str) -> list[Doc]:
     entries = []
     byline = article["byline"].get("name")
     for update in article["updates"][-ENTRIES_MAX:]:
+        if update.get("erased"):
+            continue
         struck = update["struck"]
         # The same HTML as the page shows (rendered once, by the projector).
         html = update["body_html"] + (f"<p>Struck: {escape(update['struck_reason'])}</p>" if struck else "")
@@ -92,6 +96,7 @@ def _story_entries(article: Doc, base: str) -> list[Doc]:
 
 def _atom(feed: Feed, entries: list[Doc]) -> Response:
     ET.register_namespace("", ATOM)
+    ET.register_namespace("audit", AUDIT)
     root = ET.Element(f"{{{ATOM}}}feed", {XML_LANG: feed.site.language})
 
     def add(parent: ET.Element, name: str, text: str | None = None, **attributes: str) -> ET.Element:
@@ -107,6 +112,18 @@ def _atom(feed: Feed, entries: list[Doc]) -> Response:
     add(root, "link", rel="alternate", href=feed.page, type="text/html")
     add(add(root, "author"), "name", feed.site.name)
     add(root, "logo", feed.site.logo)
+    if feed.tree_head is not None:
+        head = feed.tree_head
+        ET.SubElement(
+            root,
+            f"{{{AUDIT}}}tree-head",
+            {
+                name.replace("_", "-"): str(head[name])
+                for name in ("tree_size", "root_hash", "last_position", "timestamp", "signature", "key_id")
+                if head.get(name) is not None
+            }
+            | {"about": f"{feed.site.url}/verify"},
+        )
     for entry in entries:
         node = add(root, "entry")
         add(node, "id", entry["id"])
@@ -148,6 +165,8 @@ def _json_feed(feed: Feed, entries: list[Doc]) -> Response:
             for entry in entries
         ],
     }
+    if feed.tree_head is not None:
+        document["_newsroom_audit"] = {"about": f"{feed.site.url}/verify", "tree_head": feed.tree_head}
     return JSON(document, media_type="application/feed+json")
 
 
@@ -159,12 +178,15 @@ class Feed:
     title: str
     page: str
     path: str
+    tree_head: dict[str, Any] | None = None
 
     def url(self, kind: str) -> str:
         return f"{self.site.url}{self.path}.{kind}"
 
 
-def _answer(kind: str, feed: Feed, entries: list[Doc]) -> Response:
+async def _answer(request: Request, kind: str, feed: Feed, entries: list[Doc]) -> Response:
+    head = await services(request).tree_heads.head()
+    feed = replace(feed, tree_head=head)
     return _atom(feed, entries) if kind == "atom" else _json_feed(feed, entries)
 
 
@@ -190,7 +212,7 @@ async def _list_feed(
     stories = await blocking(
         lambda: with_bylines(read_models, read_models.front_page(limit=ENTRIES_MAX, tag=tag, author=author))
     )
-    return _answer(kind, feed, _site_entries(stories, site.url))
+    return await _answer(request, kind, feed, _site_entries(stories, site.url))
 
 
 async def site_atom(request: Request) -> Response:
@@ -226,7 +248,7 @@ async def _story_feed(request: Request, kind: str) -> Response:
     site = svc.settings.site
     url = f"{site.url}/articles/{slug}"
     feed = Feed(site, article["headline"], url, f"/articles/{slug}/feed")
-    return _answer(kind, feed, _story_entries(article, site.url))
+    return await _answer(request, kind, feed, _story_entries(article, site.url))
 
 
 async def story_atom(request: Request) -> Response:

@@ -191,9 +191,10 @@ async def story_page(
             "author": fields.get("author", ""),
             "body": fields.get("body", ""),
             "reply_to": reply_to if reply_to.isalnum() else "",
+            "held": request.query_params.get("held") == "1",
         },
         reported=request.query_params.get("reported"),
-        scripts=["common.js", "reader.js"],
+        scripts=["common.js", "reader.js", "verify.js"],
         body_data={"slug": slug, "position": article["position"], "version": article["version"]},
     )
     if before is not None:  # an older page: it changes only when an old update is revised or struck

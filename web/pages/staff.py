@@ -1,5 +1,6 @@
-"""The editor desk and the auditor view: pages whose work happens in the browser, through the JSON API,
-with the staff token the person signs in with (kept in the tab's sessionStorage, sent as a Bearer token).
+"""The editor desk, the moderation queue, and the auditor's views: pages whose work happens in the
+browser, through the JSON API, with the staff token the person signs in with (kept in the tab's
+sessionStorage, sent as a Bearer token).
 """
 
 from __future__ import annotations
@@ -13,6 +14,14 @@ from web.writes import path_slug
 
 async def desk(request: Request) -> Response:
     return page(request, "desk.html")
+
+
+async def moderation(request: Request) -> Response:
+    return page(request, "moderation.html", scripts=["common.js", "moderation.js"])
+
+
+async def audit_list(request: Request) -> Response:
+    return page(request, "audit_list.html", scripts=["common.js", "audit_list.js"])
 
 
 async def auditor(request: Request) -> Response:

@@ -55,8 +55,12 @@ ENVIRONMENT.filters["json_ld"] = json_ld
 
 def page(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
     """A whole page, with the site's security headers."""
-    embeds: Embeds = request.state.services.embeds
-    context.setdefault("site", request.state.services.settings.site)
+    svc = request.state.services
+    embeds: Embeds = svc.embeds
+    context.setdefault("site", svc.settings.site)
+    # The audit log's signed head on every page: copies of it kept anywhere hold the newsroom to its log.
+    context.setdefault("tree_head", svc.tree_heads.latest())
+    context.setdefault("audit_key", svc.tree_heads.public_key)
     context.setdefault("scripts", [])
     context.setdefault("frame_url", embeds.frame_url)
     response = TEMPLATES.TemplateResponse(
@@ -84,6 +88,8 @@ LIVE_FRAGMENTS: Final = {
     "update-key-changed": "update",
     "comment-added": "comment",
     "comment-restored": "comment",
+    "update-erased": "update",
+    "comment-erased": "comment",
     "embed-attached": "embed",
 }
 

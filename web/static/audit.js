@@ -1,79 +1,129 @@
-// The auditor view: a story's history, the story as of any version (slider), and diffs between versions.
+// The auditor view of one story: every event in words, by whom and when (filterable); the story as it stood
+// at any version; what changed between two versions, the body's words taken out and put in highlighted; and
+// the story's records exported as NDJSON with the bytes each Merkle leaf hashes.
 "use strict";
 (() => {
   const { el, api, say, signIn, localTime } = newsroom;
   const byId = (id) => document.getElementById(id);
   const slug = document.body.dataset.slug;
   const path = "/api/articles/" + encodeURIComponent(slug);
+  let events = [];
   let timer = null;
 
+  const fullTime = (iso) => `${iso.replace("T", " ").replace(/\+00:00$/, " UTC")} (${localTime(iso)})`;
+  const problem = (result) => (result.data && result.data.error ? result.data.error.message : `the server answered ${result.status}`);
+
   async function history() {
-    const events = [];
+    const found = [];
     let after = 0;
     for (;;) {
       const result = await api("GET", `${path}/history?after_version=${after}&limit=1000`);
-      if (!result.ok) { say(result.data ? result.data.error.message : "failed", "error"); return events; }
-      events.push(...result.data.events);
-      if (result.data.next_after_version === null) return events;
+      if (!result.ok) { say(problem(result), "error"); return found; }
+      found.push(...result.data.events);
+      if (result.data.next_after_version === null) return found;
       after = result.data.next_after_version;
     }
+  }
+
+  // Words taken out and put in: [op, text] segments as <del> and <ins>.
+  const segments = (parts) => el("span", { className: "segments" },
+    ...(parts || []).map(([op, text]) => (op === "=" ? text : el(op === "+" ? "ins" : "del", {}, text))));
+
+  function detail(event) {
+    const data = event.data || {};
+    if (data.erased) return "(its words were erased)";
+    return data.reason || data.headline || data.label || data.tag || data.correction_note || data.title || (data.body ? data.body.slice(0, 140) : "");
+  }
+
+  function showHistory() {
+    const actor = byId("filter-actor").value;
+    const kind = byId("filter-kind").value;
+    const chosen = events.filter((e) => (!actor || e.actor === actor) && (!kind || e.summary === kind));
+    byId("history-count").textContent = `${chosen.length} of ${events.length} events`;
+    byId("history").replaceChildren(...chosen.map((e) => el("li", { className: "event" },
+      el("p", {}, el("b", {}, e.summary), detail(e) ? ` — ${detail(e)}` : ""),
+      el("p", { className: "meta" }, `version ${e.version} · position ${e.position} · ${fullTime(e.at)} · ${e.actor || "—"}`),
+      el("details", {}, el("summary", {}, "The record"), el("pre", {}, JSON.stringify(e.data, null, 2))))));
+  }
+
+  function fillFilters() {
+    const options = (select, values) => select.append(...[...new Set(values)].sort().map((value) => el("option", { value }, value)));
+    options(byId("filter-actor"), events.map((e) => e.actor || ""));
+    options(byId("filter-kind"), events.map((e) => e.summary));
+  }
+
+  function updateNode(u) {
+    if (u.erased) return el("li", { className: "update erased" }, el("p", { className: "tombstone" }, `Erased ${u.erased_at ? localTime(u.erased_at) : ""}: ${u.erased_reason || ""}`));
+    return el("li", { className: "update" + (u.struck ? " struck" : "") + (u.pinned ? " pinned" : "") },
+      el("p", { className: "meta" }, localTime(u.at), " ", u.label || "", u.key ? " · key event" : "", u.pinned ? " · pinned" : ""),
+      u.headline ? el("h3", { className: "update-headline" }, u.headline) : null,
+      el("div", { className: "update-body" }, u.body),
+      u.struck ? el("p", { className: "struck-reason" }, "Struck: " + u.struck_reason) : null);
   }
 
   async function showAsOf(version) {
     byId("asof-version").textContent = String(version);
     const result = await api("GET", `${path}?as_of=${version}`);
-    if (!result.ok) { say(result.data.error.message, "error"); return; }
+    if (!result.ok) { say(problem(result), "error"); return; }
     const page = result.data;
     byId("asof-page").replaceChildren(
-      el("p", { className: "meta" }, `${page.status} · as of ${localTime(page.as_of.at)}`),
+      el("p", { className: "meta" }, `${page.status} · as of ${fullTime(page.as_of.at)}`),
       el("h3", {}, page.headline),
       el("p", {}, page.body),
       ...page.corrections.map((c) => el("p", { className: "correction" }, `Correction: ${c.note}`)),
-      el("ol", { className: "updates" }, ...[...page.updates].reverse().map((u) =>
-        el("li", { className: "update" + (u.struck ? " struck" : "") + (u.pinned ? " pinned" : "") },
-          el("p", { className: "meta" }, localTime(u.at), " ", u.label || ""), el("div", { className: "update-body" }, u.body),
-          u.struck ? el("p", { className: "struck-reason" }, "Struck: " + u.struck_reason) : null))),
-      el("p", { className: "meta" }, `${page.comments.length} visible comments`));
+      el("ol", { className: "updates" }, ...[...page.updates].reverse().map(updateNode)),
+      el("p", { className: "meta" }, `${page.comments.filter((c) => !c.erased).length} visible comments; tags: ${page.tags.join(", ") || "none"}`));
   }
 
-  function list(title, entries, line) {
+  function block(title, entries, line) {
     if (!entries || !entries.length) return null;
     return el("div", {}, el("h4", {}, title), el("ul", { className: "diff-list" }, ...entries.map((entry) => el("li", {}, line(entry)))));
   }
 
   async function showDiff(from, to) {
     const result = await api("GET", `${path}/diff?from=${from}&to=${to}`);
-    if (!result.ok) { say(result.data.error.message, "error"); return; }
+    if (!result.ok) { say(problem(result), "error"); return; }
     const d = result.data;
-    const by = (entry) => ` — ${entry.by}, ${localTime(entry.at)}`;
+    const by = (entry) => ` — ${entry.by}, ${fullTime(entry.at)}`;
     byId("diff").replaceChildren(
       el("p", { className: "meta" }, `${d.events} events from version ${d.from.version} to ${d.to.version}`),
-      d.headline ? el("p", {}, `Headline: “${d.headline.before}” → “${d.headline.after}”`, d.headline.changes.map(by).join("")) : null,
-      d.body ? el("p", {}, "Body revised", d.body.changes.map(by).join("")) : null,
-      list("Updates added", d.updates.added, (u) => `${u.body}${by(u)}`),
-      list("Updates revised", d.updates.revised, (u) => `${u.before} → ${u.after}${by(u)}`),
-      list("Updates struck", d.updates.struck, (u) => `${u.reason}${by(u)}`),
-      list("Comments added", d.comments.added, (c) => `${c.author}: ${c.body}${by(c)}`),
-      list("Comments hidden", d.comments.hidden, (c) => `${c.reason}${by(c)}`),
-      list("Comments restored", d.comments.restored, (c) => `${c.reason}${by(c)}`));
+      d.headline ? el("div", {}, el("h4", {}, "Headline"), el("p", {}, segments(d.headline.segments))) : null,
+      d.body ? el("div", {}, el("h4", {}, "Body"), el("div", { className: "body-diff" }, segments(d.body.segments)),
+        ...(d.body.corrections || []).map((c) => el("p", { className: "correction" }, `Correction: ${c.note}${by(c)}`))) : null,
+      d.tags.added.length || d.tags.removed.length ? el("p", {}, `Tags: ${d.tags.added.map((t) => "+" + t).concat(d.tags.removed.map((t) => "−" + t)).join(", ")}`) : null,
+      block("Updates revised", d.updates.revised, (u) => el("span", {}, segments(u.segments), by(u))),
+      block("Every change, in order", d.changes, (c) => `${c.summary}${c.about ? ": " + c.about : ""}${by(c)} (version ${c.version})`));
+  }
+
+  function exportRecords() {
+    // The token goes in a header, so the file is fetched here and handed to the browser to save.
+    fetch(`/api/audit/export?slug=${encodeURIComponent(slug)}`, { headers: { Authorization: "Bearer " + sessionStorage.getItem("newsroom-token") } })
+      .then(async (response) => {
+        if (!response.ok) { say(`Export failed: the server answered ${response.status}.`, "error"); return; }
+        const link = el("a", { href: URL.createObjectURL(await response.blob()), download: `${slug}.ndjson` });
+        document.body.append(link);
+        link.click();
+        link.remove();
+        say("Exported.", "ok");
+      });
   }
 
   async function ready() {
-    const events = await history();
+    events = await history();
     if (!events.length) return;
     const latest = events[events.length - 1].version;
-    byId("history").replaceChildren(...events.map((e) => el("li", {},
-      `v${e.version} · #${e.position} · ${localTime(e.at)} · ${e.actor || "-"} · ${e.type}`)));
+    fillFilters();
+    showHistory();
     const slider = byId("asof");
     slider.max = String(latest);
     slider.value = String(latest);
     slider.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(() => showAsOf(slider.value), 120); });
     byId("diff-from").value = "1";
     byId("diff-to").value = String(latest);
-    byId("diff-form").addEventListener("submit", (event) => {
-      event.preventDefault();
-      showDiff(byId("diff-from").value, byId("diff-to").value);
-    });
+    byId("diff-form").addEventListener("submit", (event) => { event.preventDefault(); showDiff(byId("diff-from").value, byId("diff-to").value); });
+    byId("filter-actor").addEventListener("change", showHistory);
+    byId("filter-kind").addEventListener("change", showHistory);
+    byId("export").addEventListener("click", exportRecords);
     await showAsOf(latest);
   }
   signIn("audit", ready);

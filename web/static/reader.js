@@ -8,7 +8,7 @@
 // they are held, and shown at a click. New updates are announced to screen readers, politely.
 "use strict";
 (() => {
-  const { el, localTime, stampTimes } = newsroom;
+  const { el, stampTimes } = newsroom;
   const slug = document.body.dataset.slug;
   let last = Number(document.body.dataset.position) || 0;
   const state = document.getElementById("live-state");
@@ -45,7 +45,7 @@
   }
 
   function countComments() {
-    byId("comment-count").textContent = String(document.querySelectorAll("#comments .comment").length);
+    byId("comment-count").textContent = String(document.querySelectorAll("#comments .comment:not(.erased)").length);
   }
 
   function placeComment(comment, html) {
@@ -101,20 +101,16 @@
 
   const setTags = (tags) => byId("tags").replaceChildren(...tags.map((tag) => el("li", {}, el("a", { href: "/tags/" + encodeURIComponent(tag) }, tag))));
   const relatedNode = (link) => el("li", {}, el("a", { href: link.url }, link.title));
-  const correctionNode = (correction) => el("p", { className: "correction", id: "correction-" + correction.version }, el("b", {}, "Correction"), " ",
-    el("time", { datetime: correction.at }, localTime(correction.at)), ": " + correction.note);
 
   function showArticle(article) {
     byId("status-banner").hidden = true;
     byId("headline").textContent = article.headline;
     document.title = document.title.replace(/^.*? · /, article.headline + " · ");
     byId("body").innerHTML = article.body_html; // rendered and sanitised by the server (newsroom/richtext.py)
-    byId("corrections").replaceChildren(...article.corrections.map(correctionNode));
-    stampTimes(byId("corrections"));
     setTags(article.tags);
     byId("related").replaceChildren(...article.related.map(relatedNode));
     byId("comments-closed").textContent = article.comments_open ? "" : "Comments are closed.";
-    refresh("byline", "embeds", "comment-box", "coverage-ended", "key-events");
+    refresh("byline", "embeds", "corrections", "comment-box", "coverage-ended", "key-events");
   }
 
   function announce(text) {
@@ -137,16 +133,16 @@
     "headline-changed": (data) => { byId("headline").textContent = data.headline; document.title = document.title.replace(/^.*? · /, data.headline + " · "); },
     "body-revised": (data) => {
       byId("body").innerHTML = data.body_html; // rendered and sanitised by the server (newsroom/richtext.py)
-      if (data.correction_note) {
-        byId("corrections").append(correctionNode({ at: data.at, note: data.correction_note, version: data.version }));
-        stampTimes(byId("corrections"));
-      }
+      if (data.correction_note) refresh("corrections"); // as the page renders it, with its "verify"
     },
     "coverage-ended": () => { byId("story").classList.add("ended"); refresh("coverage-ended"); document.querySelectorAll(".live-badge").forEach((node) => node.remove()); },
     "authors-changed": () => refresh("byline"),
     "comment-added": (data) => placeComment(data.comment, data.html),
     "comment-restored": (data) => placeComment(data.comment, data.html),
     "comment-hidden": (data) => hideComment(data.comment_id),
+    "update-erased": (data) => updateChanged(data),
+    "comment-erased": (data) => placeComment(data.comment, data.html),
+    "comment-moderation-changed": (data) => { const note = byId("premoderated"); if (note) note.hidden = !data.premoderated; },
     "tag-added": (data) => setTags(data.tags),
     "tag-removed": (data) => setTags(data.tags),
     "embed-attached": (data) => byId("embeds").append(fragment(data.html)),

@@ -3,8 +3,8 @@
 // shows who else has it open, and never blocks an editor on a colleague's unrelated change: appends carry
 // no If-Match, and an edit is refused only when the same thing (the headline, the body, that update) was
 // changed since the editor began it; then theirs and yours are shown side by side to merge and save.
-import { api, articlePath, problem, setToken, token } from "./api.js";
-import { byId, el, instant, localTime, names, serverHtml } from "./dom.js";
+import { api, articlePath, problem, setToken, token } from "../lib/api.js";
+import { byId, el, instant, localTime, names, serverHtml } from "../lib/dom.js";
 import { markdownField } from "./markdown.js";
 
 let me = null;

@@ -1,8 +1,8 @@
 // A Markdown field: a toolbar, the text, and a live preview rendered by the server's own renderer (so it
 // is exactly what readers will see). What is typed is kept in this browser until it is saved, so a reload
 // or a crash loses nothing.
-import { api } from "./api.js";
-import { el } from "./dom.js";
+import { api } from "../lib/api.js";
+import { el } from "../lib/dom.js";
 
 const WRAPS = {
   bold: ["**", "**", "bold text"],

@@ -1,0 +1,175 @@
+"""The moderators' queue across every story, acts on many comments at once, bans; and an admin's erasure
+of a commenter (every comment signed with their name)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, ClassVar, Literal
+from uuid import UUID
+
+import msgspec
+from msgspec import UNSET, Meta, UnsetType
+from starlette.requests import Request
+from starlette.responses import Response
+
+from newsroom import rules
+from newsroom.bans import BanNotFoundError
+from newsroom.commands import Author, Reason
+from newsroom.errors import CommentNotFoundError, ValidationError
+from newsroom.staff import Permission
+from projections.erasure import erase_commenter
+from web import queries
+from web.auth import staff
+from web.changes import decode
+from web.concurrency import blocking
+from web.http import JSON, read_body
+from web.params import read_your_writes
+from web.queries import read_query
+from web.services import services
+from web.writes import write_blocking
+
+Hex = Annotated[str, Meta(min_length=32, max_length=32, pattern="^[0-9a-f]{32}$", description="An id (hex).")]
+Slug = Annotated[str, Meta(min_length=1, max_length=rules.SLUG_MAX, pattern=rules.SLUG_PATTERN)]
+BULK_MAX = 200
+
+
+class CommentRef(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    slug: Slug
+    id: Hex
+
+
+class BulkModeration(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Hide, restore or approve many comments, of any stories, at once: all or nothing. Comments already
+    as asked are passed over (listed in ``unchanged``)."""
+
+    schema_extra: ClassVar[dict[str, Any]] = {  # a reason is needed to hide or restore
+        "anyOf": [{"properties": {"action": {"const": "approve"}}}, {"required": ["reason"]}]
+    }
+    action: Literal["hide", "restore", "approve"]
+    comments: Annotated[list[CommentRef], Meta(min_length=1, max_length=BULK_MAX)]
+    reason: Reason | UnsetType = UNSET
+
+
+class Ban(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Ban a commenter: by ``name``, by ``client`` (the pseudonym the queue shows), or ``comment``: the
+    name and the client of whoever wrote that comment."""
+
+    schema_extra: ClassVar[dict[str, Any]] = {
+        "anyOf": [{"required": ["name"]}, {"required": ["client"]}, {"required": ["comment"]}]
+    }
+    reason: Reason
+    name: Author | UnsetType = UNSET
+    client: Annotated[str, Meta(max_length=64, pattern="^[0-9a-f]+$")] | UnsetType = UNSET
+    comment: CommentRef | UnsetType = UNSET
+
+
+class LiftBan(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    reason: Reason
+
+
+class EraseCommenter(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Erase every comment signed ``name`` (on every story), and the bans that name them."""
+
+    name: Author
+    reason: Reason
+
+
+async def queue(request: Request) -> Response:
+    await staff(request, Permission.MODERATE_COMMENTS)
+    query: queries.ModerationQueue = read_query(request, queries.ModerationQueue)
+    await read_your_writes(request, "moderation", query.after)
+    read_models = services(request).read_models
+    comments = await blocking(
+        read_models.moderation,
+        slug=query.slug,
+        hidden_only=query.hidden,
+        state=query.state,
+        client=query.client,
+        before=query.before,
+        limit=query.limit,
+    )
+    counts = await blocking(read_models.moderation_counts, slug=query.slug)
+    story = await blocking(read_models.moderation_story, query.slug) if query.slug else None
+    following = comments[-1]["position"] if len(comments) == query.limit else None
+    body = {"comments": comments, "counts": counts, "next_before": following}
+    if story is not None:
+        body["story"] = story
+    return JSON(body, headers={"Cache-Control": "private, no-store"})
+
+
+async def bulk(request: Request) -> Response:
+    moderator = await staff(request, Permission.MODERATE_COMMENTS)
+    asked: BulkModeration = decode(BulkModeration, await read_body(request), request)
+    if asked.action != "approve" and not asked.reason:
+        raise ValidationError("reason", "say why: it is kept on the record, and shown to moderators")
+    comments = [(ref.slug, UUID(hex=ref.id)) for ref in asked.comments]
+    app = services(request).app
+    reason = asked.reason or None
+    receipt, passed = await blocking(
+        app.moderate_comments, asked.action, comments, reason=reason, by=moderator
+    )
+    return JSON(
+        {
+            "changed": len(comments) - len(passed),
+            "unchanged": [{"slug": slug, "id": comment.hex} for slug, comment in passed],
+            "position": receipt.position if receipt else None,
+        }
+    )
+
+
+async def bans(request: Request) -> Response:
+    await staff(request, Permission.MODERATE_COMMENTS)
+    await read_your_writes(request, "moderation")
+    every = request.query_params.get("all") == "true"
+    found = await blocking(services(request).read_models.bans, active_only=not every)
+    return JSON({"bans": found}, headers={"Cache-Control": "private, no-store"})
+
+
+async def ban(request: Request) -> Response:
+    moderator = await staff(request, Permission.MODERATE_COMMENTS)
+    asked: Ban = decode(Ban, await read_body(request), request)
+    name, client = asked.name or None, asked.client or None
+    if asked.comment:
+        found = await blocking(services(request).read_models.moderation_comment, asked.comment.id)
+        if found is None or found["slug"] != asked.comment.slug:
+            raise CommentNotFoundError(f"no comment {asked.comment.id} on {asked.comment.slug}")
+        name, client = name or found["author"] or None, client or found["client"] or None
+    result = await write_blocking(
+        request,
+        services(request).app.ban_commenter,
+        name=name,
+        client=client,
+        reason=asked.reason,
+        by=moderator,
+    )
+    assert result.id is not None
+    return JSON({"ban_id": result.id.hex, "position": result.position}, status_code=201)
+
+
+async def lift_ban(request: Request) -> Response:
+    moderator = await staff(request, Permission.MODERATE_COMMENTS)
+    try:
+        ban_id = UUID(hex=request.path_params["ban_id"])
+    except ValueError:
+        raise BanNotFoundError(f"no ban {request.path_params['ban_id']}") from None
+    asked: LiftBan = decode(LiftBan, await read_body(request), request)
+    result = await write_blocking(
+        request, services(request).app.lift_ban, ban_id, reason=asked.reason, by=moderator
+    )
+    return JSON({"position": result.position})
+
+
+async def erase(request: Request) -> Response:
+    admin = await staff(request, Permission.ERASE_CONTENT)
+    asked: EraseCommenter = decode(EraseCommenter, await read_body(request), request)
+    svc = services(request)
+    report = await blocking(
+        erase_commenter, svc.app, svc.read_models, asked.name, reason=asked.reason, by=admin
+    )
+    return JSON(
+        {
+            "comments": report.comments,
+            "stories": report.stories,
+            "bans": report.bans,
+            "position": report.position or None,
+        }
+    )
