@@ -103,6 +103,10 @@ async def lifespan(starlette: Starlette) -> AsyncIterator[dict[str, Any]]:
         presence=RedisPresence(redis, settings.redis_prefix) if redis is not None else MemoryPresence(),
         site_key=await blocking(app.vault.put_once, SITE_KEY, secrets.token_bytes(32)),
     )
+    services.tree_heads.latest()  # made now, so the first page served carries the log's head
+    tasks.append(
+        asyncio.create_task(services.tree_heads.keep_fresh(lambda: hub.last_position), name="tree-heads")
+    )
     try:
         yield {"services": services}
     finally:

@@ -129,7 +129,10 @@ async def ban(request: Request) -> Response:
     asked: Ban = decode(Ban, await read_body(request), request)
     name, client = asked.name or None, asked.client or None
     if asked.comment:
-        found = await blocking(services(request).read_models.moderation_comment, asked.comment.id)
+        svc = services(request)
+        # The comment may have been written a moment ago: the read model is let catch up with the log first.
+        await blocking(svc.read_models.wait_for, svc.app.last_position(), 2.0, "moderation")
+        found = await blocking(svc.read_models.moderation_comment, asked.comment.id)
         if found is None or found["slug"] != asked.comment.slug:
             raise CommentNotFoundError(f"no comment {asked.comment.id} on {asked.comment.slug}")
         name, client = name or found["author"] or None, client or found["client"] or None

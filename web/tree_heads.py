@@ -9,6 +9,8 @@ to its size, and anyone can check the newer ones (``/api/audit/tree-head``).
 from __future__ import annotations
 
 import asyncio
+import logging
+from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -20,6 +22,7 @@ from web.concurrency import blocking
 from web.fanout import frames
 
 MAX_AGE_SECONDS = 1.0
+log = logging.getLogger("newsroom.web")
 
 Head = dict[str, Any]
 
@@ -51,6 +54,22 @@ class TreeHeads:
         if self._made is None or (self._made.done() and loop.time() - self._made_at > MAX_AGE_SECONDS):
             self._start(loop)
         return self._latest
+
+    async def keep_fresh(self, position: Callable[[], int], every: float = MAX_AGE_SECONDS) -> None:
+        """Makes a new head within ``every`` seconds of the log growing (``position``: the newest this
+        process has seen), so that pages, which take the head made last without waiting, carry a current
+        one; nothing while the log stands still."""
+        seen = -1
+        while True:
+            await asyncio.sleep(every)
+            now = position()
+            if now != seen:
+                try:
+                    await self.head()
+                except Exception as error:  # the store is down: pages keep the last head meanwhile
+                    log.warning("could not make the audit log's head (%s); trying again", error)
+                else:
+                    seen = now
 
     async def _current(self) -> tuple[Head, bytes]:
         loop = asyncio.get_running_loop()

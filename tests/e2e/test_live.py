@@ -152,7 +152,8 @@ def test_a_slow_reader_is_cut_off_without_slowing_the_others_and_resumes(server:
     )
     fast = Reader(f"{base}/api/articles/flood/live").start()
     # The kernel lets a connection buffer up to 4 MB on loopback (tcp_wmem), so send about 6 MB.
-    big = "The river is rising. " * 470  # about 10 KB an update
+    # About 10 KB a frame: an update's message carries its text, its HTML and its rendered fragment.
+    big = "The river is rising. " * 160
     try:
         with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
             positions = sorted(pool.map(lambda n: append(base, token, "flood", f"{n}: {big}"), range(600)))

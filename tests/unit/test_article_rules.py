@@ -378,3 +378,51 @@ def test_the_whitespace_the_text_patterns_spell_out_is_what_strip_takes_away() -
         if 0xD800 <= code <= 0xDFFF:
             continue
         assert bool(spelled.match(char)) is char.isspace(), hex(code)
+
+
+# -- pre-moderation and erasure ------------------------------------------------------------------------
+
+
+def test_a_premoderated_story_holds_comments_and_refuses_replies_and_reports_until_approved() -> None:
+    article = published()
+    article.set_premoderation(True, actor=ACTOR)
+    with pytest.raises(errors.NothingChangedError):
+        article.set_premoderation(True, actor=ACTOR)
+    held = article.add_comment(author="Lea", body="Hello", reply_to=None, client="c0ffee")
+    assert article.comment_held(held)
+    with pytest.raises(errors.CommentHiddenError, match="awaits moderation"):
+        article.add_comment(author="Bo", body="Re", reply_to=held)
+    with pytest.raises(errors.CommentHiddenError, match="awaits moderation"):
+        article.flag_comment(held, reason="spam")
+    article.approve_comment(held, actor=ACTOR)
+    assert not article.comment_held(held)
+    article.add_comment(author="Bo", body="Re", reply_to=held)
+
+
+def test_an_erased_item_can_be_changed_no_more_and_its_keys_go_with_the_save() -> None:
+    article = published()
+    update = article.append_update(body="Words", actor=ACTOR)
+    comment = article.add_comment(author="Lea", body="Hello", reply_to=None)
+    article.pin_update(update, actor=ACTOR)
+    article.collect_secrets()
+    article.erase_update(update, reason="Court order", actor=ACTOR)
+    article.erase_comment(comment, reason="Request", actor=ACTOR)
+    assert article.collect_shredded() == [sealing.item_prefix(update), sealing.item_prefix(comment)]
+    assert article.update_state(update) == LIVE  # unpinned with it
+    for change in (
+        lambda: article.revise_update(update, body="New", note=None, actor=ACTOR),
+        lambda: article.pin_update(update, actor=ACTOR),
+        lambda: article.erase_update(update, reason="Again", actor=ACTOR),
+        lambda: article.hide_comment(comment, reason="x", actor=ACTOR),
+        lambda: article.flag_comment(comment, reason="spam"),
+        lambda: article.add_comment(author="Bo", body="Re", reply_to=comment),
+        lambda: article.erase_comment(comment, reason="Again", actor=ACTOR),
+    ):
+        with pytest.raises(errors.ItemErasedError):
+            change()
+    with pytest.raises(errors.UpdateNotFoundError):
+        article.erase_update(uuid4(), reason="x", actor=ACTOR)
+    with pytest.raises(errors.ValidationError):
+        article.erase_comment(
+            article.add_comment(author="Al", body="Hi", reply_to=None), reason="", actor=ACTOR
+        )

@@ -6,6 +6,8 @@ import asyncio
 from collections.abc import Callable, Coroutine
 from typing import Any
 
+import orjson
+
 from projections.documents import TimelineItem
 from web.fanout.hub import Frame, Hub
 
@@ -129,5 +131,35 @@ def test_closing_wakes_every_reader_and_the_last_reader_of_an_article_takes_its_
             await asyncio.wait_for(waiting, 1)
         assert hub.readers == 0
         assert [channel.slug for channel in hub.channels()] == [None]  # only the site's is left
+
+    run(scenario)
+
+
+def message(position: int, kind: str, data: dict[str, Any], slug: str = "tide") -> TimelineItem:
+    return TimelineItem(position, slug, kind, orjson.dumps(data))
+
+
+def test_frames_of_an_item_hidden_or_erased_since_reach_no_slow_reader() -> None:
+    async def scenario() -> None:
+        hub = Hub()
+        gone, kept, update = "a" * 32, "b" * 32, "c" * 32
+        with hub.subscribe("tide") as slow, hub.subscribe(None) as site:
+            hub.dispatch(
+                [
+                    message(1, "comment-added", {"comment": {"id": gone, "body": "Words to hide"}}),
+                    message(
+                        2, "comment-added", {"comment": {"id": kept, "reply_to": gone, "body": "A reply"}}
+                    ),
+                    message(3, "update-appended", {"update": {"id": update, "body": "Words to erase"}}),
+                    message(4, "update-appended", {"update": {"id": "d" * 32}}, slug="dam"),
+                ]
+            )
+            hub.dispatch([message(5, "comment-hidden", {"comment_id": gone})])
+            hub.dispatch([message(6, "update-erased", {"update": {"id": update, "erased": True}})])
+            assert positions(slow.fresh()) == [2, 5, 6]  # the reply stays; the hidden and erased words go
+            assert positions(site.fresh()) == [2, 4, 5, 6]
+            hub.dispatch([message(7, "update-appended", {"update": {"id": "e" * 32}})])
+            hub.dispatch([message(8, "article-unpublished", {"reason": "Legal"})])
+            assert positions(site.fresh()) == [8]  # nothing of a withdrawn story but that it was withdrawn
 
     run(scenario)

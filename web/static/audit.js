@@ -55,7 +55,7 @@
   function updateNode(u) {
     if (u.erased) return el("li", { className: "update erased" }, el("p", { className: "tombstone" }, `Erased ${u.erased_at ? localTime(u.erased_at) : ""}: ${u.erased_reason || ""}`));
     return el("li", { className: "update" + (u.struck ? " struck" : "") + (u.pinned ? " pinned" : "") },
-      el("p", { className: "meta" }, localTime(u.at), " ", u.label || "", u.key ? " · key event" : "", u.pinned ? " · pinned" : ""),
+      el("p", { className: "meta" }, localTime(u.at), " ", u.label || "", u.key ? " · key event" : ""),
       u.headline ? el("h3", { className: "update-headline" }, u.headline) : null,
       el("div", { className: "update-body" }, u.body),
       u.struck ? el("p", { className: "struck-reason" }, "Struck: " + u.struck_reason) : null);
@@ -66,18 +66,19 @@
     const result = await api("GET", `${path}?as_of=${version}`);
     if (!result.ok) { say(problem(result), "error"); return; }
     const page = result.data;
-    byId("asof-page").replaceChildren(
+    byId("asof-page").replaceChildren(...[
       el("p", { className: "meta" }, `${page.status} · as of ${fullTime(page.as_of.at)}`),
       el("h3", {}, page.headline),
       el("p", {}, page.body),
       ...page.corrections.map((c) => el("p", { className: "correction" }, `Correction: ${c.note}`)),
       el("ol", { className: "updates" }, ...[...page.updates].reverse().map(updateNode)),
-      el("p", { className: "meta" }, `${page.comments.filter((c) => !c.erased).length} visible comments; tags: ${page.tags.join(", ") || "none"}`));
+      el("p", { className: "meta" }, `${page.comments.filter((c) => !c.erased).length} visible comments; tags: ${page.tags.join(", ") || "none"}`),
+    ].filter(Boolean));
   }
 
   function block(title, entries, line) {
     if (!entries || !entries.length) return null;
-    return el("div", {}, el("h4", {}, title), el("ul", { className: "diff-list" }, ...entries.map((entry) => el("li", {}, line(entry)))));
+    return el("div", {}, el("h3", {}, title), el("ul", { className: "diff-list" }, ...entries.map((entry) => el("li", {}, line(entry)))));
   }
 
   async function showDiff(from, to) {
@@ -85,14 +86,15 @@
     if (!result.ok) { say(problem(result), "error"); return; }
     const d = result.data;
     const by = (entry) => ` — ${entry.by}, ${fullTime(entry.at)}`;
-    byId("diff").replaceChildren(
+    byId("diff").replaceChildren(...[
       el("p", { className: "meta" }, `${d.events} events from version ${d.from.version} to ${d.to.version}`),
-      d.headline ? el("div", {}, el("h4", {}, "Headline"), el("p", {}, segments(d.headline.segments))) : null,
-      d.body ? el("div", {}, el("h4", {}, "Body"), el("div", { className: "body-diff" }, segments(d.body.segments)),
+      d.headline ? el("div", {}, el("h3", {}, "Headline"), el("p", {}, segments(d.headline.segments))) : null,
+      d.body ? el("div", {}, el("h3", {}, "Body"), el("div", { className: "body-diff" }, segments(d.body.segments)),
         ...(d.body.corrections || []).map((c) => el("p", { className: "correction" }, `Correction: ${c.note}${by(c)}`))) : null,
       d.tags.added.length || d.tags.removed.length ? el("p", {}, `Tags: ${d.tags.added.map((t) => "+" + t).concat(d.tags.removed.map((t) => "−" + t)).join(", ")}`) : null,
       block("Updates revised", d.updates.revised, (u) => el("span", {}, segments(u.segments), by(u))),
-      block("Every change, in order", d.changes, (c) => `${c.summary}${c.about ? ": " + c.about : ""}${by(c)} (version ${c.version})`));
+      block("Every change, in order", d.changes, (c) => `${c.summary}${c.about ? ": " + c.about : ""}${by(c)} (version ${c.version})`),
+    ].filter(Boolean));
   }
 
   function exportRecords() {

@@ -249,6 +249,14 @@
         }
         byId("comment-body").value = "";
         cancelReply();
+        if (data.held) { // the story is pre-moderated: a moderator shows it
+          error.textContent = "";
+          const note = byId("comment-held") || el("p", { id: "comment-held", className: "note ok", role: "status" });
+          note.textContent = "Thank you: your comment will appear once a moderator has approved it.";
+          byId("comment-error").before(note);
+          announce(note.textContent);
+          return;
+        }
         const posted = byId(data.comment_id ? "c-" + data.comment_id : "comments");
         if (posted) { posted.scrollIntoView({ block: "nearest" }); posted.classList.add("fresh"); }
         announce("Your comment is posted.");
