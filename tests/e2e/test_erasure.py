@@ -15,6 +15,7 @@ import os
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,13 +24,14 @@ from typing import Any
 import httpx
 import psycopg
 import pytest
+import redis
 
 from newsroom import Newsroom, Role
 from newsroom.staff import OPERATOR
 from newsroom.treehead import TreeSigner, verify_head
 from tests.rfc9162 import leaf_hash, root_from_inclusion
 from tests.server import ROOT, running_server
-from tests.services import postgres_database, postgres_url
+from tests.services import postgres_database, postgres_url, unavailable
 from tests.sse import Reader
 
 UPDATE_WORDS = "The quillwortcascade memo names the contractor"
@@ -37,6 +39,7 @@ COMMENT_WORDS = "I saw the larkspurtangent van at the depot"
 COMMENTER = "Oriel Vantwistle"
 MARKERS = ("quillwortcascade", "larkspurtangent", "Vantwistle")
 KEPT = "The ferry timetable is unchanged"
+REDIS_URL = "redis://127.0.0.1:6379/0"
 
 
 @dataclass
@@ -46,6 +49,7 @@ class Site:
     tokens: dict[str, str]
     signer: TreeSigner
     files: Any  # () -> list of (name, bytes): the database's files
+    redis_prefix: str | None = None  # PostgreSQL's run fans out through Redis, as production does
 
     def call(self, method: str, path: str, role: str | None = None, **kwargs: Any) -> httpx.Response:
         headers = {"Authorization": f"Bearer {self.tokens[role]}"} if role else {}
@@ -85,19 +89,56 @@ def site(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Site]:
         path = tmp_path / "erasure.sqlite3"
         yield from _site(f"sqlite:///{path}", signer, sqlite_files(path))
         return
-    with postgres_database() as dbname:
-        yield from _site(postgres_url(dbname), signer, postgres_files(dbname))
+    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2)
+    try:
+        client.ping()
+    except redis.RedisError as error:
+        unavailable(f"Redis at {REDIS_URL} is unreachable: {error}")
+    prefix = f"newsroom-test:{uuid.uuid4().hex[:10]}:"
+    try:
+        with postgres_database() as dbname:
+            yield from _site(postgres_url(dbname), signer, postgres_files(dbname), prefix)
+    finally:
+        keys = list(client.scan_iter(f"{prefix}*"))
+        if keys:
+            client.delete(*keys)
+        client.close()
 
 
-def _site(url: str, signer: TreeSigner, files: Any) -> Iterator[Site]:
+def _site(url: str, signer: TreeSigner, files: Any, redis_prefix: str | None = None) -> Iterator[Site]:
     app = Newsroom.from_url(url)
     tokens = {
         role: app.add_staff(f"{role}-1", Role(role), by=OPERATOR)[1]
         for role in ("editor", "moderator", "auditor", "admin")
     }
     app.close()
-    with running_server(url, NEWSROOM_AUDIT_KEY=signer.setting(), NEWSROOM_COMMENT_LIMIT="1000") as base:
-        yield Site(base, url, tokens, signer, files)
+    env = {"NEWSROOM_AUDIT_KEY": signer.setting(), "NEWSROOM_COMMENT_LIMIT": "1000"}
+    if redis_prefix is not None:
+        env.update(NEWSROOM_REDIS_URL=REDIS_URL, NEWSROOM_REDIS_PREFIX=redis_prefix)
+    with running_server(url, **env) as base:
+        yield Site(base, url, tokens, signer, files, redis_prefix)
+
+
+def redis_contents(prefix: str) -> str:
+    """Every key under the prefix and every value it holds, as text."""
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        seen = []
+        for key in client.scan_iter(f"{prefix}*"):
+            kind = client.type(key).decode()
+            readers: dict[str, Any] = {
+                "string": client.get,
+                "hash": client.hgetall,
+                "zset": lambda name: client.zrange(name, 0, -1, withscores=True),
+                "list": lambda name: client.lrange(name, 0, -1),
+                "set": client.smembers,
+                "stream": client.xrange,
+            }
+            value = readers[kind](key) if kind in readers else b""
+            seen.append(f"{key!r} {value!r}")
+        return "\n".join(seen)
+    finally:
+        client.close()
 
 
 def cli(site: Site, *args: str) -> subprocess.CompletedProcess[str]:
@@ -237,6 +278,11 @@ def test_erased_text_is_gone_everywhere_and_every_proof_still_verifies(site: Sit
     after_text = everything_public_and_audited(site, slugs)
     for marker in MARKERS:
         assert marker not in after_text, marker
+    if site.redis_prefix is not None:  # what Redis keeps (rate limits, presence) holds no words, no address
+        kept = redis_contents(site.redis_prefix)
+        assert kept, "the Redis fan-out was not in use"
+        assert not any(marker.lower() in kept.lower() for marker in MARKERS)
+        assert "127.0.0.1" not in kept
     assert KEPT in after_text and "Pat Quay" in after_text  # what was not erased is all there
     if "postgresql" in site.url:
         scrubbed = cli(site, "scrub")

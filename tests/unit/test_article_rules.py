@@ -426,3 +426,18 @@ def test_an_erased_item_can_be_changed_no_more_and_its_keys_go_with_the_save() -
         article.erase_comment(
             article.add_comment(author="Al", body="Hi", reply_to=None), reason="", actor=ACTOR
         )
+
+
+def test_a_snapshot_holds_none_of_the_sealed_words_so_erasing_the_keys_leaves_none_anywhere() -> None:
+    from eventsourcing.persistence import Mapper
+
+    from newsroom.transcoding import OrjsonTranscoder
+
+    article = published()
+    article.append_update(body="The quillword memo", headline="Quillhead", label="Quill-label", actor=ACTOR)
+    article.add_comment(author="Nameword Person", body="A commentword here", reply_to=None, client="c0ffee")
+    article.collect_events()
+    article.collect_secrets()  # as a save does (newsroom.saving), before it snapshots
+    stored = Mapper(transcoder=OrjsonTranscoder()).to_stored_event(Article.Snapshot.take(article))
+    for word in (b"quillword", b"Quillhead", b"Quill-label", b"Nameword", b"commentword", b"c0ffee"):
+        assert word not in stored.state

@@ -334,20 +334,32 @@ async function renderComments() {
   }
   byId("comment-count").textContent = `(${comments.length})`;
   byId("desk-comments").replaceChildren(...[...comments].reverse().map((comment) => {
-    const item = el("li", { className: "desk-comment" + (comment.hidden ? " hidden-comment" : "") },
+    if (comment.erased) {
+      const erased = comment.erased === true ? {} : comment.erased;
+      return el("li", { className: "desk-comment hidden-comment" },
+        el("p", { className: "meta" }, `Erased ${erased.at ? localTime(erased.at) : ""}${erased.reason ? ": " + erased.reason : ""}`));
+    }
+    const item = el("li", { className: "desk-comment" + (comment.hidden || comment.held ? " hidden-comment" : "") },
       el("p", { className: "meta" }, el("b", {}, comment.author), " · ", localTime(comment.at),
+        comment.held ? " · awaiting approval" : "",
         comment.hidden ? ` · hidden by ${comment.hidden_by || "a moderator"}: ${comment.hidden_reason || ""}` : ""),
       el("div", { className: "rendered" }, serverHtml(comment.body_html)));
     if (may("moderate_comments")) {
       const action = comment.hidden ? "restore" : "hide";
       const reason = el("input", { "aria-label": "Reason", placeholder: "reason (on the record)" });
-      item.append(el("p", { className: "row" }, reason, el("button", { type: "button", className: action === "hide" ? "danger" : "secondary", onclick: () => {
+      const row = el("p", { className: "row" }, reason, el("button", { type: "button", className: action === "hide" ? "danger" : "secondary", onclick: () => {
         if (!reason.value.trim()) { say("Give a reason: it goes on the record.", "error"); reason.focus(); return; }
         write("POST", `${articlePath(story.slug)}/comments/${comment.id}/${action}`, { reason: reason.value.trim() }, { done: action === "hide" ? "Comment hidden." : "Comment restored." });
-      } }, action === "hide" ? "Hide" : "Restore")));
+      } }, action === "hide" ? "Hide" : "Restore"));
+      if (comment.held) {
+        row.prepend(el("button", { type: "button", onclick: () =>
+          write("POST", `${articlePath(story.slug)}/comments/${comment.id}/approve`, undefined, { done: "Comment approved: readers see it now." }) }, "Approve"));
+      }
+      item.append(row);
     }
     return item;
   }));
+  byId("queue-link").href = `/moderation?slug=${encodeURIComponent(story.slug)}&state=held`;
 }
 
 // -- wiring -----------------------------------------------------------------------------------------------
