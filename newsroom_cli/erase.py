@@ -38,6 +38,13 @@ def _projected(app: Newsroom, store: ReadModels, position: int) -> bool:
     return wait_until_gone(store, position, GONE_SECONDS)
 
 
+def _exit_status(done: bool) -> int:
+    if not done:
+        print("The projector has not applied it yet: readers see it until it does.", file=sys.stderr)
+        return 1
+    return 0
+
+
 def cmd_erase_item(args: argparse.Namespace, settings: Settings) -> int:
     app = Newsroom.from_url(settings.database_url)
     try:
@@ -48,10 +55,7 @@ def cmd_erase_item(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         app.close()
     print(f"Erased {args.kind} {item.hex} of {args.slug} (position {receipt.position}).")
-    if not done:
-        print("The projector has not applied it yet: readers see it until it does.", file=sys.stderr)
-        return 1
-    return 0
+    return _exit_status(done)
 
 
 def cmd_erase_commenter(args: argparse.Namespace, settings: Settings) -> int:
@@ -73,10 +77,7 @@ def cmd_erase_commenter(args: argparse.Namespace, settings: Settings) -> int:
         f"on {len(report.stories)} stor{'ies' if len(report.stories) != 1 else 'y'}, and {report.bans} "
         f"ban{'s' if report.bans != 1 else ''} naming them."
     )
-    if not done:
-        print("The projector has not applied it yet: readers see it until it does.", file=sys.stderr)
-        return 1
-    return 0
+    return _exit_status(done)
 
 
 def cmd_scrub(args: argparse.Namespace, settings: Settings) -> int:

@@ -28,24 +28,13 @@ class ModerationQueries(SQLReadModels):
     ) -> list[Doc]:
         """Comments newest first: of one story or all, in one state or any, from one client or any;
         ``before`` a position, for the next page."""
-        conditions: list[str] = []
-        params: list[Any] = []
-        if slug is not None:
-            conditions.append("article = ?")
-            params.append(article_id(slug).hex)
-        if hidden_only:
-            conditions.append("hidden = ?")
-            params.append(True)
-        if state is not None:
-            conditions.append("state = ?")
-            params.append(state)
-        if client:
-            conditions.append("client = ?")
-            params.append(client)
-        if before is not None:
-            conditions.append("position < ?")
-            params.append(before)
-        where = f"WHERE {' AND '.join(conditions)} " if conditions else ""
+        where, params = _where(
+            ("article = ?", article_id(slug).hex if slug is not None else None),
+            ("hidden = ?", True if hidden_only else None),
+            ("state = ?", state),
+            ("client = ?", client or None),
+            ("position < ?", before),
+        )
         rows = self._rows(
             f"SELECT doc FROM {self.table(MODERATION_COMMENTS)} {where}ORDER BY position DESC LIMIT ?",
             (*params, limit),
@@ -58,7 +47,7 @@ class ModerationQueries(SQLReadModels):
 
     def moderation_counts(self, *, slug: str | None = None) -> dict[str, int]:
         """How many comments are in each state (of one story, or all)."""
-        where, params = ("WHERE article = ? ", [article_id(slug).hex]) if slug is not None else ("", [])
+        where, params = _where(("article = ?", article_id(slug).hex if slug is not None else None))
         rows = self._rows(
             f"SELECT state, COUNT(*) AS n FROM {self.table(MODERATION_COMMENTS)} {where}GROUP BY state",
             params,
@@ -84,15 +73,9 @@ class ModerationQueries(SQLReadModels):
         return [doc for row in rows if not (doc := orjson.loads(row["doc"]))["erased"]]
 
     def bans(self, *, active_only: bool = True, name: str | None = None) -> list[Doc]:
-        conditions: list[str] = []
-        params: list[Any] = []
-        if active_only:
-            conditions.append("active = ?")
-            params.append(True)
-        if name is not None:
-            conditions.append("name_key = ?")
-            params.append(name_key(name))
-        where = f"WHERE {' AND '.join(conditions)} " if conditions else ""
+        where, params = _where(
+            ("active = ?", True if active_only else None), ("name_key = ?", name_key(name) if name else None)
+        )
         rows = self._rows(f"SELECT doc FROM {self.table(BANS)} {where}", params)
         found = [orjson.loads(row["doc"]) for row in rows]
         return sorted(found, key=lambda ban: ban["at"], reverse=True)
@@ -104,3 +87,11 @@ class ModerationQueries(SQLReadModels):
             (True, name_key(name) or "\x00", client or "\x00"),
         )
         return orjson.loads(rows[0]["doc"]) if rows else None
+
+
+def _where(*conditions: tuple[str, Any]) -> tuple[str, list[Any]]:
+    """A WHERE clause of the conditions whose value is not None, and their parameters."""
+    chosen = [(clause, value) for clause, value in conditions if value is not None]
+    if not chosen:
+        return "", []
+    return f"WHERE {' AND '.join(clause for clause, _ in chosen)} ", [value for _, value in chosen]

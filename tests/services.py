@@ -117,3 +117,26 @@ class OwnPostgres:
         with contextlib.suppress(subprocess.CalledProcessError):
             self.stop()
         shutil.rmtree(self.directory, ignore_errors=True)
+
+
+REDIS_URL = os.environ.get("NEWSROOM_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+@contextmanager
+def redis_namespace() -> Iterator[str]:
+    """A key prefix of this test's own in the machine's Redis; every key under it is deleted afterwards."""
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2)
+    try:
+        client.ping()
+    except redis.RedisError as error:
+        unavailable(f"Redis at {REDIS_URL} is unreachable: {error}")
+    prefix = f"newsroom-test:{uuid.uuid4().hex[:10]}:"
+    try:
+        yield prefix
+    finally:
+        keys = list(client.scan_iter(f"{prefix}*"))
+        if keys:
+            client.delete(*keys)
+        client.close()

@@ -15,7 +15,6 @@ import os
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,7 +30,7 @@ from newsroom.staff import OPERATOR
 from newsroom.treehead import TreeSigner, verify_head
 from tests.rfc9162 import leaf_hash, root_from_inclusion
 from tests.server import ROOT, running_server
-from tests.services import postgres_database, postgres_url, unavailable
+from tests.services import REDIS_URL, postgres_database, postgres_url, redis_namespace
 from tests.sse import Reader
 
 UPDATE_WORDS = "The quillwortcascade memo names the contractor"
@@ -39,7 +38,6 @@ COMMENT_WORDS = "I saw the larkspurtangent van at the depot"
 COMMENTER = "Oriel Vantwistle"
 MARKERS = ("quillwortcascade", "larkspurtangent", "Vantwistle")
 KEPT = "The ferry timetable is unchanged"
-REDIS_URL = "redis://127.0.0.1:6379/0"
 
 
 @dataclass
@@ -89,20 +87,8 @@ def site(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Site]:
         path = tmp_path / "erasure.sqlite3"
         yield from _site(f"sqlite:///{path}", signer, sqlite_files(path))
         return
-    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2)
-    try:
-        client.ping()
-    except redis.RedisError as error:
-        unavailable(f"Redis at {REDIS_URL} is unreachable: {error}")
-    prefix = f"newsroom-test:{uuid.uuid4().hex[:10]}:"
-    try:
-        with postgres_database() as dbname:
-            yield from _site(postgres_url(dbname), signer, postgres_files(dbname), prefix)
-    finally:
-        keys = list(client.scan_iter(f"{prefix}*"))
-        if keys:
-            client.delete(*keys)
-        client.close()
+    with redis_namespace() as prefix, postgres_database() as dbname:
+        yield from _site(postgres_url(dbname), signer, postgres_files(dbname), prefix)
 
 
 def _site(url: str, signer: TreeSigner, files: Any, redis_prefix: str | None = None) -> Iterator[Site]:

@@ -3,34 +3,21 @@
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import Iterator
 
 import pytest
 import redis
 from redis.asyncio import Redis
 
-from tests.services import unavailable
+from tests.services import REDIS_URL, redis_namespace
 from tests.web.conftest import make_api
 from web.ratelimit import MemoryRateLimiter, RedisRateLimiter
-
-REDIS_URL = "redis://127.0.0.1:6379/0"
 
 
 @pytest.fixture
 def redis_prefix() -> Iterator[str]:
-    """A key prefix of this test's own; every key under it is deleted afterwards."""
-    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2)
-    try:
-        client.ping()
-    except redis.RedisError as error:
-        unavailable(f"Redis at {REDIS_URL} is unreachable: {error}")
-    prefix = f"newsroom-test:{uuid.uuid4().hex[:10]}:"
-    yield prefix
-    keys = list(client.scan_iter(f"{prefix}*"))
-    if keys:
-        client.delete(*keys)
-    client.close()
+    with redis_namespace() as prefix:
+        yield prefix
 
 
 def test_redis_rate_limit_is_shared_between_limiters(redis_prefix: str) -> None:
