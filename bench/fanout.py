@@ -117,6 +117,26 @@ def wait_port(port: int, timeout: float = 30) -> None:
             time.sleep(0.1)
 
 
+def wait_streaming(port: int, timeout: float = 30) -> None:
+    """Until a stream opens through Pushpin: it listens before its processes are wired to each other, and a
+    reader that comes in between is dropped (seen as "closed before the headers" on a busy machine)."""
+    import socket
+
+    request = b"GET /stream HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n"
+    deadline = time.monotonic() + timeout
+    while True:
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as probe:
+            probe.sendall(request)
+            try:
+                if probe.recv(64).startswith(b"HTTP/1.1 200"):
+                    return
+            except OSError:
+                pass
+        if time.monotonic() > deadline:
+            raise ConnectionError(f"Pushpin on port {port} opens no stream")
+        time.sleep(0.2)
+
+
 # -- the client --------------------------------------------------------------------------------------------
 
 
@@ -417,7 +437,7 @@ def pushpin(workdir: Path, origin_port: int) -> Iterator[tuple[int, list[int]]]:
     )
     try:
         wait_port(5561)
-        wait_port(http_port)  # a GET would be held open by the origin: only check that it listens
+        wait_port(http_port)  # a stream needs the origin, on the caller's loop: see wait_streaming
         children = subprocess.run(
             ["pgrep", "-s", str(process.pid)], capture_output=True, text=True
         ).stdout.split()
@@ -437,6 +457,7 @@ async def run_pushpin(workdir: Path, count: int, messages: int, frame_size: int)
     server = await loop.create_server(GripOrigin, "127.0.0.1", origin_port)
     try:
         with pushpin(workdir, origin_port) as (port, pids):
+            await asyncio.to_thread(wait_streaming, port)
             counter = iter(range(1, 10**9))
             async with httpx.AsyncClient(timeout=30) as client:
 
