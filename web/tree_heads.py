@@ -56,20 +56,19 @@ class TreeHeads:
         return self._latest
 
     async def keep_fresh(self, position: Callable[[], int], every: float = MAX_AGE_SECONDS) -> None:
-        """Makes a new head within ``every`` seconds of the log growing (``position``: the newest this
-        process has seen), so that pages, which take the head made last without waiting, carry a current
-        one; nothing while the log stands still."""
-        seen = -1
+        """Makes a new head within ``every`` seconds of the log growing past the head made last
+        (``position``: the newest this process has seen), so that pages, which take the head made last
+        without waiting, carry a current one. A head made while the audit tree was behind (at start, with
+        the projector still reading the log) is made again until it covers ``position``; nothing while the
+        log stands still."""
         while True:
             await asyncio.sleep(every)
-            now = position()
-            if now != seen:
-                try:
-                    await self.head()
-                except Exception as error:  # the store is down: pages keep the last head meanwhile
-                    log.warning("could not make the audit log's head (%s); trying again", error)
-                else:
-                    seen = now
+            if self._latest is not None and self._latest["last_position"] >= position():
+                continue
+            try:
+                await self.head()
+            except Exception as error:  # the store is down: pages keep the last head meanwhile
+                log.warning("could not make the audit log's head (%s); trying again", error)
 
     async def _current(self) -> tuple[Head, bytes]:
         loop = asyncio.get_running_loop()
