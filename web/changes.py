@@ -142,13 +142,15 @@ def decode(kind: Any, raw: bytes, request: Request) -> Any:
         raise ValidationError(field, message) from None
     except msgspec.DecodeError as error:
         raise HTTPError(400, "malformed_json", f"the body is not valid JSON: {error}") from None
+    except RecursionError:
+        raise HTTPError(400, "malformed_json", "the body is nested too deeply") from None
 
 
 def _plain(raw: bytes) -> Any:
     """The body decoded without a type: to say what is wrong with one of its values."""
     try:
         return msgspec.json.decode(raw)
-    except msgspec.DecodeError:
+    except (msgspec.DecodeError, RecursionError):  # a thousand nested arrays is a bad body, not a bug
         return None
 
 

@@ -191,3 +191,30 @@ def test_options_lists_every_method_of_a_path(api: Api, story: str) -> None:
         assert refused.status_code == 405
         assert set(refused.headers["allow"].split(", ")) == methods
         assert refused.json()["error"]["code"] == "method_not_allowed"
+
+
+@pytest.mark.parametrize(
+    ("path", "role"),
+    [
+        ("/api/articles/{slug}/comments", None),
+        ("/api/articles", "editor"),
+        ("/api/articles/{slug}/updates", "editor"),
+        ("/api/markdown", "editor"),
+        ("/api/moderation/bulk", "moderator"),
+        ("/api/moderation/bans", "moderator"),
+        ("/api/commenters/erase", "admin"),
+    ],
+)
+def test_a_body_of_a_thousand_nested_arrays_is_malformed_not_a_500(
+    api: Api, story: str, path: str, role: str | None
+) -> None:
+    nested = b"[" * 1500 + b"]" * 1500
+    response = api.call(
+        "POST",
+        path.format(slug=story),
+        role=role,
+        content=nested,
+        headers={"Content-Type": "application/json"},
+    )
+    assert response.status_code == 400, response.text
+    assert response.json()["error"]["code"] == "malformed_json"
