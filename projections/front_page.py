@@ -89,7 +89,8 @@ class FrontPageProjection(EventByEvent):
     name = "front-page"
     # 2: every story's status for the desk, scheduled updates held back, authors listed like tags.
     # 3: erasure (the latest update's excerpt goes with it), comments held for moderation not counted.
-    version = 3
+    # 4: the latest update's excerpt follows its revisions, and goes when it is struck.
+    version = 4
     tables = (LISTED, TAGS, AUTHORS, SCHEDULE)
     topics = ARTICLE_TOPICS
 
@@ -259,6 +260,35 @@ def _update_released(summary: Doc, data: Data, at: str) -> bool:
     return True
 
 
+def _update_revised(summary: Doc, data: Data, at: str) -> bool:
+    """The excerpt of the latest update, or of one waiting for its time, shows its words as they are now."""
+    update = data["update_id"]["_data_"]
+    text = data["text"]
+    scheduled = summary[DRAFTS]
+    shown = scheduled.get(update) or summary["latest_update"]
+    if text is None or shown is None or shown["id"] != update:
+        return False
+    revised = {**shown, "excerpt": richtext.plain(text["body"])[:EXCERPT]}
+    if text.get("headline") is not None:
+        revised["headline"] = text["headline"] or None
+    if update in scheduled:
+        summary[DRAFTS] = {**scheduled, update: revised}
+    else:
+        summary["latest_update"] = revised
+    return False
+
+
+def _update_struck(summary: Doc, data: Data, at: str) -> bool:
+    """A struck update is no longer news: the lists do not show it as the latest (nor release it later)."""
+    update = data["update_id"]["_data_"]
+    scheduled = dict(summary[DRAFTS])
+    if scheduled.pop(update, None) is not None:
+        summary[DRAFTS] = scheduled
+    if (summary["latest_update"] or {}).get("id") == update:
+        summary["latest_update"] = None
+    return False
+
+
 def _comment_added(summary: Doc, data: Data, at: str) -> bool:
     if data.get("held"):
         summary[UNSEEN] = {**summary[UNSEEN], data["comment_id"]["_data_"]: "held"}
@@ -321,6 +351,8 @@ _CHANGES: Final[dict[str, Callable[[Doc, Data, str], bool]]] = {
     Article.AuthorsChanged.TOPIC: _authors,
     Article.UpdateAppended.TOPIC: _update_appended,
     Article.UpdateReleased.TOPIC: _update_released,
+    Article.UpdateRevised.TOPIC: _update_revised,
+    Article.UpdateStruck.TOPIC: _update_struck,
     Article.CommentAdded.TOPIC: _comment_added,
     Article.CommentApproved.TOPIC: _comment_shown,
     Article.CommentRestored.TOPIC: _comment_shown,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 import feedparser
+import httpx
 import jsonschema
 import pytest
 
@@ -118,3 +119,37 @@ def test_a_story_feed_lists_updates_marks_struck_ones_and_corrections(api: Api) 
 def test_drafts_have_no_page_and_no_feed(api: Api, path: str) -> None:
     slug = api.story(publish=False)
     assert api.get(path.format(slug=slug)).status_code == 404
+
+
+def test_the_lists_show_a_revised_latest_update_as_revised_and_a_struck_one_not_at_all(api: Api) -> None:
+    slug = api.story()
+    base = f"/api/articles/{slug}/updates"
+    first = api.post(base, {"body": "Ferries run as usual."}, role="editor").json()
+    wrong = api.post(base, {"body": "Every ferry is cancelled WRONGFACT."}, role="editor").json()
+    revised = api.call(
+        "PATCH",
+        f"{base}/{wrong['update_id']}",
+        json={"body": "The evening ferry is cancelled FIXEDFACT.", "note": "Only one ferry."},
+        role="editor",
+    )
+    assert revised.status_code == 200, revised.text
+
+    def lists(after: httpx.Response) -> list[str]:
+        listed = api.settled("/api/articles", after).json()
+        return [
+            str(listed),
+            api.get("/").text,
+            api.get("/feed.atom").text,
+            api.get("/feed.json").text,
+            api.call("GET", "/api/desk/stories", role="editor").text,
+        ]
+
+    for shown in lists(revised):
+        assert "FIXEDFACT" in shown and "WRONGFACT" not in shown
+    struck = api.post(f"{base}/{wrong['update_id']}/strike", {"reason": "Wrong ferry."}, role="editor")
+    assert struck.status_code == 200, struck.text
+    for shown in lists(struck):
+        assert "FIXEDFACT" not in shown and "WRONGFACT" not in shown
+    # The story's page still has every update, the struck one marked; only the lists drop it.
+    page = api.get(f"/articles/{slug}").text
+    assert f'id="u-{first["update_id"]}"' in page and "FIXEDFACT" in page
