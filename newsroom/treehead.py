@@ -74,6 +74,23 @@ class TreeSigner:
         }
 
 
+HEX = frozenset("0123456789abcdef")
+
+
+def saved_head(value: Any, field: str) -> dict[str, Any]:
+    """``value`` if it has the shape of a tree head (a size and a root), else a ValidationError naming
+    ``field``: a head is checked against the log, so a malformed one is refused before anything is read."""
+    if not isinstance(value, dict):
+        raise ValidationError(field, "a tree head is a JSON object, as `newsroom audit tree-head` prints it")
+    size = value.get("tree_size")
+    if not isinstance(size, int) or isinstance(size, bool) or size < 0:
+        raise ValidationError(field, "the head's tree_size must be a whole number from 0")
+    root = value.get("root_hash")
+    if not isinstance(root, str) or len(root) != 64 or not HEX.issuperset(root):
+        raise ValidationError(field, "the head's root_hash must be 64 lowercase hex digits")
+    return value
+
+
 def verify_head(head: dict[str, Any], public_key: bytes) -> bool:
     """True when ``head`` is signed by ``public_key``, the newsroom's published key as the checker knows
     it (never the key a head carries: anyone can sign a head with a key of their own)."""

@@ -12,7 +12,7 @@ import orjson
 
 from newsroom import Newsroom
 from newsroom.errors import ValidationError
-from newsroom.treehead import TreeSigner, b64, key_id, parse_public_key
+from newsroom.treehead import TreeSigner, b64, key_id, parse_public_key, saved_head
 from projections import audit
 from projections.history import article_history, as_of_point, page_as_of, plain_page
 from projections.registry import open_read_models
@@ -55,11 +55,12 @@ def cmd_verify(args: argparse.Namespace, settings: Settings) -> int:
     saved: dict[str, Any] | None = None
     if args.tree_head:
         try:
-            saved = orjson.loads(Path(args.tree_head).read_bytes())
+            read = orjson.loads(Path(args.tree_head).read_bytes())
         except (OSError, orjson.JSONDecodeError) as error:
             raise ValidationError(
                 "--tree-head", f"cannot read a tree head from {args.tree_head}: {error}"
             ) from None
+        saved = saved_head(read, "--tree-head")
     signer = settings.signer()
     public_key = (
         parse_public_key(args.public_key) if args.public_key else signer.public_key if signer else None

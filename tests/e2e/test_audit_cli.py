@@ -260,3 +260,24 @@ def test_no_token_hash_is_in_the_event_log(logged: str) -> None:
             assert hashlib.sha256(secret.encode()).hexdigest().encode() not in states
     finally:
         app.close()
+
+
+@pytest.mark.parametrize(
+    ("saved", "says"),
+    [
+        (b'{"tree_size": "x", "root_hash": "00"}', "tree_size must be a whole number"),
+        (b"[]", "a tree head is a JSON object"),
+        (b'{"root_hash": "' + b"ab" * 32 + b'"}', "tree_size must be a whole number"),
+        (b'{"tree_size": 3}', "root_hash must be 64 lowercase hex digits"),
+        (b'{"tree_size": true, "root_hash": "' + b"ab" * 32 + b'"}', "tree_size must be a whole number"),
+    ],
+)
+def test_a_malformed_saved_head_is_one_line_naming_it_not_a_traceback(
+    logged: str, tmp_path: Path, saved: bytes, says: str
+) -> None:
+    path = tmp_path / "head.json"
+    path.write_bytes(saved)
+    failed = newsroom("audit", "verify", "--tree-head", str(path), database_url=logged)
+    assert failed.returncode == 1
+    assert "Traceback" not in failed.stderr
+    assert "--tree-head" in failed.stderr and says in failed.stderr
