@@ -84,7 +84,8 @@ class ModerationProjection(EventByEvent):
     name = "moderation"
     # 2: comments' text from sealed events, and as HTML; 3: readers' flags; 4: one queue for every story
     # (states), pre-moderation, approvals, erasure, bans.
-    version = 4
+    # 5: names matched with the characters that show nothing dropped (``name_key``).
+    version = 5
     tables = (SLUGS, COMMENTS, BANS)
     topics = frozenset(
         {DRAFTED, HEADLINE, PREMODERATION, COMMENT_ADDED, *ACTS, FLAGGED, BANNED, LIFTED, BAN_ERASED}

@@ -11,8 +11,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from typing import Final
 
 from starlette.requests import HTTPConnection
+
+PSEUDONYM_LENGTH: Final = 20
+# A client as the queue shows it and a ban names it: a part of one would match no client.
+PSEUDONYM_PATTERN: Final = f"^[0-9a-f]{{{PSEUDONYM_LENGTH}}}$"
 
 
 def client_id(connection: HTTPConnection) -> str:
@@ -25,4 +30,4 @@ def pseudonym(site_key: bytes, connection: HTTPConnection) -> str:
     its address under the site's key, so the address itself is stored nowhere and cannot be guessed back
     from the record without the key. Stable for one address, so moderators can ban by it."""
     digest = hmac.new(site_key, f"client\n{client_id(connection)}".encode(), hashlib.sha256)
-    return digest.hexdigest()[:20]
+    return digest.hexdigest()[:PSEUDONYM_LENGTH]

@@ -20,6 +20,7 @@ from projections.erasure import erase_commenter
 from web import queries
 from web.auth import staff
 from web.changes import decode
+from web.clients import PSEUDONYM_PATTERN
 from web.concurrency import blocking
 from web.http import JSON, read_body
 from web.params import read_your_writes
@@ -58,7 +59,7 @@ class Ban(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True)
     }
     reason: Reason
     name: Author | UnsetType = UNSET
-    client: Annotated[str, Meta(max_length=64, pattern="^[0-9a-f]+$")] | UnsetType = UNSET
+    client: Annotated[str, Meta(pattern=PSEUDONYM_PATTERN)] | UnsetType = UNSET
     comment: CommentRef | UnsetType = UNSET
 
 

@@ -12,6 +12,7 @@ from starlette.requests import Request
 
 from newsroom import rules
 from newsroom.errors import ValidationError
+from web.clients import PSEUDONYM_LENGTH
 
 Position = Annotated[int, Meta(ge=0, le=rules.WHOLE_NUMBER_MAX, description="A position in the event log.")]
 Version = Annotated[int, Meta(ge=0, le=rules.WHOLE_NUMBER_MAX, description="A version of the article.")]
@@ -103,7 +104,13 @@ class ModerationQueue(Query, frozen=True, kw_only=True):
         | None
     ) = None
     client: (
-        Annotated[str, Meta(max_length=64, pattern="^[0-9a-f]*$", description="Only this client's comments.")]
+        Annotated[
+            str,
+            Meta(
+                pattern=f"^([0-9a-f]{{{PSEUDONYM_LENGTH}}})?$",
+                description="Only this client's comments (its whole pseudonym, as the queue shows it).",
+            ),
+        ]
         | None
     ) = None
     before: Before | None = None

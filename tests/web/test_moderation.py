@@ -8,6 +8,8 @@ from typing import Any
 
 import httpx
 
+import pytest
+
 from tests.web.conftest import Api
 
 
@@ -144,6 +146,44 @@ def test_a_banned_commenter_is_told_why_by_name_and_by_client(api: Api) -> None:
     by_name = api.post("/api/moderation/bans", {"name": "rex  SPAMMER", "reason": "Again"}, role="moderator")
     api.get("/api/moderation/bans", params={"after": by_name.json()["position"]}, role="moderator")
     assert comment(api, slug, author="Rex Spammer", body="Hi").status_code == 403  # names match as spoken
+
+
+@pytest.mark.parametrize(
+    "disguised",
+    [
+        "Spammer\u200b Joe",
+        "Spammer Joe\u200b",
+        "S\u200dpammer Joe",
+        "Spammer\u2060 Joe",
+        "\ufeffSpammer Joe",
+        "Spam\u00admer Joe",
+        "Spammer Joe\u034f",
+        "Spammer\u180e Joe",
+        "\u202eSpammer Joe",
+        "SPAMMER\u3000JOE",
+    ],
+)
+def test_a_banned_name_is_not_bypassed_by_characters_that_show_nothing(api: Api, disguised: str) -> None:
+    slug = api.story()
+    banned = api.post("/api/moderation/bans", {"name": "Spammer Joe", "reason": "Spam"}, role="moderator")
+    assert banned.status_code == 201, banned.text
+    api.get("/api/moderation/bans", params={"after": banned.json()["position"]}, role="moderator")
+    refused = comment(api, slug, author=disguised, body="Hi")
+    assert refused.status_code == 403, (disguised, refused.text)
+    assert refused.json()["error"]["code"] == "banned"
+
+
+def test_a_ban_or_a_filter_by_part_of_a_client_is_refused_not_matching_no_one(api: Api) -> None:
+    for client in ("10f11508", "a", "0" * 21, "G" * 20):
+        refused = api.post("/api/moderation/bans", {"client": client, "reason": "Spam"}, role="moderator")
+        assert refused.status_code == 422, (client, refused.text)
+        assert refused.json()["error"]["details"]["field"] == "client"
+        filtered = api.get("/api/moderation", params={"client": client}, role="moderator")
+        assert filtered.status_code == 422, (client, filtered.text)
+    whole = api.post(
+        "/api/moderation/bans", {"client": "0123456789abcdef0123", "reason": "Spam"}, role="moderator"
+    )
+    assert whole.status_code == 201, whole.text
 
 
 def test_who_may_moderate_and_erase(api: Api) -> None:

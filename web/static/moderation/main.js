@@ -117,7 +117,7 @@ function card(comment) {
     el("div", { className: "queue-head" }, comment.erased ? null : box,
       el("b", { className: "author" }, who), " ",
       comment.client ? el("button", { type: "button", className: "link client", title: "Show this client's comments",
-        onclick: () => { byId("filter-client").value = comment.client; show(view); } }, `client ${comment.client.slice(0, 8)}`) : null,
+        onclick: () => { byId("filter-client").value = comment.client; show(view); } }, `client ${comment.client}`) : null,
       " · ", el("span", { className: "meta" }, localTime(comment.at)), " · ",
       el("a", { href: `/articles/${encodeURIComponent(comment.slug)}#c-${comment.id}` }, comment.headline || comment.slug),
       " ", el("span", { className: `badge ${comment.state}` }, STATE_WORDS[comment.state])),
@@ -189,7 +189,7 @@ async function loadBans(after) {
   const list = byId("bans");
   list.replaceChildren(...result.data.bans.map((entry) => el("li", { className: "queue-item" },
     el("p", {}, entry.name ? el("b", {}, entry.name) : null, entry.name && entry.client ? " · " : "",
-      entry.client ? `client ${entry.client.slice(0, 8)}` : "", " · ", el("span", { className: "meta" }, `by ${entry.by} ${localTime(entry.at)}`)),
+      entry.client ? `client ${entry.client}` : "", " · ", el("span", { className: "meta" }, `by ${entry.by} ${localTime(entry.at)}`)),
     el("p", {}, `Reason: ${entry.reason}`),
     reasoned("Lift the ban", "secondary", async (reason) => {
       const lifted = await api("POST", `/api/moderation/bans/${entry.id}/lift`, { reason });
