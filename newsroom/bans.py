@@ -41,9 +41,7 @@ def name_key(name: str) -> str:
     Letters of other scripts that look alike ("Mаrta" with a Cyrillic a) stay apart: a ban by client
     covers those."""
     folded = unicodedata.normalize("NFKC", name).casefold()
-    shown = "".join(
-        c for c in folded if ord(c) not in _INVISIBLE and unicodedata.category(c) != "Cf"
-    )
+    shown = "".join(c for c in folded if ord(c) not in _INVISIBLE and unicodedata.category(c) != "Cf")
     return " ".join(shown.split())
 
 

@@ -125,6 +125,11 @@ def test_the_verify_page_checks_a_head_kept_before_more_events(signed: Site, pag
     page.fill("#saved-head", json.dumps(forged))
     page.click("#check-form button")
     expect(page.locator("#outcome .verified.bad")).to_contain_text("Not consistent")
+    # Half a head, or no head at all, is said to be one at once instead of "Checking…" for ever.
+    for pasted in ('{"tree_size": 5}', "[1, 2]", "not json"):
+        page.fill("#saved-head", pasted)
+        page.click("#check-form button")
+        expect(page.locator("#outcome .verified.bad")).to_contain_text("That is not a tree head")
 
 
 def test_the_moderation_queue_reports_bulk_hiding_bans_and_premoderation(
@@ -148,6 +153,8 @@ def test_the_moderation_queue_reports_bulk_hiding_bans_and_premoderation(
     site.call(
         "POST", f"/api/articles/harbour-fees/comments/{spam['comment_id']}/flag", json={"reason": "spam"}
     ).raise_for_status()
+    missing: list[str] = []
+    page.on("response", lambda r: missing.append(r.url) if r.status == 404 else None)
     page.goto(f"{site.base}/moderation")
     sign_in(page, site.moderator)
     reported = page.locator(".queue-item")
@@ -157,6 +164,7 @@ def test_the_moderation_queue_reports_bulk_hiding_bans_and_premoderation(
     expect(page.locator('[data-count="new"]')).to_have_text("(3)")
     screenshot(page, "moderation-queue.png")
     no_violations(page, "moderation queue")
+    assert missing == []  # every script and style the page asks for is there
     # Hide the spam with a reason, then every comment not yet seen at once.
     reported.first.locator("details.popover summary", has_text="Hide").click()
     reported.first.get_by_label("Reason to hide").fill("Spam or advertising")

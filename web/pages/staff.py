@@ -17,7 +17,7 @@ async def desk(request: Request) -> Response:
 
 
 async def moderation(request: Request) -> Response:
-    return page(request, "moderation.html", scripts=["common.js", "moderation.js"])
+    return page(request, "moderation.html", scripts=["common.js"])
 
 
 async def audit_list(request: Request) -> Response:

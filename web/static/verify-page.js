@@ -42,7 +42,15 @@
     try {
       saved = JSON.parse(byId("saved-head").value);
     } catch (error) {
-      outcome.replaceChildren(line("That is not a tree head: paste the JSON as it was downloaded.", "bad"));
+      saved = null;
+    }
+    // A head is checked against the log: one without a whole size and a root cannot be, so say so at once.
+    const isHead = saved !== null && typeof saved === "object" && !Array.isArray(saved)
+      && Number.isSafeInteger(saved.tree_size) && saved.tree_size >= 0
+      && typeof saved.root_hash === "string" && /^[0-9a-f]{64}$/.test(saved.root_hash)
+      && typeof saved.timestamp === "string";
+    if (!isHead) {
+      outcome.replaceChildren(line("That is not a tree head: paste the JSON as it was downloaded (it has tree_size, root_hash and timestamp).", "bad"));
       return;
     }
     const key = byId("public-key").value.trim() || null;

@@ -136,13 +136,17 @@ function actions(comment) {
   if (!comment.hidden) row.append(el("button", { type: "button", onclick: () => act("approve", [comment]) }, comment.held ? "Approve" : "Looks fine"));
   row.append(reasoned(comment.hidden ? "Restore" : "Hide", comment.hidden ? "secondary" : "danger",
     (reason) => act(comment.hidden ? "restore" : "hide", [comment], reason)));
-  row.append(reasoned("Ban the writer", "secondary", (reason) => ban({ comment: { slug: comment.slug, id: comment.id }, reason })));
+  row.append(reasoned("Ban the writer", "secondary", (reason) => ban({ comment: { slug: comment.slug, id: comment.id }, reason }),
+    "they are told it; bans their name and the address they posted from"));
   return row;
 }
 
 // A button that asks for the reason in place before it acts.
-function reasoned(label, kind, then) {
-  const input = el("input", { list: "reasons", required: true, maxlength: "500", "aria-label": `Reason to ${label.toLowerCase()}` });
+function reasoned(label, kind, then, note = "the reason is kept in the record") {
+  const input = el("input", {
+    list: "reasons", required: true, maxlength: "500", "aria-label": `Reason to ${label.toLowerCase()}`,
+    placeholder: `Reason (${note})`,
+  });
   const form = el("form", { className: "reason-form" }, input, el("button", { className: kind }, label));
   form.addEventListener("submit", (event) => { event.preventDefault(); then(input.value.trim()); });
   const details = el("details", { className: "popover" }, el("summary", {}, label), form);
@@ -163,7 +167,8 @@ async function act(action, comments, reason) {
 async function ban(body) {
   const result = await api("POST", "/api/moderation/bans", body);
   if (!result.ok) { say(problem(result), "error"); return; }
-  say("Banned: they are told the reason if they try to comment.", "ok");
+  const what = body.comment ? "their name and the address they posted from" : body.name ? "that name" : "that client";
+  say(`Banned ${what}: they are told the reason if they try to comment.`, "ok");
   if (view === "bans") await loadBans(result.data.position);
 }
 
