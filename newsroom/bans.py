@@ -28,17 +28,19 @@ class BanNotFoundError(NotFoundError):
 # Characters that show nothing (Unicode's default-ignorable code points that are not format characters;
 # those, category Cf, are found by category): "Marta\u200bK." must be the banned "MartaK.".
 _INVISIBLE: Final = frozenset(
-    [0x034F, 0x115F, 0x1160, 0x17B4, 0x17B5, 0x3164, 0xFFA0]
-    + list(range(0x180B, 0x1810))
-    + list(range(0xFE00, 0xFE10))
-    + list(range(0xE0100, 0xE01F0))
+    (
+        *(0x034F, 0x115F, 0x1160, 0x17B4, 0x17B5, 0x3164, 0xFFA0),
+        *range(0x180B, 0x1810),
+        *range(0xFE00, 0xFE10),
+        *range(0xE0100, 0xE01F0),
+    )
 )
 
 
 def name_key(name: str) -> str:
     """How a commenter's name is matched: compatibility-folded, case-folded, spaces collapsed and characters
     that show nothing dropped, so that "Marta  K.", "marta k." and "Marta\u200b K." are one commenter.
-    Letters of other scripts that look alike ("Mаrta" with a Cyrillic a) stay apart: a ban by client
+    Letters of other scripts that look alike (a Cyrillic "a" in "Marta") stay apart: a ban by client
     covers those."""
     folded = unicodedata.normalize("NFKC", name).casefold()
     shown = "".join(c for c in folded if ord(c) not in _INVISIBLE and unicodedata.category(c) != "Cf")

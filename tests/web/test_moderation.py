@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
-
 import pytest
 
 from tests.web.conftest import Api
