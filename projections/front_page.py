@@ -280,10 +280,17 @@ def _update_revised(summary: Doc, data: Data, at: str) -> bool:
 
 def _update_struck(summary: Doc, data: Data, at: str) -> bool:
     """A struck update is no longer news: the lists do not show it as the latest (nor release it later)."""
-    update = data["update_id"]["_data_"]
+    _forget_update(summary, data["update_id"]["_data_"])
+    return False
+
+
+def _forget_update(summary: Doc, update: str) -> bool:
+    """Takes ``update`` out of the lists, as the one waiting for its time or as the latest; True when it
+    was waiting (readers never saw it, so it was not counted)."""
     scheduled = dict(summary[DRAFTS])
     if scheduled.pop(update, None) is not None:
         summary[DRAFTS] = scheduled
+        return True
     if (summary["latest_update"] or {}).get("id") == update:
         summary["latest_update"] = None
     return False
@@ -319,14 +326,8 @@ def _comment_gone(summary: Doc, data: Data, at: str) -> bool:
 
 
 def _update_erased(summary: Doc, data: Data, at: str) -> bool:
-    update = data["update_id"]["_data_"]
-    scheduled = dict(summary[DRAFTS])
-    if scheduled.pop(update, None) is not None:
-        summary[DRAFTS] = scheduled
-        return False
-    summary["update_count"] -= 1
-    if (summary["latest_update"] or {}).get("id") == update:
-        summary["latest_update"] = None
+    if not _forget_update(summary, data["update_id"]["_data_"]):
+        summary["update_count"] -= 1
     return False
 
 
