@@ -252,3 +252,25 @@ def test_the_auditor_sees_every_change_in_words_and_exports_the_story(signed: Si
     assert len(lines) == edited.json()["version"] and all("leaf_input" in json.loads(line) for line in lines)
     screenshot(page, "audit-story.png")
     no_violations(page, "auditor view")
+
+
+def test_the_audit_pages_refuse_a_wrong_token_at_once_and_sign_out(signed: Site, page: Any) -> None:
+    """A mistyped token, or another role's, is said at the form and not kept (it once left the auditor on a
+    page that only said "moderator may not read audit", with no way back but closing the tab)."""
+    signed.story(SLUG)
+    page.goto(f"{signed.base}/audit")
+    sign_in(page, signed.moderator)
+    expect(page.locator("#signin-message")).to_have_text("This token is not an auditor's.")
+    sign_in(page, "nr_not_a_token")
+    expect(page.locator("#signin-message")).to_have_text("That token was not accepted.")
+    page.reload()
+    expect(page.locator("#signin")).to_be_visible()
+    expect(page.locator("#stories-panel")).to_be_hidden()
+    sign_in(page, signed.auditor)
+    expect(page.locator("#me-role")).to_have_text("auditor")
+    expect(page.locator("#stories a").first).to_be_visible(timeout=5000)
+    page.goto(f"{signed.base}/audit/{SLUG}")  # the tab keeps the good token
+    expect(page.locator("#history li").first).to_be_visible(timeout=5000)
+    page.click("#signout")
+    expect(page.locator("#signin")).to_be_visible()
+    expect(page.locator("#audit")).to_be_hidden()

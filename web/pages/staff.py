@@ -17,13 +17,13 @@ async def desk(request: Request) -> Response:
 
 
 async def moderation(request: Request) -> Response:
-    return page(request, "moderation.html", scripts=["common.js"])
+    return page(request, "moderation.html")
 
 
 async def audit_list(request: Request) -> Response:
-    return page(request, "audit_list.html", scripts=["common.js", "audit_list.js"])
+    return page(request, "audit_list.html")
 
 
 async def auditor(request: Request) -> Response:
     slug = path_slug(request)
-    return page(request, "audit.html", slug=slug, scripts=["common.js", "audit.js"], body_data={"slug": slug})
+    return page(request, "audit.html", slug=slug, body_data={"slug": slug})

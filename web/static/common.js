@@ -1,8 +1,7 @@
-// Shared by the pages: DOM building from text only, times in the reader's own zone (with how long ago, kept
-// current), and API calls with the staff token for the auditor view.
+// Shared by the readers' pages: DOM building from text only, and times in the reader's own zone (with how
+// long ago, kept current). The staff pages are modules (static/lib).
 "use strict";
 const newsroom = (() => {
-  const TOKEN_KEY = "newsroom-token";
   function el(tag, attributes, ...children) {
     const node = document.createElement(tag);
     for (const [key, value] of Object.entries(attributes || {})) {
@@ -38,33 +37,5 @@ const newsroom = (() => {
   }
   stampTimes(document); // the scripts run once the page is parsed (defer)
   setInterval(() => stampTimes(document), 30000);
-  function token() { return sessionStorage.getItem(TOKEN_KEY); }
-  async function api(method, path, body, headers) {
-    const sent = { ...(headers || {}) };
-    if (token()) sent.Authorization = "Bearer " + token();
-    if (body !== undefined) sent["Content-Type"] = "application/json";
-    const response = await fetch(path, { method, headers: sent, body: body === undefined ? undefined : JSON.stringify(body) });
-    let data = null;
-    try { data = await response.json(); } catch (e) { data = null; }
-    return { status: response.status, ok: response.ok, data };
-  }
-  function say(text, kind) {
-    const message = document.getElementById("message");
-    message.className = "message " + (kind || "");
-    message.textContent = text;
-  }
-  function signIn(panelId, onReady) {
-    const signin = document.getElementById("signin");
-    const panel = document.getElementById(panelId);
-    const show = () => { signin.hidden = Boolean(token()); panel.hidden = !token(); if (token()) onReady(); };
-    document.getElementById("signin-form").addEventListener("submit", (event) => {
-      event.preventDefault();
-      sessionStorage.setItem(TOKEN_KEY, document.getElementById("token").value.trim());
-      show();
-    });
-    const signout = document.getElementById("signout");
-    if (signout) signout.addEventListener("click", () => { sessionStorage.removeItem(TOKEN_KEY); show(); });
-    show();
-  }
-  return { el, localTime, stampTimes, api, say, signIn };
+  return { el, localTime, stampTimes };
 })();

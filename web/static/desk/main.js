@@ -3,8 +3,9 @@
 // shows who else has it open, and never blocks an editor on a colleague's unrelated change: appends carry
 // no If-Match, and an edit is refused only when the same thing (the headline, the body, that update) was
 // changed since the editor began it; then theirs and yours are shown side by side to merge and save.
-import { api, articlePath, problem, setToken, token } from "../lib/api.js";
-import { byId, el, instant, localTime, names, serverHtml } from "../lib/dom.js";
+import { api, articlePath, problem } from "../lib/api.js";
+import { byId, el, instant, localTime, names, say, serverHtml } from "../lib/dom.js";
+import { staffSignIn } from "../lib/signin.js";
 import { markdownField } from "./markdown.js";
 
 let me = null;
@@ -15,28 +16,14 @@ let reloadTimer = null;
 const started = {}; // field -> the version an edit of it began from (its If-Match)
 const fields = {};
 
-const say = (text, kind) => { const node = byId("message"); node.className = "message " + (kind || ""); node.textContent = text; };
 const may = (permission) => me && me.permissions.includes(permission);
 
 // -- signing in -------------------------------------------------------------------------------------------
 
-async function signIn(value) {
-  setToken(value);
-  const result = await api("GET", "/api/staff/me");
-  if (!result.ok) {
-    setToken(null);
-    byId("signin-message").textContent = result.status === 401 ? "That token was not accepted." : problem(result);
-    byId("signin").hidden = false;
-    byId("desk").hidden = true;
-    return;
-  }
-  me = result.data;
-  byId("me-name").textContent = me.display_name;
-  byId("me-role").textContent = me.role;
+async function ready(signedIn) {
+  me = signedIn;
   document.body.classList.toggle("can-write", may("write_articles"));
   document.body.classList.toggle("can-moderate", may("moderate_comments"));
-  byId("signin").hidden = true;
-  byId("desk").hidden = false;
   await loadList();
   const wanted = new URLSearchParams(window.location.search).get("slug");
   if (wanted) openStory(wanted);
@@ -373,8 +360,6 @@ function wire() {
   const submit = (id, handler) => byId(id).addEventListener("submit", (event) => { event.preventDefault(); handler(event); });
   const path = () => articlePath(story.slug);
 
-  submit("signin-form", () => signIn(byId("token").value.trim()));
-  byId("signout").addEventListener("click", () => { setToken(null); window.location.href = "/desk"; });
   byId("list-search").addEventListener("input", () => { clearTimeout(wire.search); wire.search = setTimeout(loadList, 250); });
   byId("list-status").addEventListener("change", loadList);
   submit("list-form", loadList);
@@ -460,5 +445,5 @@ function wire() {
 }
 
 wire();
-if (token()) signIn(token());
+staffSignIn({ panel: "desk", ready });
 window.newsroomDesk = { story: () => story, me: () => me };

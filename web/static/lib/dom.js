@@ -16,6 +16,13 @@ export function el(tag, attributes, ...children) {
 
 export const byId = (id) => document.getElementById(id);
 
+// The page's status line (#message): what the last action did, or what went wrong.
+export function say(text, kind) {
+  const node = byId("message");
+  node.className = "message " + (kind || "");
+  node.textContent = text;
+}
+
 export function localTime(iso) {
   return iso ? new Date(iso).toLocaleString([], { dateStyle: "medium", timeStyle: "short" }) : "";
 }

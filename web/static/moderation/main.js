@@ -2,8 +2,9 @@
 // approval, not yet seen, approved, hidden, erased), newest first, a hundred at a time. A moderator acts on
 // one comment or on every selected one at once (all or nothing), bans a commenter by name or by the client
 // they post from, and holds a story's new comments for approval. Everything goes through the JSON API.
-import { api, articlePath, problem, setToken, token } from "../lib/api.js";
-import { byId, el, localTime, serverHtml } from "../lib/dom.js";
+import { api, articlePath, problem } from "../lib/api.js";
+import { byId, el, localTime, say, serverHtml } from "../lib/dom.js";
+import { staffSignIn } from "../lib/signin.js";
 
 const PAGE = 100;
 const STATE_WORDS = {
@@ -17,27 +18,11 @@ let shown = []; // the comments on screen
 const selected = new Set(); // ids of the comments selected
 let refresher = null;
 
-const say = (text, kind) => { const node = byId("message"); node.className = "message " + (kind || ""); node.textContent = text; };
 const filters = () => ({ slug: byId("filter-slug").value.trim(), client: byId("filter-client").value.trim() });
 
 // -- signing in -------------------------------------------------------------------------------------------
 
-async function signIn(value) {
-  setToken(value);
-  const result = await api("GET", "/api/staff/me");
-  if (!result.ok || !result.data.permissions.includes("moderate_comments")) {
-    setToken(null);
-    byId("signin-message").textContent = !result.ok
-      ? (result.status === 401 ? "That token was not accepted." : problem(result))
-      : "This token is not a moderator's.";
-    byId("signin").hidden = false;
-    byId("queue-panel").hidden = true;
-    return;
-  }
-  byId("me-name").textContent = result.data.display_name;
-  byId("me-role").textContent = result.data.role;
-  byId("signin").hidden = true;
-  byId("queue-panel").hidden = false;
+async function ready() {
   const wanted = new URLSearchParams(window.location.search);
   if (wanted.get("slug")) byId("filter-slug").value = wanted.get("slug");
   await show(wanted.get("state") || "flagged");
@@ -207,8 +192,6 @@ async function loadBans(after) {
 
 // -- wiring -----------------------------------------------------------------------------------------------
 
-byId("signin-form").addEventListener("submit", (event) => { event.preventDefault(); signIn(byId("token").value.trim()); });
-byId("signout").addEventListener("click", () => { setToken(null); window.location.reload(); });
 for (const tab of document.querySelectorAll(".tab")) tab.addEventListener("click", () => show(tab.dataset.state));
 byId("filters").addEventListener("submit", (event) => { event.preventDefault(); show(view === "bans" ? "flagged" : view); });
 byId("clear-filters").addEventListener("click", () => { byId("filter-slug").value = ""; byId("filter-client").value = ""; show(view); });
@@ -239,4 +222,4 @@ byId("ban-form").addEventListener("submit", (event) => {
   const client = byId("ban-client").value.trim();
   ban({ reason: byId("ban-reason").value.trim(), ...(name ? { name } : {}), ...(client ? { client } : {}) });
 });
-if (token()) signIn(token());
+staffSignIn({ panel: "queue-panel", permission: "moderate_comments", refusal: "This token is not a moderator's.", ready });
