@@ -157,7 +157,7 @@ def add_audit_commands(commands: Any) -> None:
     parser = commands.add_parser("audit", help="audit the log: history, export, tree heads, verification")
     actions = parser.add_subparsers(dest="audit_command", required=True, metavar="ACTION")
     keygen = actions.add_parser("keygen", help="make a new Ed25519 key for signing tree heads")
-    keygen.set_defaults(run=cmd_keygen)
+    keygen.set_defaults(run=cmd_keygen, storeless=True)  # a key is made before any store needs it
     head = actions.add_parser("tree-head", help="print the current signed tree head (save it to check later)")
     head.set_defaults(run=cmd_tree_head)
     export = actions.add_parser("export", help="write the whole log as NDJSON (constant memory)")

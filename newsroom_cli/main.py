@@ -289,7 +289,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"newsroom: {error.message}", file=sys.stderr)
         return 2
     url = describe(settings.database_url)
-    if not exists and args.command not in MAKE_A_STORE:
+    needs_store = not getattr(args, "storeless", False)
+    if needs_store and not exists and args.command not in MAKE_A_STORE:
         print(
             f"newsroom {args.command}: there is no store at {url} (NEWSROOM_DATABASE_URL); "
             "`newsroom migrate` makes one",
@@ -299,7 +300,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     run: Command = args.run
     try:
         status = run(args, settings)
-        if status == 0 and args.command != "serve":
+        if status == 0 and args.command != "serve" and needs_store:
             print(f"newsroom {args.command}: store {url}", file=sys.stderr)
         return status
     except NewsroomError as error:

@@ -281,3 +281,13 @@ def test_a_malformed_saved_head_is_one_line_naming_it_not_a_traceback(
     assert failed.returncode == 1
     assert "Traceback" not in failed.stderr
     assert "--tree-head" in failed.stderr and says in failed.stderr
+
+
+def test_keygen_makes_a_key_without_a_store(tmp_path: Path) -> None:
+    """A key is made before the store that will use it: keygen neither asks for one nor makes one."""
+    absent = tmp_path / "none.sqlite3"
+    made = newsroom("audit", "keygen", database_url=f"sqlite:///{absent}", cwd=tmp_path)
+    assert made.returncode == 0, made.stderr
+    setting = made.stdout.splitlines()[0].removeprefix("NEWSROOM_AUDIT_KEY=")
+    assert TreeSigner.from_setting(setting).public_key
+    assert not absent.exists() and not (tmp_path / "var").exists()
