@@ -4,6 +4,7 @@ pages, and accessibility (axe-core finds nothing, announcements, a pause control
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -46,6 +47,9 @@ def test_a_reader_comments_and_replies_from_the_page_and_sees_them_at_once(site:
     page.fill("#comment-body", "Stay away from the quay, see https://example.org/advice tonight.")
     page.click("#comment-form button")
     expect(page.locator("#comment-error")).to_contain_text("read a moment longer")  # too quick: a bot's pace
+    expect(page.locator("#comment-error")).to_have_text(
+        re.compile("^That was quick")
+    )  # words, not "form: ..."
     page.wait_for_timeout(FORM_WAIT_MS)
     page.click("#comment-form button")
     posted = page.locator(".comment", has_text="Stay away from the quay")
@@ -63,6 +67,12 @@ def test_a_reader_comments_and_replies_from_the_page_and_sees_them_at_once(site:
         timeout=3000
     )
     expect(page.locator("#comment-count")).to_have_text("3")
+    # Escape leaves a reply begun by mistake, and the keyboard stays in the form.
+    page.locator(f"#c-{first} a.reply").first.click()
+    expect(page.locator("#comment-form-title")).to_have_text("Reply to Lea")
+    page.keyboard.press("Escape")
+    expect(page.locator("#comment-form-title")).to_have_text("Add a comment")
+    expect(page.locator("#comment-body")).to_be_focused()
     screenshot(page, "reader-comments.png")
     assert [
         error for error in page.errors if "Failed to load resource" not in error
@@ -109,6 +119,7 @@ def test_without_javascript_the_comment_form_posts_replies_and_keeps_bots_out(
         page.fill("#comment-body", "\u0007 bell")
         page.click("#comment-form button")
         expect(page.locator("#comment-error")).to_contain_text("control characters")
+        expect(page.locator("#comment-error")).to_contain_text("Your comment must not contain")
         expect(page.locator("#comment-author")).to_have_value("Sam")
     finally:
         context.close()
@@ -141,6 +152,7 @@ def test_a_reader_reports_a_comment_for_the_moderators(site: Site, page: Any) ->
     item.locator("input[value=abuse]").check()
     item.locator("details.report button").click()
     expect(item).to_contain_text("the moderators will look at it")
+    expect(item.locator(".note")).to_be_focused()  # the keyboard stays at the comment, not the page's top
     flagged = site.call("GET", f"/api/moderation?slug={SLUG}", site.moderator).json()["comments"]
     assert [(c["id"], c["flags"], c["flag_reasons"]) for c in flagged] == [(rude, 1, {"abuse": 1})]
 

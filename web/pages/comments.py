@@ -90,6 +90,7 @@ async def post_comment(request: Request) -> Response:
         result = await make(request, target, change, raw)
     except NewsroomError as error:
         if wants_json(request):
+            error.message = in_words(error)  # the page's script shows it beside the form as it is
             raise
         return await _form_again(request, slug, error, fields)
     comment = None
@@ -115,12 +116,30 @@ def _taken(
     return RedirectResponse(f"/articles/{slug}{after}{anchor}", status_code=303)
 
 
+# The form's fields as readers know them, for what is said beside it ("body: must not be empty" is the API's).
+FIELD_WORDS: Final = {
+    "author": "Your name",
+    "body": "Your comment",
+    "reply_to": "The comment replied to",
+    "form": "",
+}
+
+
+def in_words(error: NewsroomError) -> str:
+    """An error as a reader of the form is told it: "Your comment must not be empty"."""
+    if not isinstance(error, ValidationError) or error.field not in FIELD_WORDS:
+        return error.message
+    said = error.message.removeprefix(f"{error.field}: ")
+    label = FIELD_WORDS[error.field]
+    return f"{label} {said}" if label else said[:1].upper() + said[1:]
+
+
 async def _form_again(request: Request, slug: str, error: NewsroomError, fields: dict[str, str]) -> Response:
     """The story page again, saying what was wrong beside the form, with what was typed still in it."""
     from web.pages.reader import story_page  # the page that holds the form
 
     status = status_of(error)
-    message = error.message
+    message = in_words(error)
     if status == 429:
         message = f"Too many comments from here: {error.message.split(';')[-1].strip()}."
     response = await story_page(request, slug, comment_error=message, comment_fields=fields)

@@ -283,6 +283,7 @@
     byId("comment-form-title").textContent = "Add a comment";
     byId("replying").hidden = true;
     byId("comment-box").prepend(form);
+    byId("comment-body").focus(); // the keyboard stays where the reader was writing, not at the page's top
   }
 
   document.addEventListener("click", (event) => {
@@ -290,6 +291,9 @@
     if (reply && byId("comment-form")) { event.preventDefault(); startReply(reply); return; }
     if (event.target.closest("#cancel-reply")) { event.preventDefault(); cancelReply(); return; }
     if (event.target.closest("#older")) loadOlder(event);
+  });
+  document.addEventListener("keydown", (event) => {
+    if (event.key === "Escape" && byId("reply-to") && byId("reply-to").value) cancelReply();
   });
 
   document.addEventListener("submit", async (event) => {
@@ -302,9 +306,10 @@
       body: new URLSearchParams(new FormData(form)),
     });
     const details = form.closest("details");
-    const note = el("p", { className: "note", role: "status" },
+    const note = el("p", { className: "note", role: "status", tabindex: "-1" },
       response.ok ? "Thank you: the moderators will look at it." : "That report could not be sent; try again in a minute.");
     details.replaceWith(note);
+    note.focus(); // the form the focus was in is gone: keep the keyboard at the comment, not the page's top
   });
 
   byId("pause").addEventListener("click", () => {
