@@ -12,9 +12,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from newsroom import rules
-from newsroom.bans import BanNotFoundError
+from newsroom.bans import BanNotFoundError, name_key
 from newsroom.commands import Author, Reason
-from newsroom.errors import CommentNotFoundError, ValidationError
+from newsroom.errors import CommentNotFoundError, NothingChangedError, ValidationError
 from newsroom.staff import Permission
 from projections.erasure import erase_commenter
 from web import queries
@@ -129,14 +129,20 @@ async def ban(request: Request) -> Response:
     moderator = await staff(request, Permission.MODERATE_COMMENTS)
     asked: Ban = decode(Ban, await read_body(request), request)
     name, client = asked.name or None, asked.client or None
+    svc = services(request)
+    # The comment, or a ban, may have been written a moment ago: the read model catches up with the log first.
+    await blocking(svc.read_models.wait_for, svc.app.last_position(), 2.0, "moderation")
     if asked.comment:
-        svc = services(request)
-        # The comment may have been written a moment ago: the read model is let catch up with the log first.
-        await blocking(svc.read_models.wait_for, svc.app.last_position(), 2.0, "moderation")
         found = await blocking(svc.read_models.moderation_comment, asked.comment.id)
         if found is None or found["slug"] != asked.comment.slug:
             raise CommentNotFoundError(f"no comment {asked.comment.id} on {asked.comment.slug}")
         name, client = name or found["author"] or None, client or found["client"] or None
+    active = await blocking(svc.read_models.bans, active_only=True)
+    if (name is None or any(b["name"] and name_key(b["name"]) == name_key(name) for b in active)) and (
+        client is None or any(b["client"] == client for b in active)
+    ):
+        # A second ban would stop no one more, and lifting one of two would leave the other in force.
+        raise NothingChangedError("the bans in force already cover this commenter")
     result = await write_blocking(
         request,
         services(request).app.ban_commenter,

@@ -208,3 +208,23 @@ def test_who_may_moderate_and_erase(api: Api) -> None:
     assert (tombstone["author"], tombstone["body"], tombstone["erased"]["reason"]) == ("", "", "Request")
     gone = api.post(f"/api/articles/{slug}/comments/{made}/hide", {"reason": "x"}, role="moderator")
     assert gone.status_code == 410 and gone.json()["error"]["code"] == "erased"
+
+
+def test_a_ban_that_would_stop_no_one_more_is_refused_not_doubled(api: Api) -> None:
+    """Two bans on one name meant lifting one left the commenter banned by the other."""
+    first = api.post("/api/moderation/bans", {"name": "Rex Spammer", "reason": "Ads"}, role="moderator")
+    assert first.status_code == 201, first.text
+    again = api.post(
+        "/api/moderation/bans", {"name": "rex  spammer", "reason": "Ads again"}, role="moderator"
+    )
+    assert again.status_code == 409, again.text
+    assert again.json()["error"]["code"] == "nothing_changed"
+    client = "0123456789abcdef0123"
+    wider = api.post(
+        "/api/moderation/bans", {"name": "Rex Spammer", "client": client, "reason": "Ads"}, role="moderator"
+    )
+    assert wider.status_code == 201, wider.text  # the client was not banned yet
+    bans = api.get(
+        "/api/moderation/bans", params={"after": wider.json()["position"]}, role="moderator"
+    ).json()
+    assert len(bans["bans"]) == 2
