@@ -185,6 +185,8 @@ def test_the_moderation_queue_reports_bulk_hiding_bans_and_premoderation(
     page.fill("#ban-reason", "Advertising, three times")
     page.click("#ban-form button")
     expect(page.locator("#bans .queue-item")).to_contain_text("Cheap Boats")
+    expect(page.locator("#ban-name")).to_have_value("")  # a second press cannot ban twice
+    expect(page.locator("#filters")).to_be_hidden()  # story and client filters are for comments
     refused = site.call(
         "POST",
         "/api/articles/harbour-fees/comments",

@@ -34,6 +34,8 @@ async function ready() {
 
 async function show(next) {
   view = next;
+  say(""); // what the last action did is no longer what the moderator looks at
+  byId("filters").hidden = view === "bans";
   for (const tab of document.querySelectorAll(".tab")) tab.setAttribute("aria-pressed", String(tab.dataset.state === view));
   byId("comments-view").hidden = view === "bans";
   byId("bans-view").hidden = view !== "bans";
@@ -143,18 +145,20 @@ async function act(action, comments, reason) {
   const result = await api("POST", "/api/moderation/bulk", {
     action, comments: comments.map((c) => ({ slug: c.slug, id: c.id })), ...(reason ? { reason } : {}),
   });
-  if (!result.ok) { say(problem(result), "error"); return; }
+  if (!result.ok) { say(problem(result), "error"); return false; }
   const n = result.data.changed;
   say(`${{ approve: "Approved", hide: "Hid", restore: "Restored" }[action]} ${n} comment${n === 1 ? "" : "s"}.`, "ok");
   await reloadAfter(result.data.position);
+  return true;
 }
 
 async function ban(body) {
   const result = await api("POST", "/api/moderation/bans", body);
-  if (!result.ok) { say(problem(result), "error"); return; }
+  if (!result.ok) { say(problem(result), "error"); return false; }
   const what = body.comment ? "their name and the address they posted from" : body.name ? "that name" : "that client";
   say(`Banned ${what}: they are told the reason if they try to comment.`, "ok");
   if (view === "bans") await loadBans(result.data.position);
+  return true;
 }
 
 async function reloadAfter(position) {
@@ -207,7 +211,7 @@ for (const button of document.querySelectorAll("[data-bulk]")) {
     if (!chosen.length) { say("Select the comments first.", "error"); return; }
     const reason = byId("bulk-reason").value.trim();
     if (button.dataset.bulk !== "approve" && !reason) { say("Give a reason to hide or restore them.", "error"); byId("bulk-reason").focus(); return; }
-    act(button.dataset.bulk, chosen, reason);
+    act(button.dataset.bulk, chosen, reason).then((done) => { if (done) byId("bulk-reason").value = ""; });
   });
 }
 byId("premoderate").addEventListener("change", async () => {
@@ -220,6 +224,7 @@ byId("ban-form").addEventListener("submit", (event) => {
   event.preventDefault();
   const name = byId("ban-name").value.trim();
   const client = byId("ban-client").value.trim();
-  ban({ reason: byId("ban-reason").value.trim(), ...(name ? { name } : {}), ...(client ? { client } : {}) });
+  ban({ reason: byId("ban-reason").value.trim(), ...(name ? { name } : {}), ...(client ? { client } : {}) })
+    .then((done) => { if (done) byId("ban-form").reset(); }); // a second press must not ban twice
 });
 staffSignIn({ panel: "queue-panel", permission: "moderate_comments", refusal: "This token is not a moderator's.", ready });
