@@ -16,10 +16,17 @@ from starlette.responses import Response
 
 from newsroom import Principal, Receipt, commands
 from newsroom.commands import Change, DraftArticle
-from newsroom.errors import CommentNotFoundError, EmbedNotFoundError, UpdateNotFoundError, ValidationError
+from newsroom.errors import (
+    CommentNotFoundError,
+    EmbedNotFoundError,
+    NothingChangedError,
+    UpdateNotFoundError,
+    ValidationError,
+)
 from web.auth import staff
 from web.bans import refuse_banned
 from web.clients import pseudonym
+from web.concurrency import blocking
 from web.http import HTTPError, read_body
 from web.queries import field_and_message
 from web.services import services
@@ -73,6 +80,8 @@ async def make(request: Request, target: Target, change: Change, raw: bytes) -> 
         await _within_rate(request, scope)
         if isinstance(change, commands.AddComment):
             await refuse_banned(request, change.author, client)
+        elif isinstance(change, commands.FlagComment):
+            await _reported_once(request, client, item)
     command = commands.command(
         change,
         slug,
@@ -157,6 +166,16 @@ def _plain(raw: bytes) -> Any:
 @cache
 def _decoder(kind: Any) -> msgspec.json.Decoder[Any]:
     return msgspec.json.Decoder(kind)
+
+
+async def _reported_once(request: Request, client: str, comment: UUID) -> None:
+    """A reader's report of a comment counts once (a day) until a moderator acts on it: pressing it again
+    adds nothing to the queue, while a report after a moderator let it stand brings it back."""
+    svc = services(request)
+    found = await blocking(svc.read_models.moderation_comment, comment.hex)
+    looked = len(found["acts"]) if found is not None else 0
+    if await svc.report_limiter.hit(f"report:{client}:{comment.hex}:{looked}") is not None:
+        raise NothingChangedError("you have reported this comment already: the moderators will look at it")
 
 
 async def _within_rate(request: Request, client: str) -> None:

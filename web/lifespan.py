@@ -31,7 +31,7 @@ from web.metrics import EVENTS_APPENDED
 from web.pages.templates import live_html
 from web.presence import MemoryPresence, RedisPresence
 from web.previews import KEY_NAME as SITE_KEY
-from web.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
+from web.ratelimit import rate_limiter
 from web.services import Services
 from web.settings import Settings
 from web.stream_slots import StreamSlots
@@ -41,6 +41,7 @@ log = logging.getLogger("newsroom.web")
 
 TASKS_STOP_SECONDS = 2.0
 THREADS = 40  # for blocking calls into the store: as many as anyio's default, which served before
+REPORT_WINDOW_SECONDS = 86_400.0  # a reader reports a given comment once a day
 
 
 @asynccontextmanager
@@ -56,11 +57,6 @@ async def lifespan(starlette: Starlette) -> AsyncIterator[dict[str, Any]]:
         Redis.from_url(settings.redis_url, health_check_interval=10, socket_keepalive=True)
         if settings.redis_url
         else None
-    )
-    limiter: RateLimiter = (
-        RedisRateLimiter(redis, settings.redis_prefix, settings.comment_limit, settings.comment_window)
-        if redis is not None
-        else MemoryRateLimiter(settings.comment_limit, settings.comment_window)
     )
     hub = Hub(limit=settings.stream_buffer, finish=partial(live_html, embeds=settings.embeds))
     feed = Feed(hub, read_models)
@@ -94,7 +90,11 @@ async def lifespan(starlette: Starlette) -> AsyncIterator[dict[str, Any]]:
         app=app,
         commits=commits,
         read_models=read_models,
-        comment_limiter=limiter,
+        comment_limiter=rate_limiter(
+            redis, settings.redis_prefix, settings.comment_limit, settings.comment_window
+        ),
+        # One report of a comment from a client a day: the queue counts readers, not presses.
+        report_limiter=rate_limiter(redis, settings.redis_prefix, 1, REPORT_WINDOW_SECONDS),
         hub=hub,
         stream_slots=StreamSlots(settings.max_streams, settings.max_streams_per_client),
         tree_heads=TreeHeads(read_models, settings.signer()),

@@ -1,4 +1,4 @@
-"""Rate limits for anonymous writes (reader comments): in-process, or shared through Redis.
+"""Rate limits for anonymous writes (reader comments, reports): in-process, or shared through Redis.
 
 Both answer ``hit(key)`` with None (allowed) or the seconds to wait before trying again.
 """
@@ -23,6 +23,13 @@ RETRY_SECONDS = 5.0  # after Redis failed, how long the limit is kept in this pr
 
 class RateLimiter(Protocol):
     async def hit(self, key: str) -> float | None: ...
+
+
+def rate_limiter(redis: Redis | None, prefix: str, limit: int, per_seconds: float) -> RateLimiter:
+    """``limit`` hits a key per ``per_seconds``: shared by every process through Redis when there is one."""
+    if redis is None:
+        return MemoryRateLimiter(limit, per_seconds)
+    return RedisRateLimiter(redis, prefix, limit, per_seconds)
 
 
 class MemoryRateLimiter:

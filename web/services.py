@@ -26,6 +26,7 @@ class Services:
     commits: LoopCommits
     read_models: ReadModels
     comment_limiter: RateLimiter
+    report_limiter: RateLimiter
     hub: Hub
     stream_slots: StreamSlots
     tree_heads: TreeHeads

@@ -228,3 +228,25 @@ def test_a_ban_that_would_stop_no_one_more_is_refused_not_doubled(api: Api) -> N
         "/api/moderation/bans", params={"after": wider.json()["position"]}, role="moderator"
     ).json()
     assert len(bans["bans"]) == 2
+
+
+def test_a_reader_pressing_report_again_adds_nothing_until_a_moderator_looks(api: Api) -> None:
+    slug = api.story()
+    made = comment(api, slug, body="You are all fools.").json()["comment_id"]
+    path = f"/api/articles/{slug}/comments/{made}/flag"
+    first = api.post(path, {"reason": "abuse"})
+    assert first.status_code == 200, first.text
+    again = api.post(path, {"reason": "abuse"})
+    assert again.status_code == 409, again.text
+    assert again.json()["error"]["code"] == "nothing_changed"
+    reported = queue(api, first, state="flagged")["comments"]
+    assert [(c["id"], c["flags"]) for c in reported] == [(made, 1)]
+    # Without JavaScript the page thanks the reader again instead of showing an error.
+    page = api.call(
+        "POST",
+        f"/articles/{slug}/comments/{made}/flag",
+        data={"reason": "abuse"},
+        headers={"Accept": "text/html"},
+        follow_redirects=False,
+    )
+    assert page.status_code == 303 and f"reported={made}" in page.headers["location"]

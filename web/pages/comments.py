@@ -21,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from newsroom.commands import AddComment, FlagComment
-from newsroom.errors import NewsroomError, ValidationError
+from newsroom.errors import NewsroomError, NothingChangedError, ValidationError
 from web.changes import make, target_of
 from web.concurrency import blocking
 from web.errors import status_of
@@ -157,7 +157,14 @@ async def flag_comment(request: Request) -> Response:
         change = msgspec.convert({"reason": fields.get("reason") or "other"}, FlagComment)
     except msgspec.ValidationError as error:
         raise ValidationError(*field_and_message(error, fields)) from None
-    await make(request, target, change, raw)  # refusals are answered as pages or JSON, as asked (web.errors)
+    try:
+        await make(
+            request, target, change, raw
+        )  # refusals are answered as pages or JSON, as asked (web.errors)
+    except NothingChangedError:
+        if wants_json(request):
+            raise
+        # Reported from here already: the reader is thanked again, as the first time.
     if wants_json(request):
         return JSON({"flagged": comment.hex}, status_code=200)
     return RedirectResponse(f"/articles/{slug}?reported={comment.hex}#c-{comment.hex}", status_code=303)

@@ -307,7 +307,9 @@
     });
     const details = form.closest("details");
     const note = el("p", { className: "note", role: "status", tabindex: "-1" },
-      response.ok ? "Thank you: the moderators will look at it." : "That report could not be sent; try again in a minute.");
+      response.ok ? "Thank you: the moderators will look at it."
+        : response.status === 409 ? "You have reported it already: the moderators will look at it."
+          : "That report could not be sent; try again in a minute.");
     details.replaceWith(note);
     note.focus(); // the form the focus was in is gone: keep the keyboard at the comment, not the page's top
   });
