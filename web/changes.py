@@ -48,13 +48,11 @@ def handler(kind: type[Change], status: int) -> Callable[[Request], Awaitable[Re
 async def perform(request: Request, kind: type[Change], status: int) -> Response:
     """Makes the change the route names, as asked by the request."""
     target = await target_of(request, kind)
-    raw = b""
-    if kind.__struct_fields__:
-        raw = await read_body(request)
-        # A change whose fields all have defaults may come without a body (publish now, say).
-        change = kind() if not raw.strip() and commands.optional_body(kind) else decode(kind, raw, request)
-    else:
-        change = kind()
+    raw = await read_body(request)
+    # A change whose fields all have defaults (publish now, say), or that has none (pin), may come without a
+    # body; a body sent anyway is checked like any other (JSON, an object, no field the change does not have).
+    empty = not raw.strip() and (not kind.__struct_fields__ or commands.optional_body(kind))
+    change = kind() if empty else decode(kind, raw, request)
     return receipt(await make(request, target, change, raw), status=status, id_field=kind.creates)
 
 

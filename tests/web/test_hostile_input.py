@@ -218,3 +218,23 @@ def test_a_body_of_a_thousand_nested_arrays_is_malformed_not_a_500(
     )
     assert response.status_code == 400, response.text
     assert response.json()["error"]["code"] == "malformed_json"
+
+
+def test_a_change_without_fields_checks_a_body_sent_anyway(api: Api, story: str) -> None:
+    """Pinning takes no fields: it once took any body at all, of any type, and acted."""
+    update = api.post(f"/api/articles/{story}/updates", {"body": "Pin me."}, role="editor").json()[
+        "update_id"
+    ]
+    pin = f"/api/articles/{story}/updates/{update}/pin"
+    odd = api.call("POST", pin, role="editor", json={"x": 1})
+    assert odd.status_code == 422 and odd.json()["error"]["details"]["field"] == "x", odd.text
+    text = api.call(
+        "POST", pin, role="editor", content=b"{{{not json", headers={"Content-Type": "text/plain"}
+    )
+    assert text.status_code == 415, text.text
+    broken = api.call(
+        "POST", pin, role="editor", content=b"{{{", headers={"Content-Type": "application/json"}
+    )
+    assert broken.status_code == 400, broken.text
+    assert api.call("POST", pin, role="editor", json={}).status_code == 200
+    assert api.call("POST", f"/api/articles/{story}/updates/{update}/unpin", role="editor").status_code == 200
