@@ -22,8 +22,8 @@ from newsroom_cli.progress import ProgressBar
 from projections.projector import Projector, run_projector
 from projections.rebuild import rebuild, rebuild_in_processes
 from projections.registry import ALL_PROJECTIONS, BY_NAME, UnsupportedStoreError, open_read_models
+from web.edge.outlets import projector_listeners
 from web.fanout.backends import backend_for
-from web.fanout.wire import Published
 from web.logs import log_config
 from web.metrics import MULTIPROCESS_DIR
 from web.settings import Settings
@@ -162,9 +162,9 @@ def cmd_project(args: argparse.Namespace, settings: Settings) -> int:
     app = _open(settings)
     store = open_read_models(app)
     projector = Projector(app, store, batch_size=args.batch_size)
-    if settings.redis_url:
-        backend = backend_for(settings.redis_url, settings.redis_prefix)
-        projector.listeners.append(lambda items, previous: backend.publish(Published(items, previous)))
+    backend = backend_for(settings.redis_url, settings.redis_prefix) if settings.redis_url else None
+    listeners, close_listeners = projector_listeners(settings, store, backend)
+    projector.listeners.extend(listeners)
     stop = threading.Event()
 
     def shut_down(*_: object) -> None:
@@ -179,6 +179,9 @@ def cmd_project(args: argparse.Namespace, settings: Settings) -> int:
     try:
         ran = run_projector(projector, stop, standby=not args.no_standby, say=say)
     finally:
+        close_listeners()
+        if backend is not None:
+            backend.close()
         app.close()
     return 0 if ran else 3
 

@@ -11,6 +11,7 @@ Tables:
                  sent (``projections.catch_up``): one message per item changed since, never a past state
   page_item_versions  every state of every update and comment, with the version that made it
   page_checkpoints    the header every CHECKPOINT_EVERY versions
+  live_channels  the position of the last live message of each story, and of the whole site
 
 Live messages (``Documents.announce``) are each change as it happens, for readers following now; a live
 item row is the same message for an update or comment, and for the article a message with its whole
@@ -83,6 +84,11 @@ CHECKPOINTS: Final = Table(
     append_only=True,
 )
 CHECKPOINT_EVERY: Final = 64
+# Where each story's live messages (and the whole site's, under SITE_CHANNEL) last reached: the position of
+# the last one told. Each message is told with the one before it on both channels, so an edge that holds
+# readers (GRIP's prev-id) can tell a lost message from the next one, across projector restarts too.
+CHANNELS: Final = Table("live_channels", columns=(Column("position", "int"),))
+SITE_CHANNEL: Final = "site"
 # What readers see of each staff member (by staff id): the name shown, a bio, a picture.
 PROFILES: Final = Table("page_profiles", columns=(Column("name", "text"),))
 STAFF_TOPICS: Final = frozenset({Staff.Joined.TOPIC, Staff.ProfileChanged.TOPIC})
@@ -141,8 +147,9 @@ class ArticlePageProjection(EventByEvent):
     # 3: rich text rendered, sealed text, scheduling, embargoes, key events, authors with their profiles.
     # 4: items say whether readers see them and whether they head the page, so a page reads only its part.
     # 5: erasure (tombstones, every past state of an erased item scrubbed), comments held for moderation.
-    version = 5
-    tables = (HEADERS, ITEMS, LIVE, ITEM_VERSIONS, CHECKPOINTS, PROFILES)
+    # 6: live_channels, the last live message of each story and of the site.
+    version = 6
+    tables = (HEADERS, ITEMS, LIVE, ITEM_VERSIONS, CHECKPOINTS, PROFILES, CHANNELS)
     retired_tables: tuple[str, ...] = ("timeline",)
     topics = ARTICLE_TOPICS | STAFF_TOPICS
 
@@ -152,6 +159,8 @@ class ArticlePageProjection(EventByEvent):
             return
         if event.topic != DRAFTED:
             yield HEADERS, event.originator_id
+        yield CHANNELS, event.originator_id
+        yield CHANNELS, SITE_CHANNEL
         data = event.data
         for field in ("update_id", "comment_id"):
             if (changed := data.get(field)) is not None:
@@ -203,7 +212,8 @@ class ArticlePageProjection(EventByEvent):
             **data,
         }
         if visible:
-            docs.announce(message)
+            story_previous, site_previous = _told(docs, article_key, event.position)
+            docs.announce(message, story_previous=story_previous, site_previous=site_previous)
         if item is not None:
             # Kept whatever the story's status: what a reader is sent of an item is decided when it is read,
             # by the article's row (a withdrawn story's items are sent to nobody).
@@ -230,6 +240,16 @@ class ArticlePageProjection(EventByEvent):
             kind=message["kind"],
             republished=republished,
         )
+
+
+def _told(docs: Documents, article_key: str, position: int) -> tuple[int, int]:
+    """Moves the story's and the site's channels on to ``position``; where they were before."""
+    previous = []
+    for key in (article_key, SITE_CHANNEL):
+        found = docs.get(CHANNELS, key)
+        previous.append(int(found["position"]) if found else 0)
+        docs.put(CHANNELS, key, {"position": position}, position=position)
+    return previous[0], previous[1]
 
 
 # What an event changed for readers: the message kind, its data, and the update or comment it is about

@@ -12,8 +12,10 @@ from newsroom.article import article_id
 from projections.article_page import (
     ARTICLE_STATE,
     ARTICLE_WITHDRAWN,
+    CHANNELS,
     COMMENT,
     LIVE,
+    SITE_CHANNEL,
     UPDATE,
     page_header,
     public_comment,
@@ -34,6 +36,12 @@ ItemRow = tuple[str, str, int, Any, Any, bytes]
 
 
 NO_POSITION = 2**62
+# An upper bound on positions in SQL: an expression and its parameters.
+Bound = tuple[str, tuple[Any, ...]]
+
+
+def _bound(until: int | Bound) -> Bound:
+    return ("?", (until,)) if isinstance(until, int) else until
 
 
 class LiveRow(NamedTuple):
@@ -50,6 +58,10 @@ class LiveOpening(NamedTuple):
     published: bool  # the story asked for is published now (always True for the whole site)
     republished: list[tuple[int, str]]
     changed: list[LiveRow]
+    # The position of the channel's last live message, when asked for: what was read goes no further.
+    head: int | None = None
+    # The story has been public (it may be withdrawn now): readers may have its channel's messages.
+    known: bool = True
 
 
 class ArticlePageQueries(SQLReadModels):
@@ -114,6 +126,18 @@ class ArticlePageQueries(SQLReadModels):
             ],
             "older": int(updates[limit - 1]["position"]) if len(updates) > limit else None,
         }
+
+    def labels(self, slugs: Sequence[str]) -> dict[str, tuple[list[str], list[str]]]:
+        """The tags and authors of these stories, as their pages stand (a story not there is left out)."""
+        if not slugs:
+            return {}
+        marks = ", ".join("?" * len(slugs))
+        rows = self._rows(
+            f"SELECT doc FROM {self.table(PAGE_HEADERS)} WHERE key IN ({marks})",
+            tuple(article_id(slug).hex for slug in slugs),
+        )
+        docs = (orjson.loads(row["doc"]) for row in rows)
+        return {doc["slug"]: (list(doc["tags"]), list(doc.get("authors", []))) for doc in docs}
 
     def page_item(self, key: str, position: int) -> Doc | None:
         """An update or comment as its page shows it, once the read model holds ``position`` (waiting up
@@ -182,41 +206,70 @@ class ArticlePageQueries(SQLReadModels):
             )
         return {row[0]: row for row in rows}
 
-    def live_changes(self, *, after: int, limit: int, slug: str | None = None) -> list[LiveRow]:
-        """Items changed after a position that readers may see now, oldest change first: the items of
-        published stories, and withdrawn stories (only that they were withdrawn); one row per item, its
-        current message, at the position of its latest change. One article's, or the whole site's."""
-        return self._live_rows(self._rows(*self._live_changes_query(after, limit, slug)))
+    def live_changes(
+        self, *, after: int, limit: int, slug: str | None = None, until: int | None = None
+    ) -> list[LiveRow]:
+        """Items changed after a position (and up to ``until``) that readers may see now, oldest change
+        first: the items of published stories, and withdrawn stories (only that they were withdrawn); one
+        row per item, its current message, at the position of its latest change. One article's, or the
+        whole site's."""
+        return self._live_rows(self._rows(*self._live_changes_query(after, limit, slug, until)))
 
-    def live_opening(self, *, slug: str | None, after: int | None, limit: int) -> LiveOpening:
+    def live_opening(
+        self, *, slug: str | None, after: int | None, limit: int, head: bool = False
+    ) -> LiveOpening:
         """What a live stream needs before it starts, read in one transaction (one round trip where the
         backend can): whether the story is published, and with a position to resume after, the stories
-        republished since and the first ``limit`` items changed since."""
+        republished since and the first ``limit`` items changed since. With ``head``, also where the
+        channel's live messages have reached, and nothing read goes beyond it (statements of one
+        transaction may each see later commits on PostgreSQL: the head read first bounds the others)."""
         queries: list[tuple[str, Sequence[Any]]] = []
+        bound = None
+        if head:
+            bound = self._channel_head(slug)
+            queries.append((f"SELECT {bound[0]} AS head", bound[1]))
         if slug is not None:
             queries.append(
                 (self.sql(f"SELECT kind FROM {self.table(LIVE)} WHERE key = ?"), (article_id(slug).hex,))
             )
         if after is not None:
-            queries.append(self._republished_query(after, slug))
-            queries.append(self._live_changes_query(after, limit, slug))
+            queries.append(self._republished_query(after, slug, bound))
+            queries.append(self._live_changes_query(after, limit, slug, bound))
         if not queries:
             return LiveOpening(True, [], [])
         with self.datastore.transaction(commit=False) as cursor:
-            answers = self.opening(cursor, queries)
-        published = slug is None or (bool(answers[0]) and answers[0][0]["kind"] == ARTICLE_STATE)
+            answers = self.opening(cursor, queries, snapshot=head)
+        reached = int(answers.pop(0)[0]["head"]) if head else None
+        known = slug is None or bool(answers[0])
+        published = known and (slug is None or answers[0][0]["kind"] == ARTICLE_STATE)
         if after is None:
-            return LiveOpening(published, [], [])
+            return LiveOpening(published, [], [], reached, known)
         republished, changed = answers[-2:]
         return LiveOpening(
             published,
             [(int(row["republished"]), row["slug"]) for row in republished],
             self._live_rows(changed),
+            reached,
+            known,
         )
 
-    def _live_changes_query(self, after: int, limit: int, slug: str | None) -> tuple[str, Sequence[Any]]:
+    def _channel_head(self, slug: str | None) -> Bound:
+        """An SQL expression for where a channel's live messages have reached (0: none yet)."""
+        channel = SITE_CHANNEL if slug is None else article_id(slug).hex
+        return (
+            self.sql(f"COALESCE((SELECT position FROM {self.table(CHANNELS)} WHERE key = ?), 0)"),
+            (channel,),
+        )
+
+    def _live_changes_query(
+        self, after: int, limit: int, slug: str | None, until: int | Bound | None = None
+    ) -> tuple[str, Sequence[Any]]:
         where = "l.position > ?"
         params: list[Any] = [after]
+        if until is not None:
+            expression, values = _bound(until)
+            where += f" AND l.position <= {expression}"
+            params.extend(values)
         if slug is not None:
             where += " AND l.article = ?"
             params.append(article_id(slug).hex)
@@ -233,14 +286,22 @@ class ArticlePageQueries(SQLReadModels):
             for row in rows
         ]
 
-    def republished_after(self, after: int, slug: str | None = None) -> list[tuple[int, str]]:
+    def republished_after(
+        self, after: int, slug: str | None = None, until: int | Bound | None = None
+    ) -> list[tuple[int, str]]:
         """(position, slug) of the published stories republished after a position, oldest first."""
-        rows = self._rows(*self._republished_query(after, slug))
+        rows = self._rows(*self._republished_query(after, slug, until))
         return [(int(row["republished"]), row["slug"]) for row in rows]
 
-    def _republished_query(self, after: int, slug: str | None) -> tuple[str, Sequence[Any]]:
+    def _republished_query(
+        self, after: int, slug: str | None, until: int | Bound | None = None
+    ) -> tuple[str, Sequence[Any]]:
         where = "key = article AND kind = ? AND republished > ?"
         params: list[Any] = [ARTICLE_STATE, after]
+        if until is not None:
+            expression, values = _bound(until)
+            where += f" AND republished <= {expression}"
+            params.extend(values)
         if slug is not None:
             where += " AND article = ?"
             params.append(article_id(slug).hex)

@@ -35,6 +35,9 @@ class CatchUp:
     page: int = PAGE
     # What ``ReadModels.live_opening`` already read for it, if anything (a stream's first round trip).
     opening: LiveOpening | None = None
+    # Nothing after this position (the channel's head when the opening was read): what came later an edge
+    # holding the reader is told live (web.edge.hold).
+    until: int | None = None
     # Every change up to here has been sent or was not for readers: a live stream skips frames up to it.
     through: int = field(init=False)
     _republished: list[tuple[int, str]] | None = field(default=None, init=False)
@@ -43,6 +46,8 @@ class CatchUp:
 
     def __post_init__(self) -> None:
         self.through = self.after
+        if self.until is None and self.opening is not None:
+            self.until = self.opening.head
 
     def read_again_after(self, dispatched: int) -> None:
         """A live stream subscribed after its first page was read (``opening``): changes told live readers
@@ -59,8 +64,10 @@ class CatchUp:
             self._republished, rows, self.opening = self.opening.republished, self.opening.changed, None
         else:
             if self._republished is None:
-                self._republished = self.store.republished_after(self.after, self.slug)
-            rows = self.store.live_changes(after=self.through, limit=self.page, slug=self.slug)
+                self._republished = self.store.republished_after(self.after, self.slug, self.until)
+            rows = self.store.live_changes(
+                after=self.through, limit=self.page, slug=self.slug, until=self.until
+            )
         last_page = len(rows) < self.page
         bound = rows[-1].position if rows and not last_page else None
         whole: dict[str, int] = {}

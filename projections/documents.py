@@ -63,8 +63,9 @@ class Documents(Protocol):
     def select(self, table: Table, column: str, value: Any) -> list[Doc]:
         """Every document of ``table`` whose ``column`` holds ``value`` (as this batch has them)."""
 
-    def announce(self, message: Doc) -> None:
-        """A change readers are told of live, as it stands at this moment of the batch."""
+    def announce(self, message: Doc, *, story_previous: int = 0, site_previous: int = 0) -> None:
+        """A change readers are told of live, as it stands at this moment of the batch, with the positions
+        of the messages told before it on its story's channel and on the site's (0: none)."""
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,10 @@ class TimelineItem:
     slug: str
     kind: str
     data: bytes
+    # The positions of the messages told before this one on its story's channel and on the site's (0:
+    # none), as the projector knows them: an edge that is told both can tell a gap from the next message.
+    story_previous: int = 0
+    site_previous: int = 0
 
 
 class Projection(Protocol):
@@ -146,7 +151,7 @@ class MemoryDocuments:
         rows = self.rows.get(table.name, {}).values()
         return [doc for doc, columns in rows if columns.get(column) == value]
 
-    def announce(self, message: Doc) -> None:
+    def announce(self, message: Doc, *, story_previous: int = 0, site_previous: int = 0) -> None:
         self.announced.append(orjson.loads(orjson.dumps(message)))
 
     def all(self, table: Table) -> list[tuple[Doc, dict[str, Any]]]:

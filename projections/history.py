@@ -214,7 +214,7 @@ class _AsOfDocuments(MemoryDocuments):
     def select(self, table: Table, column: str, value: Any) -> list[Doc]:
         return []
 
-    def announce(self, message: Doc) -> None:
+    def announce(self, message: Doc, *, story_previous: int = 0, site_previous: int = 0) -> None:
         pass
 
     def get(self, table: Table, key: str) -> Doc | None:

@@ -107,10 +107,14 @@ class PostgresReadModels(SQLReadModels, PostgresTrackingRecorder):
     def delete_rows(self, cursor: Any, table: Table, suffix: str, keys: list[str]) -> None:
         cursor.execute(f"DELETE FROM {self.table(table, suffix)} WHERE key = ANY(%s)", (keys,))
 
-    def opening(self, cursor: Any, queries: list[tuple[str, Sequence[Any]]]) -> list[list[Any]]:
+    def opening(
+        self, cursor: Any, queries: list[tuple[str, Sequence[Any]]], *, snapshot: bool = False
+    ) -> list[list[Any]]:
         # One round trip: the statements go out in a pipeline, each on a cursor of its own so that every
         # answer can be read afterwards.
         with cursor.connection.pipeline():
+            if snapshot:  # read committed would let each statement see what committed since the last
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
             # A read model is derived data: if the server crashed before this commit reached disk, the
             # view rows and the tracking position would be lost together and simply applied again (readers
             # drop repeated positions). So no need to wait for the flush: every reader waits less.

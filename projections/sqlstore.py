@@ -145,9 +145,16 @@ class UnitOfWork:
                 found.append(doc)
         return found
 
-    def announce(self, message: Doc) -> None:
+    def announce(self, message: Doc, *, story_previous: int = 0, site_previous: int = 0) -> None:
         self.timeline.append(
-            TimelineItem(message["position"], message["slug"], message["kind"], self._encode(message))
+            TimelineItem(
+                message["position"],
+                message["slug"],
+                message["kind"],
+                self._encode(message),
+                story_previous,
+                site_previous,
+            )
         )
 
     def _encode(self, doc: Doc) -> bytes:
@@ -232,9 +239,12 @@ class SQLReadModels:
     def index_swap_statements(self, table: Table, columns: tuple[str, ...]) -> list[str]:
         """After a rebuilt table takes the live name: statements that give its index the live name."""
 
-    def opening(self, cursor: Any, queries: list[tuple[str, Sequence[Any]]]) -> list[list[Any]]:
+    def opening(
+        self, cursor: Any, queries: list[tuple[str, Sequence[Any]]], *, snapshot: bool = False
+    ) -> list[list[Any]]:
         """Runs the queries a batch's transaction starts with and returns each one's rows. A backend with
-        round trips to save sends them together (and may set the transaction up first)."""
+        round trips to save sends them together (and may set the transaction up first). With
+        ``snapshot``, every query sees the same commits (SQLite's read transaction always does)."""
         answers = []
         for statement, params in queries:
             cursor.execute(statement, params)

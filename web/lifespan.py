@@ -22,13 +22,13 @@ from projections.projector import Projector, run_projector
 from projections.registry import open_read_models
 from web.commits import LoopCommits
 from web.concurrency import blocking
+from web.edge.outlets import projector_listeners
 from web.fanout.backends import backend_for
 from web.fanout.feed import Feed
 from web.fanout.hub import Hub
-from web.fanout.wire import Published
+from web.fragments import live_html
 from web.live import SEND_TIMEOUT_SECONDS
 from web.metrics import EVENTS_APPENDED
-from web.pages.templates import live_html
 from web.presence import MemoryPresence, RedisPresence
 from web.previews import KEY_NAME as SITE_KEY
 from web.ratelimit import rate_limiter
@@ -72,10 +72,12 @@ async def lifespan(starlette: Starlette) -> AsyncIterator[dict[str, Any]]:
     stop = threading.Event()
     projector: Projector | None = None
     projector_thread = None
+    close_listeners = None
     if settings.projector == "embedded":
         projector = Projector(app, read_models)
         # Through the backend, as a projector of its own would: with Redis, every process hears it.
-        projector.listeners.append(lambda items, previous: backend.publish(Published(items, previous)))
+        listeners, close_listeners = projector_listeners(settings, read_models, backend)
+        projector.listeners.extend(listeners)
         projector_thread = threading.Thread(
             target=run_projector,
             args=(projector, stop),
@@ -123,6 +125,8 @@ async def lifespan(starlette: Starlette) -> AsyncIterator[dict[str, Any]]:
         for task in stuck:
             log.warning("task %s did not stop within %s s", task.get_name(), TASKS_STOP_SECONDS)
         await commits.close(TASKS_STOP_SECONDS)
+        if close_listeners is not None:
+            close_listeners()
         backend.close()
         if redis is not None:
             await redis.aclose()

@@ -6,62 +6,44 @@ stands now (``projections.catch_up``: one message per item, never a state since 
 continues live: the stream subscribes to the hub BEFORE reading the catch-up and skips live frames at or
 below the position it covered, so nothing is missed or repeated at the seam.
 The site feed also opens with the audit log's signed tree head (``event: tree-head``, no id).
+A request that came through one of our GRIP proxies (``web.edge``) is answered with the catch-up and
+handed to the proxy, which holds the reader from then on.
 """
 
 from __future__ import annotations
 
 import asyncio
-import random
 import time
 from collections.abc import Sequence
 from typing import Any
 
-import orjson
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Match, Route
 from starlette.types import Receive, Scope, Send
 
-from newsroom import rules
-from newsroom.errors import ArticleNotFoundError, ValidationError
+from newsroom.errors import ArticleNotFoundError
 from projections.catch_up import PAGE as CATCH_UP_PAGE
 from projections.catch_up import CatchUp
-from projections.documents import TimelineItem
 from web.clients import client_id
 from web.concurrency import blocking
+from web.edge import grip, hold
 from web.fanout import frames
 from web.fanout.hub import Hub, Subscriber
 from web.logs import REQUEST_ID, log_access, request_id_for
 from web.protocol import Connection
+from web.resume import next_page, resume_point
 from web.services import services
 from web.stream_slots import Slot
 from web.writes import path_slug
 
-# How long a browser waits to reconnect after a drop: 1 to 3 s, drawn for each stream, so that the readers of
-# a web process that goes away come back spread out instead of all at once.
-RETRY_MS = (1000, 3000)
-
-
-def _retry() -> bytes:
-    return frames.retry(random.randint(*RETRY_MS))  # noqa: S311 - spreading load, not a secret
-
-
-PING = frames.comment("ping")
 STREAM_HEADERS = [
     (b"content-type", b"text/event-stream; charset=utf-8"),
     (b"cache-control", b"no-cache"),
     (b"x-accel-buffering", b"no"),
 ]
 SEND_TIMEOUT_SECONDS = 30  # a reader whose socket takes longer than this for one write is cut off
-
-
-def _control(kind: str, message: str) -> bytes:
-    return frames.frame(kind, orjson.dumps({"message": message}))
-
-
-OVERFLOW = _control("overflow", "you fell too far behind; reconnect with Last-Event-ID to catch up")
-RESYNC = _control("resync", "that position is not in this feed; reload the page and start again")
 
 
 class NewsroomApp(Starlette):
@@ -121,28 +103,20 @@ class NewsroomApp(Starlette):
         return response
 
 
-async def article_live(request: Request) -> EventStream:
+async def article_live(request: Request) -> EventStream | Response:
     return await _stream(request, path_slug(request))
 
 
-async def site_live(request: Request) -> EventStream:
+async def site_live(request: Request) -> EventStream | Response:
     return await _stream(request, None)
 
 
-async def _stream(request: Request, slug: str | None) -> EventStream:
+async def _stream(request: Request, slug: str | None) -> EventStream | Response:
     svc = services(request)
-    raw = request.headers.get("last-event-id") or request.query_params.get("last_event_id")
-    last_seen: int | None = None
-    resync = False
-    if raw is not None:
-        try:
-            last_seen = rules.whole_number("Last-Event-ID", raw.strip())
-        except ValidationError:
-            resync = True  # not a position this server gave out
-        else:
-            # A position beyond the end of the log belongs to some other store: start again. (Only what
-            # is past what this process has sent needs the store to say.)
-            resync = last_seen > svc.hub.last_position and last_seen > await blocking(svc.app.last_position)
+    proxies = svc.settings.grip_proxies
+    if proxies and grip.from_proxy(request.headers.get("grip-sig"), proxies):
+        return await hold.answer(request, slug)  # the proxy holds the reader; the projector tells it
+    last_seen, resync = await resume_point(request, svc)
     # Whether the story may be read, and what a resuming reader missed, in one round trip to the store.
     opening = await blocking(
         svc.read_models.live_opening, slug=slug, after=None if resync else last_seen, limit=CATCH_UP_PAGE
@@ -221,29 +195,29 @@ class EventStream:
             self.reader = reader
             try:
                 await send({"type": "http.response.start", "status": 200, "headers": self._headers()})
-                await _write(reader, send, _retry())
+                await _write(reader, send, frames.spread_retry())
                 if self.resync:
-                    await _write(reader, send, RESYNC)
+                    await _write(reader, send, frames.RESYNC)
                 elif self.catch_up is not None:
                     await self._catch_up(reader, send, self.catch_up)
                 if self.tree_head is not None and not self.resync:
                     await _write(reader, send, self.tree_head)  # no id: it must not move Last-Event-ID
                 while not (self.resync or hub.closing):
-                    frames = reader.fresh()
-                    if frames == []:
+                    fresh = reader.fresh()
+                    if fresh == []:
                         await reader.wait()
-                        frames = reader.fresh()
-                        if frames == [] and not hub.closing:  # woken with nothing new: a heartbeat
+                        fresh = reader.fresh()
+                        if fresh == [] and not hub.closing:  # woken with nothing new: a heartbeat
                             if await _hung_up(receive):
                                 return False
-                            await _write(reader, send, PING)  # keeps proxies from closing an idle stream
+                            await _write(reader, send, frames.PING)  # keeps proxies from closing idle streams
                             continue
-                    if frames is None:
-                        await _write(reader, send, OVERFLOW)
+                    if fresh is None:
+                        await _write(reader, send, frames.OVERFLOW)
                         reader.cut_off = True
                         break
-                    if frames:
-                        await _write(reader, send, b"".join(frame.data for frame in frames))
+                    if fresh:
+                        await _write(reader, send, b"".join(frame.data for frame in fresh))
                 await send({"type": "http.response.body", "body": b"", "more_body": False})
             except asyncio.CancelledError:
                 if not reader.cut_off:
@@ -254,7 +228,7 @@ class EventStream:
                 if task is not None:
                     task.uncancel()
                 if connection is not None:
-                    connection.end_with(OVERFLOW)
+                    connection.end_with(frames.OVERFLOW)
             return reader.cut_off
 
     def connection_closed(self) -> None:
@@ -271,19 +245,10 @@ class EventStream:
     async def _catch_up(self, reader: Subscriber, send: Send, catch_up: CatchUp) -> None:
         """What the reader missed, as it stands now (``projections.catch_up``); the live frames it covers
         are skipped. The first page was read before the stream began (``live_opening``)."""
-        while (messages := await _next_page(catch_up)) is not None:
+        while (messages := await next_page(catch_up)) is not None:
             if messages:
                 await _write(reader, send, b"".join(self.hub.frame(message).data for message in messages))
         reader.skip_to(catch_up.through)
-
-
-async def _next_page(catch_up: CatchUp) -> list[TimelineItem] | None:
-    """The next page, read in the pool; the first, already read, on the loop (unless a story to send
-    whole needs reading)."""
-    opening = catch_up.opening
-    if opening is not None and not opening.republished:
-        return catch_up.next_page()
-    return await blocking(catch_up.next_page)
 
 
 async def _write(reader: Subscriber, send: Send, body: bytes) -> None:

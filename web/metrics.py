@@ -35,6 +35,17 @@ SLOW_READERS_DROPPED = Counter(
     "newsroom_slow_readers_dropped_total",
     "Readers cut off because they fell too far behind or stopped reading.",
 )
+GRIP_ANSWERS = Counter(
+    "newsroom_grip_answers_total",
+    "Live requests from a GRIP proxy answered: hold (a new reader), recover (a proxy asking what its "
+    "readers missed), resync (a position of another store).",
+    ["kind"],
+)
+EDGE_PUBLISHES = Counter(
+    "newsroom_edge_publishes_total",
+    "Batches of live messages published to a GRIP proxy, or purges sent to a cache, by outcome.",
+    ["edge", "outcome"],
+)
 POST_TO_PUSH = Histogram(
     "newsroom_post_to_push_seconds",
     "From a change's event time (during its POST) to its hand-off to this process's live readers.",

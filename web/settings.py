@@ -15,6 +15,9 @@ from newsroom import rules
 from newsroom.database import DEFAULT_DATABASE_URL, persistence_env
 from newsroom.errors import ValidationError
 from newsroom.treehead import TreeSigner
+from web.edge import grip
+from web.edge.cache_policy import CachePolicy
+from web.edge.purge import purgers_for
 from web.embeds import DEFAULT_PROVIDERS, PROVIDERS, Embeds
 
 PROJECTOR_MODES = ("embedded", "external")
@@ -60,6 +63,11 @@ class Settings:
     language: str = "en"
     publisher_logo: str = ""  # empty: the bundled logo
     share_image: str = ""  # empty: the bundled image, for stories without one of their own
+    # GRIP proxies (Pushpin, Fanout) holding live readers: their control URIs (web/edge/grip.py).
+    grip_url: str = field(default="", repr=False)
+    # Caches the projector purges when a story changes (web/edge/purge.py), and how long they keep pages.
+    purge_url: tuple[str, ...] = ()
+    cache_seconds: int = 300
 
     @classmethod
     def from_environ(cls) -> Settings:
@@ -94,6 +102,11 @@ class Settings:
             language=text("NEWSROOM_LANGUAGE", "en"),
             publisher_logo=text("NEWSROOM_PUBLISHER_LOGO", ""),
             share_image=text("NEWSROOM_SHARE_IMAGE", ""),
+            grip_url=text("NEWSROOM_GRIP_URL", ""),
+            purge_url=tuple(
+                part.strip() for part in text("NEWSROOM_PURGE_URL", "").split(",") if part.strip()
+            ),
+            cache_seconds=_number(config, "NEWSROOM_CACHE_SECONDS", int, 300),
             embed_providers=tuple(
                 part.strip().lower()
                 for part in text("NEWSROOM_EMBED_PROVIDERS", ",".join(DEFAULT_PROVIDERS)).split(",")
@@ -145,7 +158,10 @@ class Settings:
         ):
             if url and urlsplit(url).scheme not in ("http", "https"):
                 raise ValidationError(name, "must be an absolute http(s) URL")
-        _ = self.site_url, self.proxy_networks
+        if self.cache_seconds < 1:
+            raise ValidationError("NEWSROOM_CACHE_SECONDS", "must be at least 1")
+        purgers_for(self.purge_url)
+        _ = self.site_url, self.proxy_networks, self.grip_proxies
 
     @cached_property
     def site(self) -> Site:
@@ -156,6 +172,19 @@ class Settings:
             language=self.language,
             logo=self.publisher_logo or f"{self.site_url}/static/logo.png",
             image=self.share_image or f"{self.site_url}/static/share.png",
+        )
+
+    @cached_property
+    def grip_proxies(self) -> tuple[grip.GripProxy, ...]:
+        return grip.parse(self.grip_url)
+
+    @cached_property
+    def cache_policy(self) -> CachePolicy:
+        purgers = purgers_for(self.purge_url)
+        return CachePolicy(
+            purged_seconds=self.cache_seconds,
+            purging=bool(purgers),
+            purges_every_variant=bool(purgers) and all(p.purges_every_variant for p in purgers),
         )
 
     @cached_property

@@ -25,8 +25,8 @@ from newsroom.errors import NewsroomError, NothingChangedError, ValidationError
 from web.changes import make, target_of
 from web.concurrency import blocking
 from web.errors import status_of
+from web.fragments import fragment
 from web.http import JSON, read_body
-from web.pages.templates import fragment
 from web.queries import field_and_message
 from web.services import Services, services
 
