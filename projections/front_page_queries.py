@@ -10,7 +10,7 @@ import orjson
 from projections.documents import Doc
 from projections.front_page import AUTHORS as FRONT_AUTHORS
 from projections.front_page import LISTED as FRONT_LISTED
-from projections.front_page import SCHEDULE, public_summary
+from projections.front_page import SCHEDULE, FrontPageProjection, public_summary
 from projections.front_page import TAGS as FRONT_TAGS
 from projections.sqlstore import SQLReadModels
 
@@ -18,6 +18,10 @@ NO_CURSOR = 2**62
 
 
 class FrontPageQueries(SQLReadModels):
+    def lists_position(self) -> int:
+        """What the lists have applied: a list read now shows the log up to here (its validator)."""
+        return self.position(FrontPageProjection.name)
+
     def front_page(
         self, *, limit: int, before: int | None = None, tag: str | None = None, author: str | None = None
     ) -> list[Doc]:

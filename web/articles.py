@@ -8,11 +8,14 @@ from starlette.responses import Response
 from newsroom.errors import ArticleNotFoundError
 from newsroom.staff import Permission
 from projections.article_page import public_page
+from projections.documents import Doc
 from web import queries
 from web.audit import article_as_of
 from web.auth import optional_staff
 from web.concurrency import blocking
 from web.desk import staff_page
+from web.edge.cache_policy import SITE, story_key, tag_key
+from web.edge.caching import Cached
 from web.http import JSON
 from web.params import read_your_writes
 from web.queries import read_query
@@ -32,22 +35,32 @@ async def get_article(request: Request) -> Response:
         # The newsroom's view: drafts, withdrawn stories and updates not yet released too (an embargoed
         # story only for the staff it names).
         page = await staff_page(request, slug, viewer)
-        cache = "private, no-store"
-    else:
-        found = await blocking(read_models.article_page, slug)
-        if found is None or found["status"] != "published":
-            raise ArticleNotFoundError(f"no article {slug}", slug=slug)
-        page = public_page(found)
-        cache = "no-cache"
+        page["author_profiles"] = await blocking(read_models.profiles, page["authors"])
+        return JSON(page, headers={"ETag": f'"{page["version"]}"', "Cache-Control": "private, no-store"})
+    found = await blocking(read_models.article_page, slug)
+    if found is None or found["status"] != "published":
+        raise ArticleNotFoundError(f"no article {slug}", slug=slug)
+    # Its validator is its version, which editors send back as If-Match.
+    cached = Cached.of(found["position"], [story_key(slug)], found["updated_at"], f'"{found["version"]}"')
+    if (unchanged := cached.unchanged(request)) is not None:
+        return unchanged
+    page = public_page(found)
     page["author_profiles"] = await blocking(read_models.profiles, page["authors"])
-    return JSON(page, headers={"ETag": f'"{page["version"]}"', "Cache-Control": cache})
+    return cached.apply(request, JSON(page))
 
 
 async def list_articles(request: Request) -> Response:
     query: queries.ArticleList = read_query(request, queries.ArticleList)
     await read_your_writes(request, "front-page", query.after)
-    articles = await blocking(
-        services(request).read_models.front_page, limit=query.limit, before=query.before, tag=query.tag
-    )
+    read_models = services(request).read_models
+
+    def read() -> tuple[int, list[Doc]]:
+        position = read_models.lists_position()
+        return position, read_models.front_page(limit=query.limit, before=query.before, tag=query.tag)
+
+    position, articles = await blocking(read)
+    cached = Cached.of(position, [SITE] if query.tag is None else [tag_key(query.tag)])
+    if (unchanged := cached.unchanged(request)) is not None:
+        return unchanged
     following = articles[-1]["activity"] if len(articles) == query.limit else None
-    return JSON({"articles": articles, "next_before": following})
+    return cached.apply(request, JSON({"articles": articles, "next_before": following}))

@@ -47,16 +47,17 @@ class Cached:
     position: int
     keys: tuple[str, ...]
     modified: str | None = None  # ISO time of the last change it shows
+    etag: str = ""  # a validator of its own (an article's version, which If-Match takes); else the position's
 
     @classmethod
-    def of(cls, position: int, keys: Iterable[str], modified: str | None = None) -> Cached:
-        return cls(position, tuple(dict.fromkeys(keys)), modified)
+    def of(cls, position: int, keys: Iterable[str], modified: str | None = None, etag: str = "") -> Cached:
+        return cls(position, tuple(dict.fromkeys(keys)), modified, etag or etag_of(position))
 
     def headers(self, request: Request) -> dict[str, str]:
         policy: CachePolicy = request.state.services.settings.cache_policy
         keys = " ".join(self.keys)
         headers = {
-            "ETag": etag_of(self.position),
+            "ETag": self.etag,
             "Cache-Control": policy.cache_control(bool(request.url.query)),
             "Surrogate-Key": keys,
             "Cache-Tag": ",".join(self.keys),
@@ -70,7 +71,7 @@ class Cached:
     def unchanged(self, request: Request) -> Response | None:
         """A 304 when the reader already has this (``If-None-Match``), before anything is rendered."""
         asked = request.headers.get("if-none-match")
-        if asked is None or not matches(asked, etag_of(self.position)):
+        if asked is None or not matches(asked, self.etag):
             return None
         return Response(status_code=304, headers=self.headers(request))
 

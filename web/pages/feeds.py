@@ -20,6 +20,8 @@ from newsroom import richtext
 from newsroom.errors import ArticleNotFoundError
 from projections.documents import Doc
 from web.concurrency import blocking
+from web.edge.cache_policy import SITE, author_key, story_key, tag_key
+from web.edge.caching import Cached
 from web.http import JSON
 from web.pages.lists import author_profile, tag_of, with_bylines
 from web.services import services
@@ -184,10 +186,12 @@ class Feed:
         return f"{self.site.url}{self.path}.{kind}"
 
 
-async def _answer(request: Request, kind: str, feed: Feed, entries: list[Doc]) -> Response:
+async def _answer(request: Request, kind: str, feed: Feed, entries: list[Doc], cached: Cached) -> Response:
+    if (unchanged := cached.unchanged(request)) is not None:
+        return unchanged
     head = await services(request).tree_heads.head()
     feed = replace(feed, tree_head=head)
-    return _atom(feed, entries) if kind == "atom" else _json_feed(feed, entries)
+    return cached.apply(request, _atom(feed, entries) if kind == "atom" else _json_feed(feed, entries))
 
 
 async def _list_feed(
@@ -195,8 +199,10 @@ async def _list_feed(
 ) -> Response:
     svc = services(request)
     site = svc.settings.site
+    key = SITE
     if tag is not None:
         feed = Feed(site, f"{site.name}: {tag}", f"{site.url}/tags/{tag}", f"/tags/{tag}/feed")
+        key = tag_key(tag)
     elif author is not None:
         profile = await author_profile(svc.read_models, author)
         name = profile["name"]
@@ -206,13 +212,19 @@ async def _list_feed(
             f"{site.url}/authors/{name}",
             f"/authors/{name}/feed",
         )
+        key = author_key(name)
     else:
         feed = Feed(site, site.name, f"{site.url}/", "/feed")
     read_models = svc.read_models
-    stories = await blocking(
-        lambda: with_bylines(read_models, read_models.front_page(limit=ENTRIES_MAX, tag=tag, author=author))
-    )
-    return await _answer(request, kind, feed, _site_entries(stories, site.url))
+
+    def read() -> tuple[int, list[Doc]]:
+        position = read_models.lists_position()
+        stories = read_models.front_page(limit=ENTRIES_MAX, tag=tag, author=author)
+        return position, with_bylines(read_models, stories)
+
+    position, stories = await blocking(read)
+    cached = Cached.of(position, [key])
+    return await _answer(request, kind, feed, _site_entries(stories, site.url), cached)
 
 
 async def site_atom(request: Request) -> Response:
@@ -248,7 +260,8 @@ async def _story_feed(request: Request, kind: str) -> Response:
     site = svc.settings.site
     url = f"{site.url}/articles/{slug}"
     feed = Feed(site, article["headline"], url, f"/articles/{slug}/feed")
-    return await _answer(request, kind, feed, _story_entries(article, site.url))
+    cached = Cached.of(article["position"], [story_key(slug)], article["updated_at"])
+    return await _answer(request, kind, feed, _story_entries(article, site.url), cached)
 
 
 async def story_atom(request: Request) -> Response:

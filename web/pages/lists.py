@@ -4,7 +4,7 @@ feeds of its own. A page is ``LIST_SIZE`` stories; ``?before=`` is the next page
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -14,6 +14,8 @@ from newsroom.errors import NotFoundError, StaffNotFoundError, ValidationError
 from projections.documents import Doc
 from projections.registry import ReadModels
 from web.concurrency import blocking
+from web.edge.cache_policy import SITE, author_key, tag_key
+from web.edge.caching import Cached
 from web.pages.templates import page
 from web.params import int_param
 from web.services import services
@@ -31,12 +33,19 @@ def with_bylines(read_models: ReadModels, stories: list[Doc]) -> list[Doc]:
     ]
 
 
+class Listing(NamedTuple):
+    stories: list[Doc]
+    following: int | None  # the next page's cursor
+    position: int  # what the lists' read model had applied when they were read: their validator
+
+
 def stories_of(
     read_models: ReadModels, *, before: int | None, tag: str | None = None, author: str | None = None
-) -> tuple[list[Doc], int | None]:
+) -> Listing:
+    position = read_models.lists_position()
     stories = read_models.front_page(limit=LIST_SIZE, before=before, tag=tag, author=author)
     following = stories[-1]["activity"] if len(stories) == LIST_SIZE else None
-    return with_bylines(read_models, stories), following
+    return Listing(with_bylines(read_models, stories), following, position)
 
 
 def tag_of(value: str) -> str:
@@ -52,22 +61,30 @@ async def front_page(request: Request) -> Response:
     if tag is not None:
         tag = tag_of(tag)
     svc = services(request)
-    stories, following = await blocking(stories_of, svc.read_models, before=before, tag=tag)
+    listing = await blocking(stories_of, svc.read_models, before=before, tag=tag)
     site = svc.settings.site
     heading = f"Latest on {tag}" if tag else "Latest"
-    return _list(request, heading, stories, following, feed="/feed", canonical=f"{site.url}/", tag_filter=tag)
+    return _list(
+        request,
+        heading,
+        listing,
+        [SITE] if tag is None else [tag_key(tag)],
+        feed="/feed",
+        canonical=f"{site.url}/",
+        tag_filter=tag,
+    )
 
 
 async def tag_page(request: Request) -> Response:
     tag = tag_of(request.path_params["tag"])
     before = int_param(request, "before", None, low=1)
     svc = services(request)
-    stories, following = await blocking(stories_of, svc.read_models, before=before, tag=tag)
+    listing = await blocking(stories_of, svc.read_models, before=before, tag=tag)
     return _list(
         request,
         f"Stories on {tag}",
-        stories,
-        following,
+        listing,
+        [tag_key(tag)],
         feed=f"/tags/{tag}/feed",
         canonical=f"{svc.settings.site.url}/tags/{tag}",
     )
@@ -89,29 +106,31 @@ async def author_page(request: Request) -> Response:
     svc = services(request)
     profile = await author_profile(svc.read_models, request.path_params["name"])
     before = int_param(request, "before", None, low=1)
-    stories, following = await blocking(stories_of, svc.read_models, before=before, author=profile["name"])
+    listing = await blocking(stories_of, svc.read_models, before=before, author=profile["name"])
     return _list(
         request,
         profile["display_name"],
-        stories,
-        following,
+        listing,
+        [author_key(profile["name"])],
         feed=f"/authors/{profile['name']}/feed",
         canonical=f"{svc.settings.site.url}/authors/{profile['name']}",
         profile=profile,
     )
 
 
-def _list(
-    request: Request, heading: str, stories: list[Doc], following: int | None, **context: Any
-) -> Response:
+def _list(request: Request, heading: str, listing: Listing, keys: list[str], **context: Any) -> Response:
+    cached = Cached.of(listing.position, keys)
+    if (unchanged := cached.unchanged(request)) is not None:
+        return unchanged
     site = services(request).settings.site
-    return page(
+    response = page(
         request,
         "list.html",
         heading=heading,
-        stories=stories,
-        next_before=following,
+        stories=listing.stories,
+        next_before=listing.following,
         description=f"{heading}: live coverage from {site.name}.",
         scripts=["common.js", "front.js"],
         **context,
     )
+    return cached.apply(request, response)

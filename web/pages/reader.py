@@ -21,6 +21,8 @@ from projections.documents import Doc
 from web import previews
 from web.concurrency import blocking
 from web.desk import staff_page
+from web.edge.cache_policy import story_key
+from web.edge.caching import Cached
 from web.pages.comments import form_token
 from web.pages.templates import page
 from web.params import int_param, read_your_writes
@@ -177,6 +179,11 @@ async def story_page(
         raise ArticleWithdrawnError(
             f"{slug} was withdrawn", slug=slug, at=withdrawn.get("at"), reason=withdrawn.get("reason")
         )
+    cached = None
+    if request.method == "GET":
+        cached = Cached.of(article["position"], [story_key(slug)], article["updated_at"])
+        if (unchanged := cached.unchanged(request)) is not None:
+            return unchanged
     context = await _article_context(svc, public_page(article))
     fields = comment_fields or {}
     reply_to = fields.get("reply_to") or request.query_params.get("reply_to") or ""
@@ -197,9 +204,7 @@ async def story_page(
         scripts=["common.js", "reader.js", "verify.js"],
         body_data={"slug": slug, "position": article["position"], "version": article["version"]},
     )
-    if before is not None:  # an older page: it changes only when an old update is revised or struck
-        response.headers["Cache-Control"] = "public, max-age=60"
-    return response
+    return response if cached is None else cached.apply(request, response)
 
 
 async def preview(request: Request) -> Response:

@@ -10,7 +10,10 @@ from datetime import UTC, datetime, timedelta
 from starlette.requests import Request
 from starlette.responses import Response
 
+from projections.documents import Doc
 from web.concurrency import blocking
+from web.edge.cache_policy import SITE
+from web.edge.caching import Cached
 from web.services import services
 
 SITEMAP = "http://www.sitemaps.org/schemas/sitemap/0.9"
@@ -22,7 +25,15 @@ NEWS_WINDOW = timedelta(days=2)
 async def sitemap(request: Request) -> Response:
     svc = services(request)
     site = svc.settings.site
-    stories = await blocking(svc.read_models.front_page, limit=STORIES_MAX)
+    read_models = svc.read_models
+
+    def read() -> tuple[int, list[Doc]]:
+        return read_models.lists_position(), read_models.front_page(limit=STORIES_MAX)
+
+    position, stories = await blocking(read)
+    cached = Cached.of(position, [SITE])
+    if (unchanged := cached.unchanged(request)) is not None:
+        return unchanged
     ET.register_namespace("", SITEMAP)
     ET.register_namespace("news", NEWS)
     root = ET.Element(f"{{{SITEMAP}}}urlset")
@@ -39,4 +50,4 @@ async def sitemap(request: Request) -> Response:
             ET.SubElement(news, f"{{{NEWS}}}publication_date").text = story["published_at"]
             ET.SubElement(news, f"{{{NEWS}}}title").text = story["headline"]
     body = ET.tostring(root, encoding="utf-8", xml_declaration=True)
-    return Response(body, media_type="application/xml", headers={"Cache-Control": "no-cache"})
+    return cached.apply(request, Response(body, media_type="application/xml"))
