@@ -13,7 +13,7 @@ import socket
 import subprocess
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,9 +25,9 @@ PURGE_MODULE = Path("/usr/lib/nginx/modules/ngx_http_cache_purge_module.so")
 
 def edges_missing() -> str | None:
     """Why edges cannot run here (installing them first where we may), or None."""
-    if shutil.which("pushpin") is None or shutil.which("nginx") is None or not PURGE_MODULE.exists():
-        if os.geteuid() == 0:
-            subprocess.run(["bash", str(ROOT / "bench" / "setup-peers.sh")], capture_output=True, check=False)
+    absent = shutil.which("pushpin") is None or shutil.which("nginx") is None or not PURGE_MODULE.exists()
+    if absent and os.geteuid() == 0:
+        subprocess.run(["bash", str(ROOT / "bench" / "setup-peers.sh")], capture_output=True, check=False)
     if shutil.which("pushpin") is None:
         return "pushpin is not installed (bench/setup-peers.sh installs it)"
     if shutil.which("nginx") is None or not PURGE_MODULE.exists():
@@ -79,10 +79,8 @@ class Pushpin:
     def kill(self) -> None:
         """kill -9 of every process of this Pushpin: its readers' connections drop at once."""
         for pid in self.processes():
-            try:
+            with suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
         self.runner.wait()
 
     def stop(self) -> None:
@@ -95,10 +93,8 @@ class Pushpin:
                 self.runner.kill()
                 self.runner.wait()
         for pid in children:  # never leave one holding its ports
-            try:
+            with suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
 
 
 @contextmanager
@@ -189,11 +185,13 @@ def running_nginx(workdir: Path, upstream_ports: Sequence[int]) -> Iterator[Ngin
     (workdir / "nginx.conf").write_text(
         f"load_module {PURGE_MODULE};\n"
         "user root;\nworker_processes 1;\n"
-        f"pid {workdir}/nginx.pid;\nlock_file {workdir}/nginx.lock;\nerror_log {workdir}/logs/error.log warn;\n"
+        f"pid {workdir}/nginx.pid;\nlock_file {workdir}/nginx.lock;\n"
+        f"error_log {workdir}/logs/error.log warn;\n"
         "events { worker_connections 16384; }\n"
         "http {\n"
         f"  access_log off;\n  client_body_temp_path {temp}/body;\n  proxy_temp_path {temp}/proxy;\n"
-        f"  fastcgi_temp_path {temp}/fastcgi;\n  uwsgi_temp_path {temp}/uwsgi;\n  scgi_temp_path {temp}/scgi;\n"
+        f"  fastcgi_temp_path {temp}/fastcgi;\n  uwsgi_temp_path {temp}/uwsgi;\n"
+        f"  scgi_temp_path {temp}/scgi;\n"
         "  include /etc/nginx/mime.types;\n"
         f"{site}\n}}\n"
     )
