@@ -11,10 +11,12 @@ import os
 import shutil
 import subprocess
 import tempfile
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -140,3 +142,93 @@ def redis_namespace() -> Iterator[str]:
         if keys:
             client.delete(*keys)
         client.close()
+
+
+class OwnRedisCluster:
+    """A Redis Cluster of this test's own: ``size`` masters (redis-server --cluster-enabled) on free ports
+    under a temp dir, no replicas; a node may be killed and started again with its cluster config."""
+
+    def __init__(self, directory: Path, size: int = 3) -> None:
+        from tests.server import free_port
+
+        self.directory = directory
+        self.ports = [free_port() for _ in range(size)]
+        self.processes: dict[int, subprocess.Popen[bytes]] = {}
+
+    @property
+    def url(self) -> str:
+        return "redis+cluster://" + ",".join(f"127.0.0.1:{port}" for port in self.ports)
+
+    def start_node(self, port: int) -> None:
+        binary = shutil.which("redis-server")
+        if binary is None:
+            unavailable("redis-server is not installed")
+            return
+        folder = self.directory / str(port)
+        folder.mkdir(parents=True, exist_ok=True)
+        self.processes[port] = subprocess.Popen(
+            [binary, "--port", str(port), "--bind", "127.0.0.1", "--cluster-enabled", "yes",
+             "--cluster-config-file", f"nodes-{port}.conf", "--cluster-node-timeout", "2000",
+             "--save", "", "--appendonly", "no", "--dir", str(folder)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        self._wait(lambda client: client.ping(), port)
+
+    def start(self) -> None:
+        for port in self.ports:
+            self.start_node(port)
+        subprocess.run(
+            ["redis-cli", "--cluster", "create", *(f"127.0.0.1:{port}" for port in self.ports),
+             "--cluster-replicas", "0", "--cluster-yes"],
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )  # fmt: skip
+        self.wait_healthy()
+
+    def wait_healthy(self) -> None:
+        for port in self.ports:
+            self._wait(lambda client: b"cluster_state:ok" in client.execute_command("CLUSTER", "INFO"), port)
+
+    def owner_of(self, key: str) -> int:
+        """The port of the node that owns ``key``'s slot."""
+        import redis
+
+        client = redis.Redis(port=self.ports[0])
+        try:
+            slot = int(client.execute_command("CLUSTER", "KEYSLOT", key))
+            for start, end, (_, port, *_rest), *_ in client.execute_command("CLUSTER", "SLOTS"):
+                if start <= slot <= end:
+                    return int(port)
+        finally:
+            client.close()
+        raise LookupError(key)
+
+    def kill(self, port: int) -> None:
+        process = self.processes.pop(port)
+        process.kill()
+        process.wait(timeout=10)
+
+    def stop(self) -> None:
+        for port in list(self.processes):
+            self.kill(port)
+
+    @staticmethod
+    def _wait(check: Callable[[Any], object], port: int, timeout: float = 20.0) -> None:
+        import redis
+
+        client = redis.Redis(port=port, socket_connect_timeout=1)
+        deadline = time.monotonic() + timeout
+        try:
+            while True:
+                try:
+                    if check(client):
+                        return
+                except redis.RedisError:
+                    pass
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"redis on {port} is not ready")
+                time.sleep(0.05)
+        finally:
+            client.close()

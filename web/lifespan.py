@@ -14,7 +14,6 @@ from contextlib import asynccontextmanager
 from functools import partial
 from typing import Any
 
-from redis.asyncio import Redis
 from starlette.applications import Starlette
 
 from newsroom import Newsroom
@@ -32,6 +31,7 @@ from web.metrics import EVENTS_APPENDED
 from web.presence import MemoryPresence, RedisPresence
 from web.previews import KEY_NAME as SITE_KEY
 from web.ratelimit import rate_limiter
+from web.redis_clients import async_client
 from web.services import Services
 from web.settings import Settings
 from web.stream_slots import StreamSlots
@@ -53,11 +53,7 @@ async def lifespan(starlette: Starlette) -> AsyncIterator[dict[str, Any]]:
     app = await blocking(Newsroom.from_url, settings.database_url)
     app.on_saved(lambda _position, events: EVENTS_APPENDED.inc(events))
     read_models = await blocking(open_read_models, app)
-    redis = (
-        Redis.from_url(settings.redis_url, health_check_interval=10, socket_keepalive=True)
-        if settings.redis_url
-        else None
-    )
+    redis = async_client(settings.redis_url) if settings.redis_url else None
     hub = Hub(limit=settings.stream_buffer, finish=partial(live_html, embeds=settings.embeds))
     feed = Feed(hub, read_models)
     await feed.start()

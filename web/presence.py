@@ -14,6 +14,7 @@ from typing import Protocol
 
 import orjson
 from redis.asyncio import Redis
+from redis.asyncio.cluster import RedisCluster
 from redis.exceptions import RedisError
 
 log = logging.getLogger("newsroom.web")
@@ -55,7 +56,7 @@ class MemoryPresence:
 class RedisPresence:
     """Shared by every web process; while Redis cannot be reached, this process's own view."""
 
-    def __init__(self, redis: Redis, prefix: str) -> None:
+    def __init__(self, redis: Redis | RedisCluster, prefix: str) -> None:
         self._redis = redis
         self._prefix = prefix
         self._fallback = MemoryPresence()

@@ -13,6 +13,7 @@ from collections import OrderedDict
 from typing import Protocol
 
 from redis.asyncio import Redis
+from redis.asyncio.cluster import RedisCluster
 from redis.exceptions import RedisError
 
 log = logging.getLogger("newsroom.web")
@@ -25,7 +26,9 @@ class RateLimiter(Protocol):
     async def hit(self, key: str) -> float | None: ...
 
 
-def rate_limiter(redis: Redis | None, prefix: str, limit: int, per_seconds: float) -> RateLimiter:
+def rate_limiter(
+    redis: Redis | RedisCluster | None, prefix: str, limit: int, per_seconds: float
+) -> RateLimiter:
     """``limit`` hits a key per ``per_seconds``: shared by every process through Redis when there is one."""
     if redis is None:
         return MemoryRateLimiter(limit, per_seconds)
@@ -58,7 +61,7 @@ class RedisRateLimiter:
     """A fixed window per key in Redis, shared by every web process; while Redis cannot be reached, this
     process's own limiter (the same limit, per process) rather than none."""
 
-    def __init__(self, redis: Redis, prefix: str, limit: int, per_seconds: float) -> None:
+    def __init__(self, redis: Redis | RedisCluster, prefix: str, limit: int, per_seconds: float) -> None:
         self._redis = redis
         self._prefix = prefix
         self._limit = limit

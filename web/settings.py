@@ -19,6 +19,7 @@ from web.edge import grip
 from web.edge.cache_policy import CachePolicy
 from web.edge.purge import purgers_for
 from web.embeds import DEFAULT_PROVIDERS, PROVIDERS, Embeds
+from web.redis_clients import cluster_address
 
 PROJECTOR_MODES = ("embedded", "external")
 
@@ -120,8 +121,8 @@ class Settings:
         """Raises ValidationError naming the setting when one cannot work."""
         persistence_env(self.database_url)
         self.signer()
-        if self.redis_url is not None and urlsplit(self.redis_url).scheme not in ("redis", "rediss", "unix"):
-            raise ValidationError("NEWSROOM_REDIS_URL", "must start with redis://, rediss:// or unix://")
+        if self.redis_url is not None:
+            cluster_address(self.redis_url)
         if self.projector not in PROJECTOR_MODES:
             raise ValidationError("NEWSROOM_PROJECTOR", f"must be one of {', '.join(PROJECTOR_MODES)}")
         if not 0 < self.port < 65536:
