@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import re
+import resource
 import shutil
 import signal
 import socket
@@ -124,6 +125,9 @@ def running_pushpin(workdir: Path, origin_port: int) -> Iterator[Pushpin]:
         "push_in_http_addr": "127.0.0.1",
         "push_in_http_port": str(control),
         "command_spec": f"tcp://127.0.0.1:{free_port()}",
+        # Below what this machine lets one process open (each reader is a file), so a Pushpin that is full
+        # leaves new readers waiting instead of failing every accept (and logging each failure).
+        "client_maxconn": str(min(50_000, resource.getrlimit(resource.RLIMIT_NOFILE)[1] - 2_000)),
     }.items():
         config = _set(config, key, value)
     (workdir / "pushpin.conf").write_text(config)

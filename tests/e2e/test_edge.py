@@ -301,3 +301,57 @@ def test_pages_between_changes_come_from_the_cache_and_validators_answer_304(edg
     changed = httpx.get(f"{edge.cache.url}/articles/{SLUG}", headers={"If-None-Match": etag})
     assert changed.status_code == 200
     assert "A change makes a new page." in changed.text
+
+
+def test_compose_runs_the_edge_these_tests_run() -> None:
+    """compose.yaml's Pushpins and cache are built from the very files these tests run, and the web
+    processes' settings name them the way those files expect."""
+    import yaml
+
+    from tests.server import ROOT
+    from web.edge import grip
+    from web.edge.purge import purgers_for
+
+    compose = yaml.safe_load((ROOT / "compose.yaml").read_text())
+    services = compose["services"]
+    environment = services["web"]["environment"]
+    assert environment == services["projector"]["environment"]
+    proxies = grip.parse(environment["NEWSROOM_GRIP_URL"])
+    pushpins = sorted(name for name in services if name.startswith("pushpin"))
+    assert [proxy.control_url for proxy in proxies] == [f"http://{name}:5561" for name in pushpins]
+    signing = re.search(r"^sig_key=(.+)$", (ROOT / "deploy" / "pushpin.conf").read_text(), re.MULTILINE)
+    assert signing is not None
+    assert {proxy.verify_key for proxy in proxies} == {signing.group(1).encode()}
+    (purger,) = purgers_for([environment["NEWSROOM_PURGE_URL"]])
+    assert (purger._host, purger._port) == ("lb", 8081)
+    assert "listen 8081;  # edge: purge" in (ROOT / "deploy" / "nginx.conf").read_text()
+    for name, built in (("lb", "nginx"), *((name, "pushpin") for name in pushpins)):
+        dockerfile = services[name]["build"]["dockerfile"]
+        assert f"COPY deploy/{built}.conf" in (ROOT / dockerfile).read_text()
+    assert "* lb:80" in (ROOT / "deploy" / "pushpin.Dockerfile").read_text()
+
+
+@pytest.mark.postgres
+@pytest.mark.redis
+def test_the_edge_benchmark_at_small_size_loses_and_doubles_nothing_across_a_killed_pushpin(
+    tmp_path: Path,
+) -> None:
+    """bench/edge.py's edge run, small: two Pushpins, the cache, three web processes and a projector on
+    PostgreSQL and Redis; one Pushpin killed with -9 while updates go on."""
+    import argparse
+
+    from bench import edge as bench
+
+    reason = edges_missing()
+    if reason:
+        unavailable(reason)
+    args = argparse.Namespace(readers=300, messages=3, page_rate=50.0, page_seconds=2.0, ramp=300.0)
+    mode = bench.edge(args, tmp_path)
+    assert mode.connected == 300
+    assert mode.missing == 0
+    assert (mode.lost, mode.doubled, mode.exact) == (0, 0, 300)
+    assert mode.hit_ratio is not None
+    assert mode.hit_ratio >= 0.9
+    assert mode.page_errors == 0
+    # Most new readers were answered by the cache, not the web processes.
+    assert mode.answers.get("hold", 0) < 300

@@ -29,10 +29,16 @@ from web.metrics import GRIP_ANSWERS
 from web.resume import next_page, resume_point
 from web.services import Services, services
 
-LINK_TIMEOUT_SECONDS = 120  # a quiet channel's readers are checked this often for a message they missed
+# When a proxy asks the link for a reader that was sent nothing since: soon after it first holds the reader
+# (a message published while the proxy was still setting its subscription up reaches no one, and a busy
+# Pushpin is slow to notice: the next message would show the gap, but the last one before a quiet spell
+# would stay missed), then seldom (a proxy asks at most ten times a second, for up to 100 readers each).
+FIRST_LOOK_SECONDS = 5
+LINK_TIMEOUT_SECONDS = 120
 # The proxy may keep an answer (the catch-up after one position) a second: its readers' proxy catches up
 # anything since. ``X-Accel-Expires`` is nginx's and never reaches readers; Surrogate-Control other caches'.
-CACHE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Expires": "1", "Surrogate-Control": "max-age=1"}
+# (nginx reads X-Accel-Expires first only when it comes first.)
+CACHE_HEADERS = {"X-Accel-Expires": "1", "Surrogate-Control": "max-age=1", "Cache-Control": "no-cache"}
 
 
 def last_id(values: list[str], channel: str) -> int | None:
@@ -82,16 +88,18 @@ async def answer(request: Request, slug: str | None) -> Response:
     if slug is None and recovered is None:  # the site feed opens with the audit log's signed head
         body.append(await svc.tree_heads.frame())
     GRIP_ANSWERS.labels("recover" if recovered is not None else "hold").inc()
-    return Response(b"".join(body), media_type="text/event-stream", headers=_instructions(svc, slug, head))
+    timeout = LINK_TIMEOUT_SECONDS if recovered is not None else FIRST_LOOK_SECONDS
+    headers = _instructions(svc, slug, head, timeout)
+    return Response(b"".join(body), media_type="text/event-stream", headers=headers)
 
 
-def _instructions(svc: Services, slug: str | None, head: int) -> dict[str, str]:
+def _instructions(svc: Services, slug: str | None, head: int, timeout: int) -> dict[str, str]:
     path = "/api/live" if slug is None else f"/api/articles/{slug}/live"
     heartbeat = max(1, int(svc.settings.heartbeat))
     return {
         "Grip-Hold": "stream",
         "Grip-Channel": f"{channel_of(slug)}; prev-id={head}",
-        "Grip-Link": f"<{path}>; rel=next; timeout={LINK_TIMEOUT_SECONDS}",
+        "Grip-Link": f"<{path}>; rel=next; timeout={timeout}",
         # Sent by the proxy after the stream has been quiet this long: ": ping" and a blank line.
         "Grip-Keep-Alive": f":ping\\n\\n; format=cstring; timeout={heartbeat}",
         "Surrogate-Key": SITE if slug is None else story_key(slug),
