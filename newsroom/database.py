@@ -6,7 +6,9 @@ or ``memory:`` (the library's in-process store, for tests and demos that keep no
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from newsroom.errors import ValidationError
@@ -32,14 +34,7 @@ def store_exists(url: str) -> bool:
     import psycopg
 
     try:
-        with psycopg.connect(
-            host=env["POSTGRES_HOST"],
-            port=int(env["POSTGRES_PORT"]),
-            user=env["POSTGRES_USER"],
-            password=env["POSTGRES_PASSWORD"] or None,
-            dbname=env["POSTGRES_DBNAME"],
-            connect_timeout=int(env["POSTGRES_CONNECT_TIMEOUT"]) or 1,
-        ) as conn:
+        with _connect(env) as conn:
             schema = env.get("POSTGRES_SCHEMA", "public")
             row = conn.execute("SELECT to_regclass(%s)", (f'"{schema}".newsroom_events',)).fetchone()
     except psycopg.OperationalError as error:
@@ -47,6 +42,34 @@ def store_exists(url: str) -> bool:
             return False
         raise
     return row is not None and row[0] is not None
+
+
+def _connect(env: dict[str, str], timeout: int | None = None) -> Any:
+    import psycopg
+
+    return psycopg.connect(
+        host=env["POSTGRES_HOST"],
+        port=int(env["POSTGRES_PORT"]),
+        user=env["POSTGRES_USER"],
+        password=env["POSTGRES_PASSWORD"] or None,
+        dbname=env["POSTGRES_DBNAME"],
+        connect_timeout=timeout or int(env["POSTGRES_CONNECT_TIMEOUT"]) or 1,
+    )
+
+
+def server_probe(url: str) -> Callable[[], None] | None:
+    """For a store on a server (PostgreSQL): a check that it answers now, on a connection of its own
+    (not the pool's, which may be stuck), raising OperationalError when it does not. None for a store
+    in a file or in memory, which cannot be down while the process is up."""
+    env = persistence_env(url)
+    if env["PERSISTENCE_MODULE"] != "eventsourcing.postgres":
+        return None
+
+    def probe() -> None:
+        with _connect(env, timeout=1) as conn:
+            conn.execute("SELECT 1")
+
+    return probe
 
 
 def describe(url: str) -> str:

@@ -28,6 +28,8 @@ RULES: Final = ["emphasis", "link", "image", "list", "blockquote", "newline", "e
 LINK_SCHEMES: Final = frozenset({"http", "https", "mailto"})
 IMAGE_SCHEMES: Final = frozenset({"http", "https"})
 _SCHEME = re.compile(r"^\s*([a-zA-Z][a-zA-Z0-9+.\-]*):")
+# "//host/..." takes the page's scheme to another host; browsers read "\\" and "/\\" the same way.
+_ANOTHER_HOST = re.compile(r"^\s*[/\\]{2}")
 
 
 def _parser() -> MarkdownIt:
@@ -68,11 +70,12 @@ def _destinations(tokens: list[Token]) -> list[tuple[str, str]]:
 
 def check(field: str, text: str) -> str:
     """The text, if every link in it is http(s) or mailto and every image http(s); ValidationError naming
-    the field and the URL otherwise. Relative ones (``/articles/...``, ``#u-...``) are allowed."""
+    the field and the URL otherwise. Relative ones (``/articles/...``, ``#u-...``) are allowed, but not
+    protocol-relative ones (``//host/...``), which lead to another site with no scheme said."""
     for kind, url in _destinations(PARSER.parse(text)):
         scheme = _SCHEME.match(url)
         allowed = LINK_SCHEMES if kind == "link" else IMAGE_SCHEMES
-        if scheme is not None and scheme.group(1).lower() not in allowed:
+        if _ANOTHER_HOST.match(url) or (scheme is not None and scheme.group(1).lower() not in allowed):
             shown = url if len(url) <= 60 else url[:57] + "..."
             what = "http(s) or mailto" if kind == "link" else "http(s)"
             raise ValidationError(field, f"{kind}s may only point at {what} URLs, not {shown!r}")

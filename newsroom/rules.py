@@ -115,6 +115,14 @@ def _text(field: str, value: object, *, maximum: int, minimum: int, multiline: b
     return text
 
 
+def query_text(field: str, value: str) -> str:
+    """A text a read was given (a query parameter), to be looked for in a store: nothing a store cannot
+    hold (PostgreSQL's text takes no NUL) nor anything no stored text holds."""
+    if _BAD_CHARACTER.search(value) or _SURROGATE.search(value):
+        raise ValidationError(field, "must not contain control characters or Unicode noncharacters")
+    return value
+
+
 def explain(message: str, value: object) -> str:
     """Why ``value`` does not match the pattern an error message names (as its ``repr``), in words: what the
     checks below would say of it."""

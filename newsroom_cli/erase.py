@@ -12,6 +12,7 @@ from newsroom import Newsroom
 from newsroom.errors import ValidationError
 from newsroom.staff import OPERATOR
 from projections.erasure import erase_commenter, find_commenter, wait_until_gone
+from projections.postgres import ScrubRefusedError
 from projections.projector import Projector
 from projections.registry import ReadModels, open_read_models
 from web.settings import Settings
@@ -84,7 +85,11 @@ def cmd_scrub(args: argparse.Namespace, settings: Settings) -> int:
     app = Newsroom.from_url(settings.database_url)
     try:
         store = open_read_models(app)
-        rewritten = store.rewrite_files()
+        try:
+            rewritten = store.rewrite_files()
+        except ScrubRefusedError as error:
+            print(f"newsroom scrub: nothing done: {error}", file=sys.stderr)
+            return 2
     finally:
         app.close()
     print(f"Rewrote {', '.join(rewritten)}: no freed copy of erased text is left in them.")

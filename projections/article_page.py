@@ -512,6 +512,7 @@ def _tombstone(item: Doc, event: Recorded, at: str) -> Doc:
         "body_html": "",
         "erased": True,
         "erased_at": at,
+        "erased_position": event.position,  # the tombstone's own record, which anyone can check
         "erased_by": event.data["actor"],
         "erased_reason": event.data["reason"],
     }

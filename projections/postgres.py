@@ -30,6 +30,37 @@ def row_types(table: Table) -> list[str]:
     return ["text", "bytea", *(COPY_TYPES[column.kind] for column in table.columns)]
 
 
+class ScrubRefusedError(Exception):
+    """The server would keep copies of erased text in its data directory whatever a scrub does."""
+
+
+def scrub_blockers(connection: Any) -> list[str]:
+    """What would keep old WAL segments, and the erased rows and keys they hold, under the data
+    directory: each as what the operator must change. Empty: a scrub leaves none. (Rows as dicts.)"""
+
+    def one(query: str) -> Any:
+        return connection.execute(f"SELECT {query} AS value").fetchone()["value"]
+
+    found = []
+    if one("current_setting('wal_recycle')") == "on":
+        found.append(
+            "wal_recycle is on: old WAL segments are renamed for reuse with their contents, not removed; "
+            "set wal_recycle = off (ALTER SYSTEM SET wal_recycle = off; SELECT pg_reload_conf())"
+        )
+    if one("current_setting('wal_keep_size')") not in ("0", "0MB", "0kB"):
+        found.append("wal_keep_size is not 0: that much old WAL is kept; set wal_keep_size = 0")
+    if one("(SELECT count(*) FROM pg_replication_slots)"):
+        found.append("a replication slot holds old WAL: let its standby catch up, or drop the slot")
+    if not one(
+        "(SELECT rolsuper OR pg_has_role(current_user, 'pg_checkpoint', 'MEMBER') FROM pg_roles "
+        "WHERE rolname = current_user)"
+    ):
+        found.append(
+            "CHECKPOINT needs a superuser or the pg_checkpoint role (and EXECUTE on pg_switch_wal())"
+        )
+    return found
+
+
 class PostgresReadModels(SQLReadModels, PostgresTrackingRecorder):
     placeholder: ClassVar[str] = "%s"
     types: ClassVar[dict[str, str]] = {"text": "TEXT", "int": "BIGINT", "bool": "BOOLEAN"}
@@ -144,17 +175,24 @@ class PostgresReadModels(SQLReadModels, PostgresTrackingRecorder):
     def rewrite_files(self) -> list[str]:
         """``VACUUM FULL`` of every read-model table and the vault: each is written anew, so the old files,
         whose dead rows still hold the words of what was erased (and the keys that opened them), are
-        gone; then a checkpoint. (It locks each table while it rewrites it: run it at a quiet moment.) WAL
-        segments and backups taken before keep what they hold until they expire: see docs/erasure.md."""
+        gone. Then the write-ahead log is moved on to a new segment and checkpointed, twice, so that every
+        segment written before (they held those rows and keys as they were written) is no longer needed
+        and is removed. It refuses, before doing anything, when the server would keep old segments in its
+        data directory anyway (``scrub_blockers``). (It locks each table while it rewrites it: run it at a
+        quiet moment.) Archived WAL and backups keep what they hold until they expire: docs/erasure.md."""
         tables = [self.table(table) for projection in self.projections for table in projection.tables]
         tables.append(postgres_vault_table(self.datastore.schema))
         with self.datastore.get_connection() as connection:
+            blockers = scrub_blockers(connection)
+            if blockers:
+                raise ScrubRefusedError("; ".join(blockers))
             for table in tables:
                 connection.execute(f"VACUUM (FULL, ANALYZE) {table}")
             # The planner's statistics keep sample values of text columns (names, words): their old rows too.
             with contextlib.suppress(psycopg.errors.InsufficientPrivilege):  # the database's owner may
                 connection.execute("VACUUM FULL pg_catalog.pg_statistic")
-            with contextlib.suppress(psycopg.errors.InsufficientPrivilege):  # superusers, pg_checkpoint
+            for _ in range(2):  # the first checkpoint's own record is in the segment the second retires
+                connection.execute("SELECT pg_switch_wal()")
                 connection.execute("CHECKPOINT")
         return tables
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import cast
@@ -50,6 +51,9 @@ class Projector:
     gather: float = 0.004
     wake: threading.Event = field(default_factory=threading.Event)
     listeners: list[TimelineListener] = field(default_factory=list)
+    # Says it is running this often (``SQLReadModels.beat``), so readiness can tell a projector that
+    # stopped making progress from one with nothing to do.
+    beat_every: float = 2.0
 
     def __post_init__(self) -> None:
         self._topics = frozenset().union(*(p.topics for p in self.projections if p.topics is not None))
@@ -61,6 +65,7 @@ class Projector:
             if p.topics is None or (p.topics == self._topics and not self._every_record)
         )
         self._published: int | None = None
+        self._beaten = 0.0
         self._scrub_due = False  # an erasure was projected: the store's files are to be scrubbed of it
         self.events_read = 0  # notifications read by every catch_up so far, whether it returned or failed
         # Where each read model stands, as this projector last wrote it: a batch checks it in its own
@@ -126,6 +131,7 @@ class Projector:
                         log.exception("a timeline listener failed")
             read += len(notifications)
             self.events_read += len(notifications)
+            self.beat()
             if progress is not None:
                 progress(last)
             if until is None and len(notifications) < self.batch_size:
@@ -133,6 +139,13 @@ class Projector:
                 # again (a save, a NOTIFY or the poll), so asking now would mostly find nothing.
                 self.scrub_if_due()
                 return read
+
+    def beat(self) -> None:
+        """Says it is running (at most every ``beat_every`` seconds; live read models only)."""
+        now = time.monotonic()
+        if not self.suffix and now - self._beaten >= self.beat_every:
+            self.store.beat(int(time.time() * 1000))
+            self._beaten = now
 
     def scrub_if_due(self) -> None:
         """Scrubs the store's files once an erasure is projected; tried again each round until it is done
@@ -166,6 +179,7 @@ class Projector:
         while not stop.is_set():
             self.wake.clear()
             try:
+                self.beat()
                 read = self.catch_up()
                 backoff = 0.1
                 if read > 1 and self.gather:

@@ -465,6 +465,26 @@ class SQLReadModels:
                 with self.datastore.transaction(commit=True) as cursor:
                     cursor.execute(statement)
 
+    @property
+    def beats_table(self) -> str:
+        """Where the running projector says, every few seconds, that it is running (``beat``)."""
+        return self.table(Table("newsroom_projector_beats"))
+
+    def beat(self, at_ms: int) -> None:
+        with self.datastore.transaction(commit=True) as cursor:
+            cursor.execute(
+                self.sql(
+                    f"INSERT INTO {self.beats_table} (key, at_ms) VALUES ('projector', ?) "
+                    "ON CONFLICT (key) DO UPDATE SET at_ms = excluded.at_ms"
+                ),
+                (at_ms,),
+            )
+
+    def last_beat(self) -> int | None:
+        """When the projector last said it was running (ms since the epoch), if ever."""
+        rows = self._rows(f"SELECT at_ms FROM {self.beats_table} WHERE key = 'projector'")
+        return int(rows[0]["at_ms"]) if rows else None
+
     def start_tracking(self) -> None:
         """Every live read model has a tracking row from the start, so a batch always has one to lock.
 
@@ -472,6 +492,10 @@ class SQLReadModels:
         first event, in the transaction that retires the old tracking row (so only one of several
         processes starting together does it): the projector then rebuilds it from the log."""
         with self.datastore.transaction(commit=True) as cursor:
+            cursor.execute(
+                f"CREATE TABLE IF NOT EXISTS {self.beats_table} "
+                f"(key TEXT PRIMARY KEY, at_ms {self.types['int']})"
+            )
             for projection in self.projections:
                 older = [tracking_name(projection.name, version) for version in range(1, projection.version)]
                 if older:

@@ -82,11 +82,12 @@ class OwnPostgres:
     may stop and start; never the machine's shared one. Runs as the ``postgres`` user when started as root,
     since PostgreSQL refuses to run as root."""
 
-    def __init__(self, port: int) -> None:
+    def __init__(self, port: int, **settings: str) -> None:
         # Its own temp dir rather than pytest's: the postgres user must be able to reach it.
         self.directory = Path(tempfile.mkdtemp(prefix="newsroom-pg-"))
         self.data = self.directory / "data"
         self.port = port
+        self.settings = settings  # server settings (-c name=value)
 
     @property
     def url(self) -> str:
@@ -108,12 +109,21 @@ class OwnPostgres:
 
     def start(self) -> None:
         options = f"-p {self.port} -k {self.directory} -c listen_addresses=127.0.0.1 -c fsync=off"
+        options += "".join(f" -c {name}={value}" for name, value in self.settings.items())
         self._run(
             "pg_ctl", "-D", str(self.data), "-o", options, "-l", str(self.directory / "log"), "-w", "start"
         )
 
     def stop(self) -> None:
         self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
+
+    def files(self) -> list[tuple[str, bytes]]:
+        """Every file under its data directory, the write-ahead log's included, as (path, bytes)."""
+        return [
+            (str(path.relative_to(self.data)), path.read_bytes())
+            for path in self.data.rglob("*")
+            if path.is_file()
+        ]
 
     def remove(self) -> None:
         with contextlib.suppress(subprocess.CalledProcessError):

@@ -7,7 +7,7 @@ from typing import Final
 
 from eventsourcing.persistence import InterfaceError, OperationalError
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Match, Route
 
@@ -15,10 +15,12 @@ from newsroom import errors
 from newsroom.idempotency import IdempotencyKeyReusedError
 from web.http import JSON, HTTPError, error_body
 from web.pages.templates import page
+from web.store_gate import RETRY_AFTER_SECONDS, StoreDownError
 
 log = logging.getLogger("newsroom.web")
 
 STATUS: Final[tuple[tuple[type[errors.NewsroomError], int], ...]] = (
+    (StoreDownError, 503),
     (errors.ValidationError, 422),
     (errors.ArticleWithdrawnError, 410),
     (errors.ItemErasedError, 410),
@@ -59,8 +61,8 @@ async def newsroom_error(request: Request, exc: Exception) -> Response:
     headers = dict(exc.headers) if isinstance(exc, HTTPError) else {}
     if status == 401:
         headers["WWW-Authenticate"] = 'Bearer realm="newsroom"'
-    if isinstance(exc, errors.ContentionError):
-        headers["Retry-After"] = "1"
+    if isinstance(exc, errors.ContentionError | StoreDownError):
+        headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
     details = dict(exc.details)
     if wants_html(request):
         return error_page(request, status, exc, headers)
@@ -97,6 +99,7 @@ TITLES: Final = {
     404: ("Not found", "There is no story or page at this address."),
     410: ("Withdrawn", "This story has been withdrawn."),
     405: ("Not allowed", "This page cannot be asked for that way."),
+    503: ("Back in a moment", "The newsroom cannot reach its records just now. Please try again shortly."),
 }
 
 
@@ -140,6 +143,16 @@ async def store_unavailable(request: Request, exc: Exception) -> Response:
     )
 
 
+# nginx's word for it: the client closed the connection before the answer (no server error, nothing to send).
+CLIENT_CLOSED = 499
+
+
+async def client_went_away(request: Request, exc: Exception) -> Response:
+    """The client hung up before its request's body arrived whole: nothing was done, nobody to answer."""
+    log.info("client closed the connection during %s %s", request.method, request.url.path)
+    return Response(status_code=CLIENT_CLOSED)
+
+
 async def unexpected(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     return JSON(error_body("internal_error", "something went wrong on our side"), status_code=500)
@@ -150,5 +163,6 @@ EXCEPTION_HANDLERS = {
     OperationalError: store_unavailable,
     InterfaceError: store_unavailable,
     HTTPException: http_exception,
+    ClientDisconnect: client_went_away,
     Exception: unexpected,
 }

@@ -17,10 +17,11 @@ from typing import Any
 from starlette.applications import Starlette
 
 from newsroom import Newsroom
+from newsroom.database import server_probe
 from projections.projector import Projector, run_projector
 from projections.registry import open_read_models
 from web.commits import LoopCommits
-from web.concurrency import blocking
+from web.concurrency import blocking, guard
 from web.edge.outlets import projector_listeners
 from web.fanout.backends import backend_for
 from web.fanout.feed import Feed
@@ -34,6 +35,7 @@ from web.ratelimit import rate_limiter
 from web.redis_clients import async_client
 from web.services import Services
 from web.settings import Settings
+from web.store_gate import StoreGate
 from web.stream_slots import StreamSlots
 from web.tree_heads import TreeHeads
 
@@ -50,6 +52,9 @@ async def lifespan(starlette: Starlette) -> AsyncIterator[dict[str, Any]]:
     loop = asyncio.get_running_loop()
     pool = ThreadPoolExecutor(THREADS, thread_name_prefix="newsroom-blocking")
     loop.set_default_executor(pool)
+    probe = server_probe(settings.database_url)
+    gate = StoreGate(probe) if probe is not None else None
+    guard(gate)
     app = await blocking(Newsroom.from_url, settings.database_url)
     app.on_saved(lambda _position, events: EVENTS_APPENDED.inc(events))
     read_models = await blocking(open_read_models, app)
@@ -121,6 +126,9 @@ async def lifespan(starlette: Starlette) -> AsyncIterator[dict[str, Any]]:
         for task in stuck:
             log.warning("task %s did not stop within %s s", task.get_name(), TASKS_STOP_SECONDS)
         await commits.close(TASKS_STOP_SECONDS)
+        guard(None)
+        if gate is not None:
+            gate.close()
         if close_listeners is not None:
             close_listeners()
         backend.close()

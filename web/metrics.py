@@ -67,10 +67,14 @@ def event_age(data: bytes, now: float) -> float | None:
 
 
 class ProjectionLag(Collector):
-    """Lag of each read model, in events and in seconds (the age of the oldest event not yet applied)."""
+    """Lag of each read model, in events and in seconds (the age of the oldest event not yet applied), and
+    how long ago the projector last said it was running."""
 
-    def __init__(self, measure: Callable[[], dict[str, tuple[int, float]]]) -> None:
+    def __init__(
+        self, measure: Callable[[], dict[str, tuple[int, float]]], heard: Callable[[], float | None]
+    ) -> None:
         self._measure = measure
+        self._heard = heard
 
     def collect(self) -> Iterator[Metric]:
         events = GaugeMetricFamily(
@@ -88,17 +92,25 @@ class ProjectionLag(Collector):
             seconds.add_metric([name], age)
         yield events
         yield seconds
+        heard = self._heard()
+        beat = GaugeMetricFamily(
+            "newsroom_projector_heard_seconds_ago",
+            "Seconds since the projector last said it was running (every 2 s); absent: never.",
+        )
+        if heard is not None:
+            beat.add_metric([], heard)
+        yield beat
 
 
-def exposition(lag: Callable[[], dict[str, tuple[int, float]]]) -> bytes:
+def exposition(lag: Callable[[], dict[str, tuple[int, float]]], heard: Callable[[], float | None]) -> bytes:
     registry = CollectorRegistry()
     if os.environ.get(MULTIPROCESS_DIR):
         MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
-        registry.register(ProjectionLag(lag))
+        registry.register(ProjectionLag(lag, heard))
         return generate_latest(registry)
     from prometheus_client import REGISTRY
 
-    registry.register(ProjectionLag(lag))
+    registry.register(ProjectionLag(lag, heard))
     return generate_latest(REGISTRY) + generate_latest(registry)
 
 

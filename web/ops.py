@@ -20,11 +20,17 @@ async def healthz(request: Request) -> Response:
     return JSON({"status": "ok"})
 
 
+# A projector that has not said it is running for this long has stopped, whatever its lag says: it says so
+# every 2 s (projections.projector), between batches and while idle.
+PROJECTOR_STALLED_SECONDS = 10.0
+
+
 async def readyz(request: Request) -> Response:
-    """Ready when the store answers and every read model is within the lag threshold."""
+    """Ready when the store answers, every read model is within the lag threshold, and the projector has
+    said it is running within PROJECTOR_STALLED_SECONDS."""
     svc = services(request)
     try:
-        head, positions = await blocking(_positions, svc)
+        head, positions, beat_age = await blocking(_standing, svc)
     except Exception as error:  # any failure to reach the store means "not ready"
         return JSON(
             error_body("unavailable", f"the store is unreachable: {type(error).__name__}"),
@@ -32,9 +38,18 @@ async def readyz(request: Request) -> Response:
             headers={"Retry-After": "2"},
         )
     lag = {name: head - position for name, position in positions.items()}
-    ready = max(lag.values(), default=0) <= svc.settings.max_projection_lag
-    body = {"status": "ready" if ready else "lagging", "position": head, "projection_lag": lag}
-    return JSON(body, status_code=200 if ready else 503)
+    status = "ready"
+    if max(lag.values(), default=0) > svc.settings.max_projection_lag:
+        status = "lagging"
+    if beat_age is None or beat_age > PROJECTOR_STALLED_SECONDS:
+        status = "projector_stalled"
+    body = {
+        "status": status,
+        "position": head,
+        "projection_lag": lag,
+        "projector_heard_seconds_ago": None if beat_age is None else round(beat_age, 1),
+    }
+    return JSON(body, status_code=200 if status == "ready" else 503)
 
 
 def _positions(svc: Services) -> tuple[int, dict[str, int]]:
@@ -42,9 +57,20 @@ def _positions(svc: Services) -> tuple[int, dict[str, int]]:
     return head, {p.name: svc.read_models.position(p.name) for p in ALL_PROJECTIONS}
 
 
+def _beat_age(svc: Services) -> float | None:
+    """Seconds since the projector last said it was running (None: never)."""
+    beat = svc.read_models.last_beat()
+    return None if beat is None else max(0.0, time.time() - beat / 1000)
+
+
+def _standing(svc: Services) -> tuple[int, dict[str, int], float | None]:
+    head, positions = _positions(svc)
+    return head, positions, _beat_age(svc)
+
+
 async def metrics(request: Request) -> Response:
     svc = services(request)
-    body = await blocking(exposition, lambda: _lag(svc))
+    body = await blocking(exposition, lambda: _lag(svc), lambda: _beat_age(svc))
     return Response(body, media_type=CONTENT_TYPE_LATEST)
 
 

@@ -10,6 +10,7 @@ from projections.article_page import public_page
 from projections.documents import Doc
 from web.concurrency import blocking
 from web.http import HTTPError
+from web.queries import single_param
 from web.services import Services, services
 from web.writes import path_slug
 
@@ -20,8 +21,8 @@ MAX_POSITION = rules.WHOLE_NUMBER_MAX
 def int_param(
     request: Request, name: str, default: int | None, *, low: int = 0, high: int = MAX_POSITION
 ) -> int | None:
-    value = request.query_params.get(name)
-    if value is None or value == "":
+    value = single_param(request, name)
+    if value is None:
         return default
     return rules.whole_number(name, value, low=low, high=high)
 

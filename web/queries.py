@@ -151,13 +151,16 @@ class DeskStories(Query, frozen=True, kw_only=True):
 
 
 def read_query(request: Request, kind: type[Query]) -> Any:
-    """The request's query parameters as ``kind``: 422 naming the parameter when one does not fit. Whole
-    numbers are read strictly (ASCII digits only: ``rules.whole_number``), as everywhere in the API."""
+    """The request's query parameters as ``kind``: 422 naming the parameter when one does not fit, is
+    empty, or is given twice. Whole numbers are read strictly (ASCII digits only: ``rules.whole_number``),
+    as everywhere in the API; texts hold nothing a store cannot (``rules.query_text``)."""
     given: dict[str, Any] = {}
     for name, is_int, is_bool in _fields(kind):
-        raw = request.query_params.get(name)
-        if raw is None or raw == "":
+        raw = single_param(request, name)
+        if raw is None:
             continue
+        if raw == "":  # ?after= means nothing: a client meaning "none" leaves it out
+            raise ValidationError(name, "must not be empty (leave it out instead)")
         if is_int:
             given[name] = rules.whole_number(name, raw)
         elif is_bool:
@@ -165,11 +168,19 @@ def read_query(request: Request, kind: type[Query]) -> Any:
                 raise ValidationError(name, "must be true or false")
             given[name] = raw == "true"
         else:
-            given[name] = raw
+            given[name] = rules.query_text(name, raw)
     try:
         return msgspec.convert(given, kind)
     except msgspec.ValidationError as error:
         raise ValidationError(*field_and_message(error, given)) from None
+
+
+def single_param(request: Request, name: str) -> str | None:
+    """A query parameter given once (None: not given); given twice, 422: which one was meant?"""
+    values = request.query_params.getlist(name)
+    if len(values) > 1:
+        raise ValidationError(name, "is given more than once")
+    return values[0] if values else None
 
 
 @cache

@@ -54,7 +54,8 @@ def bundle(svc: Services, position: int) -> dict[str, Any]:
 
 
 async def update_proof(request: Request) -> Response:
-    """Public, for an update readers see: the record holding its words as shown now."""
+    """Public, for an update readers see: the record holding its words as shown now; for an erased one,
+    the record of its erasure (kind ``erasure``)."""
     slug, _ = await published_page(request)
     svc = services(request)
     update_id = request.path_params["update_id"]
@@ -63,7 +64,13 @@ async def update_proof(request: Request) -> Response:
         raise UpdateNotFoundError(f"no update {update_id} on {slug}")
     update = found[1]
     if update.get("erased"):
-        raise ItemErasedError(f"update {update_id} was erased")
+        # Its words are gone, but not the record that says so: the erasure's own, with who and why.
+        if update.get("erased_position") is None:
+            raise ItemErasedError(f"update {update_id} was erased")
+        proof = await blocking(bundle, svc, update["erased_position"])
+        return JSON(
+            {"slug": slug, "kind": "erasure", "id": update_id, **proof}, headers={"Cache-Control": "no-cache"}
+        )
     proof = await blocking(bundle, svc, update.get("text_position") or update["position"])
     return JSON(
         {"slug": slug, "kind": "update", "id": update_id, **proof}, headers={"Cache-Control": "no-cache"}

@@ -29,8 +29,8 @@ from newsroom import Newsroom, Role
 from newsroom.staff import OPERATOR
 from newsroom.treehead import TreeSigner, verify_head
 from tests.rfc9162 import leaf_hash, root_from_inclusion
-from tests.server import ROOT, running_server
-from tests.services import REDIS_URL, postgres_database, postgres_url, redis_namespace
+from tests.server import ROOT, free_port, running_server
+from tests.services import REDIS_URL, OwnPostgres, postgres_database, postgres_url, redis_namespace
 from tests.sse import Reader
 
 UPDATE_WORDS = "The quillwortcascade memo names the contractor"
@@ -68,14 +68,11 @@ def sqlite_files(path: Path) -> Any:
     return read
 
 
-def postgres_files(dbname: str) -> Any:
+def checkpointed(server: OwnPostgres) -> Any:
     def read() -> list[tuple[str, bytes]]:
-        with psycopg.connect(f"host=127.0.0.1 user=postgres dbname={dbname}", autocommit=True) as conn:
-            directory = conn.execute("SHOW data_directory").fetchone()[0]  # type: ignore[index]
-            oid = conn.execute("SELECT oid FROM pg_database WHERE datname = %s", (dbname,)).fetchone()[0]  # type: ignore[index]
+        with psycopg.connect(server.url, autocommit=True) as conn:
             conn.execute("CHECKPOINT")  # what is in shared buffers is in the files
-        base = Path(directory) / "base" / str(oid)
-        return [(f.name, f.read_bytes()) for f in base.iterdir() if f.is_file()]
+        return server.files()
 
     return read
 
@@ -87,8 +84,16 @@ def site(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Site]:
         path = tmp_path / "erasure.sqlite3"
         yield from _site(f"sqlite:///{path}", signer, sqlite_files(path))
         return
-    with redis_namespace() as prefix, postgres_database() as dbname:
-        yield from _site(postgres_url(dbname), signer, postgres_files(dbname), prefix)
+    # A server of the test's own: its whole data directory, WAL included, is searched for the words, and
+    # it runs as `newsroom scrub` asks (old WAL segments removed, not recycled).
+    server = OwnPostgres(free_port(), wal_recycle="off")
+    server.init()
+    server.start()
+    try:
+        with redis_namespace() as prefix:
+            yield from _site(server.url, signer, checkpointed(server), prefix)
+    finally:
+        server.remove()
 
 
 def _site(url: str, signer: TreeSigner, files: Any, redis_prefix: str | None = None) -> Iterator[Site]:
@@ -190,7 +195,12 @@ def everything_public_and_audited(site: Site, slugs: list[str]) -> str:
         seen.append(text)
     for slug in slugs:
         reader = Reader(f"{site.base}/api/articles/{slug}/live", last_event_id=1).start()
-        time.sleep(1.0)
+        # The catch-up from the start holds the story itself at least: wait for it, then for its end.
+        assert reader.wait_for(lambda r: any(e.kind == "article-published" for e in r.events))
+        count = -1
+        while count != len(reader.events):  # until half a second passes with nothing more
+            count = len(reader.events)
+            reader.wait_for(lambda r, count=count: len(r.events) > count, timeout=0.5)
         reader.stop()
         seen.extend(event.data for event in reader.events)
     return "\n".join(seen)
@@ -289,9 +299,14 @@ def test_erased_text_is_gone_everywhere_and_every_proof_still_verifies(site: Sit
     page = site.call("GET", f"/articles/{slugs[0]}").text
     assert "This update was removed" in page and "Court order 2026/114." in page
     assert "Comment removed" in page
-    assert (
-        site.call("GET", f"/api/articles/{slugs[0]}/updates/{update['update_id']}/proof").status_code == 410
-    )
+    # Its proof is now the erasure's own record: who removed it and why, in the log like any other.
+    tombstone_proof = site.call("GET", f"/api/articles/{slugs[0]}/updates/{update['update_id']}/proof")
+    assert tombstone_proof.status_code == 200
+    proven = tombstone_proof.json()
+    assert (proven["kind"], proven["key"]) == ("erasure", None)
+    stored = json.loads(base64.b64decode(proven["leaf_input"]).partition(b"\n")[2])
+    assert stored["reason"] == "Court order 2026/114."
+    assert stored["update_id"]["_data_"] == update["update_id"]
     assert reply["comment_id"]  # a reply to nothing erased is still shown (checked by KEPT above)
 
     # Every proof issued before still verifies: the records' bytes are as they were.
@@ -328,3 +343,23 @@ def test_erased_text_is_gone_everywhere_and_every_proof_still_verifies(site: Sit
     for guess in guesses:
         assert guess not in exported and guess not in after_text
     assert banned["ban_id"]
+
+
+@pytest.mark.postgres
+def test_scrub_refuses_a_server_that_keeps_old_wal_segments_naming_the_setting() -> None:
+    """The machine's PostgreSQL recycles WAL segments (the default): a scrub would leave the erased rows in
+    them, so it does nothing and says what to set."""
+    with postgres_database() as dbname:
+        url = postgres_url(dbname)
+        Newsroom.from_url(url).close()
+        done = subprocess.run(
+            [sys.executable, "-m", "newsroom_cli", "scrub"],
+            cwd=ROOT,
+            env={**os.environ, "NEWSROOM_DATABASE_URL": url},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert done.returncode == 2, done.stderr
+    assert "nothing done" in done.stderr
+    assert "wal_recycle = off" in done.stderr

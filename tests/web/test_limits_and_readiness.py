@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Iterator
 
 import pytest
 import redis
 from redis.asyncio import Redis
 
+from newsroom import Newsroom
+from projections.registry import open_read_models
 from tests.services import REDIS_URL, redis_namespace
 from tests.web.conftest import make_api
 from web.ratelimit import MemoryRateLimiter, RedisRateLimiter
@@ -77,7 +80,18 @@ def test_comments_through_the_api_use_redis_when_configured(api_url: str, redis_
 def test_readyz_fails_when_the_projector_lags(api_url: str) -> None:
     for api in make_api(api_url, projector="external", max_projection_lag=0):
         api.story()  # written, but nobody projects it
+        stalled = api.get("/readyz")
+        assert stalled.status_code == 503
+        assert stalled.json()["status"] == "projector_stalled"  # no projector has ever said it runs
+        assert stalled.json()["projector_heard_seconds_ago"] is None
+        # A projector that says it runs, but is behind.
+        app = Newsroom.from_url(api_url)
+        try:
+            open_read_models(app).beat(int(time.time() * 1000))
+        finally:
+            app.close()
         lagging = api.get("/readyz")
         assert lagging.status_code == 503
         assert lagging.json()["status"] == "lagging"
         assert lagging.json()["projection_lag"]["article-pages"] >= 2
+        assert lagging.json()["projector_heard_seconds_ago"] < 5

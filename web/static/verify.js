@@ -117,6 +117,10 @@ const newsroomVerify = (() => {
       if (record.state.update_id && record.state.update_id._data_ !== shown.id) found.push("the record is about another update");
       if (markdownWords(text.body) !== words(shown.body)) found.push("the words shown differ from the words recorded");
       if (text.headline && words(text.headline) !== words(shown.headline)) found.push("the headline shown differs from the one recorded");
+    } else if (kind === "erasure") {
+      if (record.topic !== "newsroom:Article.UpdateErased") found.push("the record is not an erasure");
+      if (!record.state.update_id || record.state.update_id._data_ !== shown.id) found.push("the record is about another update");
+      if (words(record.state.reason) !== words(shown.reason)) found.push("the reason shown differs from the one recorded");
     } else {
       if (record.topic !== "newsroom:Article.BodyRevised") found.push("the record is not a correction");
       if (words(record.state.correction_note) !== words(shown.note)) found.push("the correction shown differs from the one recorded");
@@ -164,6 +168,9 @@ const newsroomVerify = (() => {
 
   function shownOf(button) {
     const update = button.closest(".update");
+    if (update && update.classList.contains("erased")) {
+      return { id: update.id.replace(/^u-/, ""), reason: update.querySelector(".tombstone").dataset.reason || "" };
+    }
     if (update) {
       const headline = update.querySelector(".update-headline");
       return { id: update.id.replace(/^u-/, ""), body: update.querySelector(".update-body").textContent, headline: headline ? headline.textContent : "" };
@@ -208,6 +215,10 @@ const newsroomVerify = (() => {
       unsupported: `as of ${when(outcome.timestamp)} (this browser cannot check the signature)`,
     }[outcome.signed];
     result.className = "verified ok";
+    if (bundle.kind === "erasure") {
+      result.textContent = `Verified: its removal is recorded at position ${outcome.position.toLocaleString()} of a log of ${outcome.size.toLocaleString()} records, ${signedWords}.`;
+      return;
+    }
     result.textContent = `Verified: recorded at position ${outcome.position.toLocaleString()} of a log of ${outcome.size.toLocaleString()} records, ${signedWords}.`;
   }
 
