@@ -19,7 +19,7 @@ from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 import orjson
-from eventsourcing.persistence import IntegrityError
+from eventsourcing.persistence import IntegrityError, OperationalError, ProgrammingError
 
 from projections.documents import Doc, Projection, Table, TimelineItem
 from projections.records import Recorded
@@ -471,7 +471,13 @@ class SQLReadModels:
         return self.table(Table("newsroom_projector_beats"))
 
     def beat(self, at_ms: int) -> None:
+        # Made here, by the one projector, not where every process opens the store: a schema change
+        # there met a rebuild's write lock on SQLite at once (a read transaction cannot wait to write).
         with self.datastore.transaction(commit=True) as cursor:
+            cursor.execute(
+                f"CREATE TABLE IF NOT EXISTS {self.beats_table} "
+                f"(key TEXT PRIMARY KEY, at_ms {self.types['int']})"
+            )
             cursor.execute(
                 self.sql(
                     f"INSERT INTO {self.beats_table} (key, at_ms) VALUES ('projector', ?) "
@@ -482,7 +488,12 @@ class SQLReadModels:
 
     def last_beat(self) -> int | None:
         """When the projector last said it was running (ms since the epoch), if ever."""
-        rows = self._rows(f"SELECT at_ms FROM {self.beats_table} WHERE key = 'projector'")
+        try:
+            rows = self._rows(f"SELECT at_ms FROM {self.beats_table} WHERE key = 'projector'")
+        except (ProgrammingError, OperationalError) as error:
+            if "no such table" in str(error) or "does not exist" in str(error):
+                return None  # no projector has run on this store yet
+            raise
         return int(rows[0]["at_ms"]) if rows else None
 
     def start_tracking(self) -> None:
@@ -492,10 +503,6 @@ class SQLReadModels:
         first event, in the transaction that retires the old tracking row (so only one of several
         processes starting together does it): the projector then rebuilds it from the log."""
         with self.datastore.transaction(commit=True) as cursor:
-            cursor.execute(
-                f"CREATE TABLE IF NOT EXISTS {self.beats_table} "
-                f"(key TEXT PRIMARY KEY, at_ms {self.types['int']})"
-            )
             for projection in self.projections:
                 older = [tracking_name(projection.name, version) for version in range(1, projection.version)]
                 if older:
