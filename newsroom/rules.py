@@ -77,6 +77,9 @@ _LINE_CORE = (
 _PARAGRAPH_CHAR = rf"(?:[^{_FORBIDDEN}\r]|\r\n)"
 _PARAGRAPHS_CORE = rf"[^{WHITESPACE}{_FORBIDDEN}](?:{_PARAGRAPH_CHAR}*[^{WHITESPACE}{_FORBIDDEN}])?"
 LINE: Final = rf"^{_WS}{_LINE_CORE}{_WS}{_END}"
+# A text a read looks for (a query parameter): anything but what no stored text holds.
+QUERY_TEXT: Final = rf"^[^{_FORBIDDEN}]*{_END}"
+_QUERY_TEXT = re.compile(QUERY_TEXT)
 OPTIONAL_LINE: Final = rf"^{_WS}(?:{_LINE_CORE})?{_WS}{_END}"
 PARAGRAPHS: Final = rf"^{_WS}{_PARAGRAPHS_CORE}{_WS}{_END}"
 OPTIONAL_PARAGRAPHS: Final = rf"^{_WS}(?:{_PARAGRAPHS_CORE})?{_WS}{_END}"
@@ -118,7 +121,7 @@ def _text(field: str, value: object, *, maximum: int, minimum: int, multiline: b
 def query_text(field: str, value: str) -> str:
     """A text a read was given (a query parameter), to be looked for in a store: nothing a store cannot
     hold (PostgreSQL's text takes no NUL) nor anything no stored text holds."""
-    if _BAD_CHARACTER.search(value) or _SURROGATE.search(value):
+    if not _QUERY_TEXT.search(value) or _SURROGATE.search(value):
         raise ValidationError(field, "must not contain control characters or Unicode noncharacters")
     return value
 

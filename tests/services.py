@@ -159,10 +159,8 @@ class OwnRedisCluster:
     under a temp dir, no replicas; a node may be killed and started again with its cluster config."""
 
     def __init__(self, directory: Path, size: int = 3) -> None:
-        from tests.server import free_port
-
         self.directory = directory
-        self.ports = [free_port() for _ in range(size)]
+        self.ports = [_cluster_port() for _ in range(size)]
         self.processes: dict[int, subprocess.Popen[bytes]] = {}
 
     @property
@@ -242,3 +240,19 @@ class OwnRedisCluster:
                 time.sleep(0.05)
         finally:
             client.close()
+
+
+def _cluster_port() -> int:
+    """A free port whose cluster bus port (port + 10000) is a port, and free too."""
+    import random
+    import socket
+
+    while True:
+        port = random.randint(20_000, 50_000)
+        try:
+            with socket.socket() as one, socket.socket() as bus:
+                one.bind(("127.0.0.1", port))
+                bus.bind(("127.0.0.1", port + 10_000))
+        except OSError:
+            continue
+        return port

@@ -49,7 +49,18 @@ class Query(msgspec.Struct, frozen=True, kw_only=True):
 class ArticleList(Query, frozen=True, kw_only=True):
     limit: PageLimit = 20
     before: Before | None = None
-    tag: Annotated[str, Meta(max_length=200, description="Only stories with this tag.")] | None = None
+    tag: (
+        Annotated[
+            str,
+            Meta(
+                min_length=1,
+                pattern=rules.QUERY_TEXT,
+                max_length=200,
+                description="Only stories with this tag.",
+            ),
+        ]
+        | None
+    ) = None
     after: After | None = None
 
 
@@ -70,7 +81,18 @@ class Log(Query, frozen=True, kw_only=True):
 
 class Export(Query, frozen=True, kw_only=True):
     after: Position = 0
-    slug: Annotated[str, Meta(max_length=200, description="Only this story's records.")] | None = None
+    slug: (
+        Annotated[
+            str,
+            Meta(
+                min_length=1,
+                pattern=rules.QUERY_TEXT,
+                max_length=200,
+                description="Only this story's records.",
+            ),
+        ]
+        | None
+    ) = None
 
 
 class Diff(Query, frozen=True, kw_only=True):
@@ -94,7 +116,13 @@ class TreeHeadRead(Query, frozen=True, kw_only=True):
 
 
 class ModerationQueue(Query, frozen=True, kw_only=True):
-    slug: Annotated[str, Meta(max_length=200, description="One story's comments.")] | None = None
+    slug: (
+        Annotated[
+            str,
+            Meta(min_length=1, pattern=rules.QUERY_TEXT, max_length=200, description="One story's comments."),
+        ]
+        | None
+    ) = None
     hidden: Annotated[bool, Meta(description="Hidden comments only.")] = False
     state: (
         Annotated[
@@ -107,7 +135,7 @@ class ModerationQueue(Query, frozen=True, kw_only=True):
         Annotated[
             str,
             Meta(
-                pattern=f"^([0-9a-f]{{{PSEUDONYM_LENGTH}}})?$",
+                pattern=f"^[0-9a-f]{{{PSEUDONYM_LENGTH}}}$",
                 description="Only this client's comments (its whole pseudonym, as the queue shows it).",
             ),
         ]
@@ -119,8 +147,24 @@ class ModerationQueue(Query, frozen=True, kw_only=True):
 
 
 class Search(Query, frozen=True, kw_only=True):
-    q: Annotated[str, Meta(min_length=1, max_length=200, description="Words to find (all of them).")]
-    tag: Annotated[str, Meta(max_length=40, description="Only stories with this tag.")] | None = None
+    q: Annotated[
+        str,
+        Meta(
+            min_length=1, pattern=rules.QUERY_TEXT, max_length=200, description="Words to find (all of them)."
+        ),
+    ]
+    tag: (
+        Annotated[
+            str,
+            Meta(
+                min_length=1,
+                pattern=rules.QUERY_TEXT,
+                max_length=40,
+                description="Only stories with this tag.",
+            ),
+        ]
+        | None
+    ) = None
     before: (
         Annotated[
             int, Meta(ge=1, le=rules.WHOLE_NUMBER_MAX, description="Only what came before this position.")
@@ -139,9 +183,18 @@ class DeskStories(Query, frozen=True, kw_only=True):
         ]
         | None
     ) = None
-    q: Annotated[str, Meta(max_length=200, description="Only stories whose headline holds this.")] | None = (
-        None
-    )
+    q: (
+        Annotated[
+            str,
+            Meta(
+                min_length=1,
+                pattern=rules.QUERY_TEXT,
+                max_length=200,
+                description="Only stories whose headline holds this.",
+            ),
+        ]
+        | None
+    ) = None
     limit: PageLimit = 50
     before: (
         Annotated[int, Meta(ge=1, le=rules.WHOLE_NUMBER_MAX, description="The last page's next_before.")]

@@ -6,7 +6,10 @@ auditor's views; and axe-core on each."""
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,7 +22,7 @@ from newsroom.staff import OPERATOR
 from newsroom.treehead import TreeSigner
 from tests.browser.conftest import Site, screenshot
 from tests.browser.test_readers_site import FORM_WAIT_MS, no_violations
-from tests.server import free_port, running_server
+from tests.server import ROOT, free_port, running_server
 
 pytestmark = pytest.mark.browser
 SLUG = "pier-collapse"
@@ -102,6 +105,38 @@ def test_a_row_changed_in_the_database_makes_it_say_not_verified(signed: Site, p
     result = verify(page, holder)
     expect(result).to_have_class("verified bad")
     expect(result).to_contain_text("Not verified: the record is not the one the audit log holds")
+
+
+def test_an_erased_update_can_still_be_verified_as_removed_on_the_record(signed: Site, page: Any) -> None:
+    """Its words are gone; its tombstone's Verify checks the erasure's own record: who, when and why."""
+    signed.story(SLUG)
+    update = signed.append(SLUG, "A name that must come off the page.")
+    erased = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "newsroom_cli",
+            "erase",
+            "update",
+            SLUG,
+            update["update_id"],
+            "--reason",
+            "Court order 7/26",
+        ],
+        cwd=ROOT,
+        env={**os.environ, "NEWSROOM_DATABASE_URL": signed.url},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert erased.returncode == 0, erased.stderr
+    holder = f"#u-{update['update_id']}"
+    page.goto(f"{signed.base}/articles/{SLUG}")
+    expect(page.locator(f"{holder} .tombstone")).to_contain_text("Court order 7/26")
+    result = verify(page, holder)
+    expect(result).to_have_class("verified ok")
+    expect(result).to_contain_text("Verified: its removal is recorded at position")
+    screenshot(page, "reader-erased-verified.png")
 
 
 def test_the_verify_page_checks_a_head_kept_before_more_events(signed: Site, page: Any) -> None:

@@ -48,6 +48,9 @@ class Batches:
             self.at[projection.name] = last
         return []
 
+    def beat(self, at_ms: int) -> None:
+        self.beats = getattr(self, "beats", 0) + 1
+
 
 @pytest.fixture
 def app() -> Iterator[Newsroom]:

@@ -51,7 +51,12 @@ class Cached:
 
     @classmethod
     def of(cls, position: int, keys: Iterable[str], modified: str | None = None, etag: str = "") -> Cached:
-        return cls(position, tuple(dict.fromkeys(keys)), modified, etag or etag_of(position))
+        # A key from what a reader asked for (?tag=) may be anything; real ones are ASCII words, and a
+        # header carries nothing else.
+        fit = (
+            key for key in keys if key.isascii() and key.isprintable() and " " not in key and "," not in key
+        )
+        return cls(position, tuple(dict.fromkeys(fit)), modified, etag or etag_of(position))
 
     def headers(self, request: Request) -> dict[str, str]:
         policy: CachePolicy = request.state.services.settings.cache_policy
