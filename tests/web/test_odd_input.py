@@ -4,8 +4,6 @@ record of an erased update, which still verifies."""
 
 from __future__ import annotations
 
-import pytest
-
 from tests.web.conftest import Api
 
 NUL_READS = [
@@ -20,15 +18,14 @@ NUL_READS = [
 ]
 
 
-@pytest.mark.parametrize("path", NUL_READS)
-def test_a_nul_byte_in_a_query_text_is_refused_naming_the_parameter_on_every_store(
-    api: Api, path: str
-) -> None:
-    response = api.get(path, role="admin")
-    assert response.status_code == 422, response.text
-    error = response.json()["error"]
-    assert error["code"] == "validation_failed"
-    assert "control characters" in error["message"]
+def test_a_nul_byte_in_a_query_text_is_refused_naming_the_parameter_on_every_store(api: Api) -> None:
+    for path in NUL_READS:
+        response = api.get(path, role="admin")
+        assert response.status_code == 422, (path, response.text)
+        error = response.json()["error"]
+        assert error["code"] == "validation_failed"
+        assert "control characters" in error["message"]
+        assert error["details"]["field"] == path.rsplit("&", 1)[-1].split("?")[-1].split("=")[0]
 
 
 def test_a_nul_byte_in_a_page_query_is_said_on_the_page_not_a_500(api: Api) -> None:
@@ -42,34 +39,34 @@ def test_a_nul_byte_in_a_page_query_is_said_on_the_page_not_a_500(api: Api) -> N
     assert api.get("/authors/a%00").status_code == 404
 
 
-@pytest.mark.parametrize(
-    "path",
-    [
-        "/api/audit/events?after=",
-        "/api/articles?limit=",
-        "/api/articles?before=5&before=",
-        "/api/articles?before=5&before=6",
-        "/api/articles/{slug}?as_of=",
-        "/api/articles/{slug}?after=",
-        "/api/articles?tag=a&tag=b",
-        "/articles/{slug}?before=",
-        "/articles/{slug}?before=3&before=4",
-    ],
-)
-def test_an_empty_or_doubled_parameter_is_refused(api: Api, path: str) -> None:
-    slug = api.story()
-    response = api.get(path.format(slug=slug), role="auditor")
-    assert response.status_code == 422, response.text
-    name = path.split("?")[1].split("=")[0]
-    assert response.json()["error"]["details"]["field"] == name
-    assert ("more than once" in response.text) == ("&" in path)
+EMPTY_OR_DOUBLED = [
+    "/api/audit/events?after=",
+    "/api/articles?limit=",
+    "/api/articles?before=5&before=",
+    "/api/articles?before=5&before=6",
+    "/api/articles/{slug}?as_of=",
+    "/api/articles/{slug}?after=",
+    "/api/articles?tag=a&tag=b",
+    "/articles/{slug}?before=",
+    "/articles/{slug}?before=3&before=4",
+]
 
 
-@pytest.mark.parametrize("link", ["[a](//evil.example/x)", "![map](//evil.example/m.png)", "[a](\\/\\/evil)"])
-def test_a_protocol_relative_link_is_refused(api: Api, link: str) -> None:
+def test_an_empty_or_doubled_parameter_is_refused(api: Api) -> None:
     slug = api.story()
-    response = api.post(f"/api/articles/{slug}/updates", {"body": f"See {link}."}, role="editor")
-    assert response.status_code == 422, response.text
-    assert response.json()["error"]["details"]["field"] == "body"
+    for path in EMPTY_OR_DOUBLED:
+        response = api.get(path.format(slug=slug), role="auditor")
+        assert response.status_code == 422, (path, response.text)
+        name = path.split("?")[1].split("=")[0]
+        assert response.json()["error"]["details"]["field"] == name
+        assert ("more than once" in response.text) == ("&" in path)
+
+
+def test_a_protocol_relative_link_is_refused(api: Api) -> None:
+    slug = api.story()
+    for link in ("[a](//evil.example/x)", "![map](//evil.example/m.png)", "[a](\\/\\/evil)"):
+        response = api.post(f"/api/articles/{slug}/updates", {"body": f"See {link}."}, role="editor")
+        assert response.status_code == 422, (link, response.text)
+        assert response.json()["error"]["details"]["field"] == "body"
     fine = api.post(f"/api/articles/{slug}/updates", {"body": "See [the map](/articles/x)."}, role="editor")
     assert fine.status_code == 201
