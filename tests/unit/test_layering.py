@@ -1,4 +1,6 @@
-"""The domain package stays plain: it never imports the web side, the read models, or network clients."""
+"""The layers stay apart: the domain package never imports the web side, the read models or network clients;
+the read models never import the web side; and no module imports, even from inside a function, a module that
+imports it back."""
 
 from __future__ import annotations
 
@@ -9,6 +11,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 FORBIDDEN = ("web", "projections", "newsroom_cli", "starlette", "sse_starlette", "redis", "uvicorn", "httpx")
+
+
+PACKAGES = ("newsroom", "projections", "web", "newsroom_cli")
 
 
 def imported_modules(path: Path) -> set[str]:
@@ -46,6 +51,109 @@ def test_importing_newsroom_loads_no_forbidden_module() -> None:
     ).stdout.split()
     assert len(modules) >= 7
     assert [name for name in loaded if name.split(".")[0] in FORBIDDEN] == []
+
+
+def test_no_forbidden_import_statements_in_projections() -> None:
+    offenders = {
+        f"{path.relative_to(ROOT)}: {name}"
+        for path in (ROOT / "projections").rglob("*.py")
+        for name in imported_modules(path)
+        if name.split(".")[0] in ("web", "newsroom_cli", "starlette", "sse_starlette", "redis", "uvicorn")
+    }
+    assert offenders == set()
+
+
+def module_graph(root: Path) -> dict[str, set[str]]:
+    """Our modules and the modules of ours each imports, anywhere in it (a function-local import counts:
+    it is the same cycle, only hidden). ``from web import previews`` is an edge to ``web.previews``."""
+    paths: dict[str, Path] = {}
+    for package in PACKAGES:
+        for path in (root / package).rglob("*.py"):
+            parts = list(path.relative_to(root).with_suffix("").parts)
+            if parts[-1] == "__init__":
+                parts.pop()
+            paths[".".join(parts)] = path
+
+    def ours(name: str) -> str | None:
+        while name and name not in paths:
+            name = name.rpartition(".")[0]
+        return name or None
+
+    graph: dict[str, set[str]] = {}
+    for module, path in paths.items():
+        edges: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+            if isinstance(node, ast.Import):
+                edges.update(found for alias in node.names if (found := ours(alias.name)))
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                for alias in node.names:
+                    submodule = f"{node.module}.{alias.name}"
+                    found = submodule if submodule in paths else ours(node.module)
+                    if found:
+                        edges.add(found)
+        edges.discard(module)
+        graph[module] = edges
+    return graph
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected groups of more than one module (Tarjan's algorithm, without recursion)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+    for start in sorted(graph):
+        if start in index:
+            continue
+        work = [(start, iter(sorted(graph[start])))]
+        index[start] = low[start] = len(index)
+        stack.append(start)
+        on_stack.add(start)
+        while work:
+            node, edges = work[-1]
+            advanced = False
+            for nxt in edges:
+                if nxt not in index:
+                    index[nxt] = low[nxt] = len(index)
+                    stack.append(nxt)
+                    on_stack.add(nxt)
+                    work.append((nxt, iter(sorted(graph[nxt]))))
+                    advanced = True
+                    break
+                if nxt in on_stack:
+                    low[node] = min(low[node], index[nxt])
+            if advanced:
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[node])
+            if low[node] == index[node]:
+                group = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    group.append(member)
+                    if member == node:
+                        break
+                if len(group) > 1:
+                    found.append(sorted(group))
+    return found
+
+
+def test_no_import_cycles_anywhere() -> None:
+    graph = module_graph(ROOT)
+    assert len(graph) > 100
+    assert cycles(graph) == []
+
+
+def test_the_cycle_check_finds_a_cycle_hidden_in_a_function(tmp_path: Path) -> None:
+    (tmp_path / "web").mkdir()
+    (tmp_path / "web" / "__init__.py").write_text("")
+    (tmp_path / "web" / "a.py").write_text("from web.b import thing\n")
+    (tmp_path / "web" / "b.py").write_text("def thing():\n    from web import a\n")
+    (tmp_path / "web" / "c.py").write_text("from web import a\n")
+    assert cycles(module_graph(tmp_path)) == [["web.a", "web.b"]]
 
 
 def test_the_check_itself_catches_an_offender(tmp_path: Path) -> None:

@@ -9,9 +9,6 @@ page being rendered (``form``: when the page was rendered, signed, so it cannot 
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import time
 from typing import Any, Final
 from urllib.parse import parse_qs
 from uuid import UUID
@@ -27,34 +24,10 @@ from web.concurrency import blocking
 from web.errors import status_of
 from web.fragments import fragment
 from web.http import JSON, read_body
+from web.pages.comment_form import check_form
+from web.pages.reader import story_page  # the page that holds the form
 from web.queries import field_and_message
-from web.services import Services, services
-
-MIN_SECONDS: Final = 3  # no one reads a story and writes a comment faster
-MAX_SECONDS: Final = 24 * 3600  # a form older than this is from a page to load again
-
-
-def form_token(svc: Services, now: float | None = None) -> str:
-    """When the page with the form was rendered, signed."""
-    rendered = str(int(now if now is not None else time.time()))
-    return f"{rendered}.{_sign(svc, rendered)}"
-
-
-def _sign(svc: Services, rendered: str) -> str:
-    return hmac.new(svc.site_key, f"comment-form\n{rendered}".encode(), hashlib.sha256).hexdigest()[:32]
-
-
-def _check_form(svc: Services, token: str) -> None:
-    rendered, _, signature = token.partition(".")
-    if not rendered.isascii() or not rendered.isdigit() or len(rendered) > 12:
-        raise ValidationError("form", "this form is not one of this site's: load the page again")
-    if not hmac.compare_digest(_sign(svc, rendered), signature):
-        raise ValidationError("form", "this form is not one of this site's: load the page again")
-    age = time.time() - int(rendered)
-    if age > MAX_SECONDS:
-        raise ValidationError("form", "this page is too old to comment from: load it again")
-    if age < MIN_SECONDS:
-        raise ValidationError("form", "that was quick: read a moment longer, then send it again")
+from web.services import services
 
 
 def _fields(raw: bytes) -> dict[str, str]:
@@ -79,7 +52,7 @@ async def post_comment(request: Request) -> Response:
     try:
         if fields.get("website"):  # the honeypot: answered as taken, kept nowhere
             return _taken(request, slug, None, None, 0)
-        _check_form(svc, fields.get("form", ""))
+        check_form(svc, fields.get("form", ""))
         sent: dict[str, Any] = {"author": fields.get("author", ""), "body": fields.get("body", "")}
         if fields.get("reply_to"):
             sent["reply_to"] = fields["reply_to"]
@@ -136,8 +109,6 @@ def in_words(error: NewsroomError) -> str:
 
 async def _form_again(request: Request, slug: str, error: NewsroomError, fields: dict[str, str]) -> Response:
     """The story page again, saying what was wrong beside the form, with what was typed still in it."""
-    from web.pages.reader import story_page  # the page that holds the form
-
     status = status_of(error)
     message = in_words(error)
     if status == 429:

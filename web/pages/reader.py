@@ -23,7 +23,7 @@ from web.concurrency import blocking
 from web.desk import staff_page
 from web.edge.cache_policy import story_key
 from web.edge.caching import Cached
-from web.pages.comments import form_token
+from web.pages.comment_form import form_token
 from web.pages.templates import page
 from web.params import int_param, read_your_writes
 from web.previews import PREVIEWER

@@ -8,21 +8,9 @@ feed, and a batch with no items whenever it (re)connects, so the feed checks for
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Protocol
+from web.fanout.backends.interface import Backend, Deliver
 
-from web.fanout.wire import Published
-
-Deliver = Callable[[Published], None]
-
-
-class Backend(Protocol):
-    def publish(self, published: Published) -> None: ...
-
-    async def listen(self, deliver: Deliver) -> None:
-        """Until cancelled."""
-
-    def close(self) -> None: ...
+__all__ = ["Backend", "Deliver", "backend_for"]
 
 
 def backend_for(redis_url: str | None, prefix: str) -> Backend:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from web.fanout.backends import Deliver
+from web.fanout.backends.interface import Deliver
 from web.fanout.wire import Published
 
 

@@ -21,7 +21,7 @@ from redis.asyncio.client import PubSub
 from redis.asyncio.cluster import RedisCluster
 
 from web.fanout import wire
-from web.fanout.backends import Deliver
+from web.fanout.backends.interface import Deliver
 from web.fanout.wire import Published
 from web.redis_clients import ClusterAddress, async_client, cluster_address, sync_client
 
