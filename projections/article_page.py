@@ -30,6 +30,7 @@ from typing import Any, Final
 from newsroom import richtext
 from newsroom.article import ARTICLE_TOPICS, PUBLISHED, Article
 from newsroom.staff import Staff, staff_id
+from projections import live_kinds
 from projections.documents import Column, Doc, Documents, EventByEvent, Table, micros
 from projections.records import Data, Recorded
 
@@ -60,8 +61,8 @@ LIVE: Final = Table(
     indexes=(("article", "position"), ("position",)),
     encoded_when_put=True,
 )
-ARTICLE_STATE: Final = "article-published"
-ARTICLE_WITHDRAWN: Final = "article-unpublished"
+ARTICLE_STATE: Final = live_kinds.ARTICLE.name
+ARTICLE_WITHDRAWN: Final = live_kinds.WITHDRAWN.name
 
 ITEM_VERSIONS: Final = Table(
     "page_item_versions",
@@ -304,7 +305,7 @@ def _unpublished(header: Doc, docs: Documents, event: Recorded, at: str) -> Chan
 
 def _headline(header: Doc, docs: Documents, event: Recorded, at: str) -> Change:
     header["headline"] = headline = event.data["headline"]
-    return "headline-changed", {"headline": headline}, None
+    return live_kinds.HEADLINE.name, {"headline": headline}, None
 
 
 def _body(header: Doc, docs: Documents, event: Recorded, at: str) -> Change:
@@ -315,7 +316,7 @@ def _body(header: Doc, docs: Documents, event: Recorded, at: str) -> Change:
         header["corrections"].append(
             {"note": note, "at": at, "version": event.originator_version, "position": event.position}
         )
-    return "body-revised", {"body": body, "body_html": body_html, "correction_note": note or None}, None
+    return live_kinds.BODY.name, {"body": body, "body_html": body_html, "correction_note": note or None}, None
 
 
 def _scheduled(header: Doc, docs: Documents, event: Recorded, at: str) -> Change:
@@ -345,12 +346,12 @@ def _embargoed(header: Doc, docs: Documents, event: Recorded, at: str) -> Change
 
 def _coverage_ended(header: Doc, docs: Documents, event: Recorded, at: str) -> Change:
     header["coverage_ended_at"] = at
-    return "coverage-ended", {"coverage_ended_at": at}, None
+    return live_kinds.COVERAGE_ENDED.name, {"coverage_ended_at": at}, None
 
 
 def _authors(header: Doc, docs: Documents, event: Recorded, at: str) -> Change:
     header["authors"] = authors = list(event.data["authors"])
-    return "authors-changed", {"authors": authors}, None
+    return live_kinds.AUTHORS.name, {"authors": authors}, None
 
 
 # The words of an update or comment whose key is gone (it was erased).
@@ -389,7 +390,7 @@ def _update_appended(header: Doc, docs: Documents, event: Recorded, at: str) -> 
     if update["scheduled"]:
         return None
     header["update_count"] += 1
-    return "update-appended", {"update": update}, update["id"]
+    return live_kinds.UPDATE_APPENDED.name, {"update": update}, update["id"]
 
 
 def _update_released(header: Doc, docs: Documents, event: Recorded, at: str) -> Change:
@@ -400,7 +401,7 @@ def _update_released(header: Doc, docs: Documents, event: Recorded, at: str) -> 
     update.update(scheduled=False, at=at, position=event.position)
     header["update_count"] += 1
     _put_item(docs, header, UPDATE, update)
-    return "update-appended", {"update": update}, update["id"]
+    return live_kinds.UPDATE_APPENDED.name, {"update": update}, update["id"]
 
 
 def _update_changed(field_changes: Callable[[Data, str, int], dict[str, Any]], kind: str) -> Handler:
@@ -450,7 +451,7 @@ def _comment_added(header: Doc, docs: Documents, event: Recorded, at: str) -> Ch
     if comment["held"]:
         return None
     header["comment_count"] += 1
-    return "comment-added", {"comment": public_comment(comment)}, comment["id"]
+    return live_kinds.COMMENT_ADDED.name, {"comment": public_comment(comment)}, comment["id"]
 
 
 def _comment_approved(header: Doc, docs: Documents, event: Recorded, at: str) -> Change:
@@ -461,12 +462,12 @@ def _comment_approved(header: Doc, docs: Documents, event: Recorded, at: str) ->
     comment.update(held=False, position=event.position)
     header["comment_count"] += 1
     _put_item(docs, header, COMMENT, comment)
-    return "comment-added", {"comment": public_comment(comment)}, comment["id"]
+    return live_kinds.COMMENT_ADDED.name, {"comment": public_comment(comment)}, comment["id"]
 
 
 def _premoderation(header: Doc, docs: Documents, event: Recorded, at: str) -> Change:
     header["premoderated"] = premoderated = event.data["premoderated"]
-    return "comment-moderation-changed", {"premoderated": premoderated}, None
+    return live_kinds.PREMODERATION.name, {"premoderated": premoderated}, None
 
 
 def _update_erased(header: Doc, docs: Documents, event: Recorded, at: str) -> Change:
@@ -488,7 +489,7 @@ def _update_erased(header: Doc, docs: Documents, event: Recorded, at: str) -> Ch
     if not was_shown:
         return None
     header["update_count"] -= 1
-    return "update-erased", {"update": tombstone}, tombstone["id"]
+    return live_kinds.UPDATE_ERASED.name, {"update": tombstone}, tombstone["id"]
 
 
 def _comment_erased(header: Doc, docs: Documents, event: Recorded, at: str) -> Change:
@@ -502,7 +503,7 @@ def _comment_erased(header: Doc, docs: Documents, event: Recorded, at: str) -> C
     if not was_shown:
         return None
     header["comment_count"] -= 1
-    return "comment-erased", {"comment": public_comment(tombstone)}, tombstone["id"]
+    return live_kinds.COMMENT_ERASED.name, {"comment": public_comment(tombstone)}, tombstone["id"]
 
 
 def _tombstone(item: Doc, event: Recorded, at: str) -> Doc:
@@ -536,9 +537,9 @@ def _comment_visibility(hidden: bool) -> Handler:
             if was_held:
                 return None  # rejected before readers saw it
             header["comment_count"] -= 1
-            return "comment-hidden", {"comment_id": comment["id"]}, comment["id"]
+            return live_kinds.COMMENT_HIDDEN.name, {"comment_id": comment["id"]}, comment["id"]
         header["comment_count"] += 1
-        return "comment-restored", {"comment": public_comment(comment)}, comment["id"]
+        return live_kinds.COMMENT_RESTORED.name, {"comment": public_comment(comment)}, comment["id"]
 
     return handle
 
@@ -546,13 +547,13 @@ def _comment_visibility(hidden: bool) -> Handler:
 def _tagged(header: Doc, docs: Documents, event: Recorded, at: str) -> Change:
     tag = event.data["tag"]
     header["tags"] = [*header["tags"], tag]
-    return "tag-added", {"tag": tag, "tags": header["tags"]}, None
+    return live_kinds.TAG_ADDED.name, {"tag": tag, "tags": header["tags"]}, None
 
 
 def _untagged(header: Doc, docs: Documents, event: Recorded, at: str) -> Change:
     tag = event.data["tag"]
     header["tags"] = [kept for kept in header["tags"] if kept != tag]
-    return "tag-removed", {"tag": tag, "tags": header["tags"]}, None
+    return live_kinds.TAG_REMOVED.name, {"tag": tag, "tags": header["tags"]}, None
 
 
 def _embed_attached(header: Doc, docs: Documents, event: Recorded, at: str) -> Change:
@@ -564,25 +565,25 @@ def _embed_attached(header: Doc, docs: Documents, event: Recorded, at: str) -> C
         "caption": data["caption"] or None,
     }
     header["embeds"] = [*header["embeds"], embed]
-    return "embed-attached", {"embed": embed}, None
+    return live_kinds.EMBED_ATTACHED.name, {"embed": embed}, None
 
 
 def _embed_removed(header: Doc, docs: Documents, event: Recorded, at: str) -> Change:
     removed = event.data["embed_id"]["_data_"]
     header["embeds"] = [e for e in header["embeds"] if e["id"] != removed]
-    return "embed-removed", {"embed_id": removed}, None
+    return live_kinds.EMBED_REMOVED.name, {"embed_id": removed}, None
 
 
 def _related(header: Doc, docs: Documents, event: Recorded, at: str) -> Change:
     link = {"url": event.data["url"], "title": event.data["title"]}
     header["related"] = [*header["related"], link]
-    return "related-linked", {"link": link}, None
+    return live_kinds.RELATED.name, {"link": link}, None
 
 
 def _comments_open(is_open: bool) -> Handler:
     def handle(header: Doc, docs: Documents, event: Recorded, at: str) -> Change:
         header["comments_open"] = is_open
-        return ("comments-reopened" if is_open else "comments-closed"), {}, None
+        return (live_kinds.COMMENTS_REOPENED.name if is_open else live_kinds.COMMENTS_CLOSED.name), {}, None
 
     return handle
 
@@ -659,16 +660,20 @@ _HANDLERS: dict[str, Handler] = {
     Article.AuthorsChanged.TOPIC: _authors,
     Article.UpdateAppended.TOPIC: _update_appended,
     Article.UpdateReleased.TOPIC: _update_released,
-    Article.UpdateRevised.TOPIC: _update_changed(_revised, "update-revised"),
+    Article.UpdateRevised.TOPIC: _update_changed(_revised, live_kinds.UPDATE_REVISED.name),
     Article.UpdateKeyEventChanged.TOPIC: _update_changed(
-        lambda e, at, _: {"key": e["key_event"]}, "update-key-changed"
+        lambda e, at, _: {"key": e["key_event"]}, live_kinds.UPDATE_KEY.name
     ),
     Article.UpdateStruck.TOPIC: _update_changed(
         lambda e, at, _: {"struck": True, "struck_reason": e["reason"], "struck_at": at, "pinned": False},
-        "update-struck",
+        live_kinds.UPDATE_STRUCK.name,
     ),
-    Article.UpdatePinned.TOPIC: _update_changed(lambda e, at, _: {"pinned": True}, "update-pinned"),
-    Article.UpdateUnpinned.TOPIC: _update_changed(lambda e, at, _: {"pinned": False}, "update-unpinned"),
+    Article.UpdatePinned.TOPIC: _update_changed(
+        lambda e, at, _: {"pinned": True}, live_kinds.UPDATE_PINNED.name
+    ),
+    Article.UpdateUnpinned.TOPIC: _update_changed(
+        lambda e, at, _: {"pinned": False}, live_kinds.UPDATE_UNPINNED.name
+    ),
     Article.Tagged.TOPIC: _tagged,
     Article.Untagged.TOPIC: _untagged,
     Article.EmbedAttached.TOPIC: _embed_attached,

@@ -13,6 +13,7 @@ import orjson
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
+from projections import live_kinds
 from projections.documents import TimelineItem
 from web.embeds import Embeds
 
@@ -30,6 +31,8 @@ def json_ld(data: Any) -> Markup:
 
 
 ENVIRONMENT.filters["json_ld"] = json_ld
+# Every page carries the live kinds (their actions, for its scripts): no script names a kind itself.
+ENVIRONMENT.globals["live_kinds"] = live_kinds.for_pages()
 
 
 def fragment(name: str, embeds: Embeds, **context: Any) -> str:
@@ -40,25 +43,9 @@ def fragment(name: str, embeds: Embeds, **context: Any) -> str:
     )
 
 
-# Which document of a live message a fragment shows, by the message's kind.
-LIVE_FRAGMENTS: Final = {
-    "update-appended": "update",
-    "update-revised": "update",
-    "update-struck": "update",
-    "update-pinned": "update",
-    "update-unpinned": "update",
-    "update-key-changed": "update",
-    "comment-added": "comment",
-    "comment-restored": "comment",
-    "update-erased": "update",
-    "comment-erased": "comment",
-    "embed-attached": "embed",
-}
-
-
 def live_html(item: TimelineItem, embeds: Embeds) -> TimelineItem:
     """The message with ``html``: its item rendered by the fragment a page renders it with."""
-    name = LIVE_FRAGMENTS.get(item.kind)
+    name = live_kinds.FRAGMENTS.get(item.kind)
     if name is None:
         return item
     message = orjson.loads(item.data)

@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 import orjson
 
 from newsroom.errors import ValidationError
+from projections import live_kinds
 from projections.documents import TimelineItem
 from web.edge.cache_policy import SITE, author_key, story_key, tag_key
 from web.metrics import EDGE_PUBLISHES
@@ -137,7 +138,8 @@ class Labels(Protocol):
     def labels(self, slugs: Sequence[str]) -> dict[str, tuple[list[str], list[str]]]: ...
 
 
-TAG_KINDS = frozenset({"tag-added", "tag-removed"})
+# Kinds that change a story's topics: the topic the message names is purged too.
+TAG_KINDS = frozenset(kind.name for kind in live_kinds.KINDS if kind.action == "tags")
 
 
 class PurgeOnChange:

@@ -22,6 +22,7 @@ from operator import attrgetter
 
 import orjson
 
+from projections import live_kinds
 from projections.documents import TimelineItem
 from web.fanout import frames
 from web.metrics import MESSAGES_FANNED_OUT, OPEN_STREAMS, SLOW_READERS_DROPPED, observe_dispatch
@@ -43,8 +44,6 @@ def as_it_is(item: TimelineItem) -> TimelineItem:
 
 
 _position = attrgetter("position")
-# Messages after which earlier frames of the same item (or story) must not reach anyone.
-WITHDRAWING = frozenset({"comment-hidden", "comment-erased", "update-erased", "article-unpublished"})
 
 
 def _item_of(frame: Frame) -> str | None:
@@ -212,7 +211,7 @@ class Hub:
             if item.position <= self.last_position:
                 continue
             self.last_position = item.position
-            if item.kind in WITHDRAWING:
+            if item.kind in live_kinds.WITHDRAWING:
                 self._withdraw(item)
             frame = self.frame(item)
             if pushed:  # a catch-up's items are old news: they would skew the push latency
@@ -230,7 +229,7 @@ class Hub:
         message = orjson.loads(item.data)
         shown = message.get("update") or message.get("comment") or {}
         target = (
-            None if item.kind == "article-unpublished" else (message.get("comment_id") or shown.get("id"))
+            None if item.kind == live_kinds.WITHDRAWN.name else (message.get("comment_id") or shown.get("id"))
         )
         for channel in (self._site, self._articles.get(item.slug)):
             if channel is not None:

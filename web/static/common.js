@@ -37,5 +37,13 @@ const newsroom = (() => {
   }
   stampTimes(document); // the scripts run once the page is parsed (defer)
   setInterval(() => stampTimes(document), 30000);
-  return { el, localTime, stampTimes };
+  // The live kinds as the server declares them (projections/live_kinds.py): kind -> its action and more.
+  const liveKinds = JSON.parse(document.getElementById("live-kinds").textContent);
+  // Calls ``handle(event, kind)`` for each message of ``source`` whose kind ``wanted(kind)`` accepts.
+  function listenLive(source, handle, wanted) {
+    for (const [name, kind] of Object.entries(liveKinds)) {
+      if (!wanted || wanted(kind)) source.addEventListener(name, (event) => handle(event, kind));
+    }
+  }
+  return { el, localTime, stampTimes, listenLive };
 })();

@@ -2,7 +2,7 @@
 // a second) and swaps in its list of stories, rendered by the server's own template.
 "use strict";
 (() => {
-  const { localTime } = newsroom;
+  const { localTime, listenLive } = newsroom;
   let pending = null;
   async function refresh() {
     pending = null;
@@ -14,8 +14,7 @@
     document.getElementById("stories").replaceChildren(...fresh.childNodes);
   }
   const source = new EventSource("/api/live");
-  const kinds = ["article-published", "article-unpublished", "update-appended", "comment-added", "headline-changed"];
-  for (const kind of kinds) source.addEventListener(kind, () => { pending = pending || setTimeout(refresh, 300); });
+  listenLive(source, () => { pending = pending || setTimeout(refresh, 300); }, (kind) => kind.front_page);
   for (const stamp of document.querySelectorAll("time[datetime]")) stamp.textContent = localTime(stamp.getAttribute("datetime"));
   window.newsroomFront = { refresh };
 })();

@@ -8,7 +8,7 @@
 // they are held, and shown at a click. New updates are announced to screen readers, politely.
 "use strict";
 (() => {
-  const { el, stampTimes } = newsroom;
+  const { el, stampTimes, listenLive } = newsroom;
   const slug = document.body.dataset.slug;
   let last = Number(document.body.dataset.position) || 0;
   const state = document.getElementById("live-state");
@@ -119,78 +119,71 @@
     setTimeout(() => { announcer.textContent = text; }, 50);
   }
 
-  const handlers = {
-    "update-appended": (data) => {
+  // What the page does for each action a live kind names (projections/live_kinds.py).
+  const actions = {
+    "new-update": (data) => {
       updateChanged(data, true);
       const words = data.update.headline || data.update.label || data.update.body.slice(0, 120);
       announce("New update: " + words);
     },
-    "update-revised": (data) => updateChanged(data),
-    "update-struck": (data) => updateChanged(data),
-    "update-pinned": (data) => updateChanged(data),
-    "update-unpinned": (data) => updateChanged(data),
-    "update-key-changed": (data) => updateChanged(data),
-    "headline-changed": (data) => { byId("headline").textContent = data.headline; document.title = document.title.replace(/^.*? · /, data.headline + " · "); },
-    "body-revised": (data) => {
+    "update": (data) => updateChanged(data),
+    "headline": (data) => { byId("headline").textContent = data.headline; document.title = document.title.replace(/^.*? · /, data.headline + " · "); },
+    "body": (data) => {
       byId("body").innerHTML = data.body_html; // rendered and sanitised by the server (newsroom/richtext.py)
       if (data.correction_note) refresh("corrections"); // as the page renders it, with its "verify"
     },
-    "coverage-ended": () => { byId("story").classList.add("ended"); refresh("coverage-ended"); document.querySelectorAll(".live-badge").forEach((node) => node.remove()); },
-    "authors-changed": () => refresh("byline"),
-    "comment-added": (data) => placeComment(data.comment, data.html),
-    "comment-restored": (data) => placeComment(data.comment, data.html),
-    "comment-hidden": (data) => hideComment(data.comment_id),
-    "update-erased": (data) => updateChanged(data),
-    "comment-erased": (data) => placeComment(data.comment, data.html),
-    "comment-moderation-changed": (data) => { const note = byId("premoderated"); if (note) note.hidden = !data.premoderated; },
-    "tag-added": (data) => setTags(data.tags),
-    "tag-removed": (data) => setTags(data.tags),
-    "embed-attached": (data) => byId("embeds").append(fragment(data.html)),
-    "embed-removed": (data) => { const node = byId("e-" + data.embed_id); if (node) node.remove(); },
-    "related-linked": (data) => byId("related").append(relatedNode(data.link)),
-    "comments-closed": () => { byId("comments-closed").textContent = "Comments are closed."; refresh("comment-box"); },
-    "comments-reopened": () => { byId("comments-closed").textContent = ""; refresh("comment-box"); },
-    "article-unpublished": (data) => { // readers keep nothing of a withdrawn story, as a reload would show
+    "end-coverage": () => { byId("story").classList.add("ended"); refresh("coverage-ended"); document.querySelectorAll(".live-badge").forEach((node) => node.remove()); },
+    "byline": () => refresh("byline"),
+    "comment": (data) => placeComment(data.comment, data.html),
+    "hide-comment": (data) => hideComment(data.comment_id),
+    "premoderation": (data) => { const note = byId("premoderated"); if (note) note.hidden = !data.premoderated; },
+    "tags": (data) => setTags(data.tags),
+    "add-embed": (data) => byId("embeds").append(fragment(data.html)),
+    "remove-embed": (data) => { const node = byId("e-" + data.embed_id); if (node) node.remove(); },
+    "related": (data) => byId("related").append(relatedNode(data.link)),
+    "close-comments": () => { byId("comments-closed").textContent = "Comments are closed."; refresh("comment-box"); },
+    "reopen-comments": () => { byId("comments-closed").textContent = ""; refresh("comment-box"); },
+    "withdrawn": (data) => { // readers keep nothing of a withdrawn story, as a reload would show
       const banner = byId("status-banner");
       banner.textContent = "This story has been withdrawn: " + data.reason;
       banner.hidden = false;
       byId("story").replaceChildren(banner);
       withdrawn = true;
     },
-    "article-published": (data) => {
+    "article": (data) => {
       // Republished (it may have changed while withdrawn): the page is loaded again, whole.
       if (withdrawn || data.article.updates) window.location.reload();
       else showArticle(data.article);
     },
   };
 
-  function apply(event) {
-    handlers[event.type](JSON.parse(event.data));
+  function apply(event, kind) {
+    actions[kind.action](JSON.parse(event.data));
   }
 
-  function handle(event) {
+  function handle(event, kind) {
     const position = Number(event.lastEventId);
     if (position && position <= last) return; // already on the page
     if (position) last = position;
-    if (paused && event.type !== "article-unpublished") {
-      held.push(event);
+    if (paused && kind.action !== "withdrawn") {
+      held.push([event, kind]);
       const button = byId("show-held");
       button.textContent = `Show ${held.length} new ${held.length === 1 ? "change" : "changes"}`;
       byId("held").hidden = false;
       return;
     }
-    apply(event);
+    apply(event, kind);
   }
 
   function showHeld() {
-    while (held.length) apply(held.shift());
+    while (held.length) apply(...held.shift());
     byId("held").hidden = true;
   }
 
   let source = null;
   function connect() {
     source = new EventSource(`/api/articles/${encodeURIComponent(slug)}/live?last_event_id=${last}`);
-    for (const kind of Object.keys(handlers)) source.addEventListener(kind, handle);
+    listenLive(source, handle);
     source.addEventListener("resync", () => window.location.reload());
     source.addEventListener("overflow", () => { source.close(); setTimeout(connect, 250); });
     source.onopen = () => { state.textContent = paused ? "paused" : "live"; state.classList.add("on"); };

@@ -96,15 +96,15 @@ function follow() {
   if (story.status === "published") {
     stream = new EventSource(`${articlePath(story.slug)}/live?last_event_id=${story.position}`);
     stream.onmessage = scheduleReload;
-    for (const kind of LIVE_KINDS) stream.addEventListener(kind, scheduleReload);
-    stream.addEventListener("article-unpublished", () => { scheduleReload(); follow(); });
+    for (const [name, kind] of Object.entries(LIVE_KINDS)) {
+      // A withdrawn story has no live feed: poll instead, as for a draft.
+      stream.addEventListener(name, kind.action === "withdrawn" ? () => { scheduleReload(); follow(); } : scheduleReload);
+    }
   }
   poll = setInterval(scheduleReload, story.status === "published" ? 30000 : 4000);
 }
-const LIVE_KINDS = ["update-appended", "update-revised", "update-struck", "update-pinned", "update-unpinned",
-  "update-key-changed", "headline-changed", "body-revised", "comment-added", "comment-hidden", "comment-restored",
-  "tag-added", "tag-removed", "embed-attached", "embed-removed", "related-linked", "comments-closed",
-  "comments-reopened", "article-published", "coverage-ended", "authors-changed"];
+// The live kinds as the server declares them (projections/live_kinds.py).
+const LIVE_KINDS = JSON.parse(document.getElementById("live-kinds").textContent);
 
 // Presence: who else has this story open (across every web process).
 let presenceTimer = null;
