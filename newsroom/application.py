@@ -8,7 +8,6 @@ an edit made against a stale page is never applied blindly.
 
 from __future__ import annotations
 
-import random
 import time
 from collections.abc import Callable, Iterator, Sequence
 from copy import deepcopy
@@ -44,6 +43,7 @@ from newsroom.errors import (
 )
 from newsroom.idempotency import IdempotentRequest, RequestKey
 from newsroom.positions import position_of
+from newsroom.retrying import until_saved
 from newsroom.saving import Change, Saver, collect
 from newsroom.sealing import sealed_key, unseal
 from newsroom.staff import OPERATOR, Permission, Principal, Role, Staff, split_token, staff_id
@@ -52,14 +52,6 @@ from newsroom.transcoding import OrjsonTranscoder
 from newsroom.vault import vault_for
 
 P = ParamSpec("P")
-
-# Retrying on a conflict re-reads the article from the store and re-runs the command; backoff with jitter
-# stops two writers from colliding in lock step.
-# Within a web process one article's commands take turns (web/commits.py), so a conflict is with another
-# process, which may have a queue of its own: keep trying, with a short jittered pause, for a while.
-RETRY_SECONDS = 3.0  # then the story is too busy: ContentionError
-BACKOFF_SECONDS = 0.0005
-BACKOFF_MAX_SECONDS = 0.005
 
 # How stale this process's copy of a staff member may be before a request re-reads it: a token revoked or a
 # role changed by another process takes effect here within this time (at once in the process that did it).
@@ -288,19 +280,17 @@ class Newsroom(Application[UUID]):
         return self._change_bans(lambda bans: bans.erase(ban_id, reason=reason, actor=by.actor))
 
     def _change_bans(self, change: Callable[[Bans], object]) -> Receipt:
-        for _ in range(20):  # two moderators at once: the second goes again on the first's bans
+        def attempt() -> Receipt:  # two moderators at once: the second goes again on the first's bans
             try:
                 bans: Bans = self._current(BANS_ID)
             except AggregateNotFoundError:
                 bans = Bans.start(actor=OPERATOR.actor)
             result = change(bans)
-            try:
-                recordings = self.save(bans)
-            except IntegrityError:
-                continue
+            recordings = self.save(bans)
             created = result if isinstance(result, UUID) else None
             return Receipt(version=bans.version, position=_position(recordings), id=created)
-        raise ContentionError("the bans are too busy; try again")
+
+        return until_saved(attempt, lambda: ContentionError("the bans are too busy; try again"))
 
     def erase_comments(
         self, slug: str, comment_ids: Sequence[UUID], *, reason: str, by: Principal
@@ -308,18 +298,17 @@ class Newsroom(Application[UUID]):
         """Erases several comments of one story in one save (a commenter's, say); those already erased
         are passed over."""
         by.require(Permission.ERASE_CONTENT)
-        for _ in range(20):
+
+        def attempt() -> Receipt:
             article = self.article(slug)
             for comment_id in comment_ids:
                 if not article.erased(comment_id):
                     article.erase_comment(comment_id, reason=reason, actor=by.actor)
-            try:
-                recordings = self.save(article) if article.pending_events else []
-            except IntegrityError:
-                continue
+            recordings = self.save(article) if article.pending_events else []
             position = _position(recordings) if recordings else 0
             return Receipt(version=article.version, position=position)
-        raise ContentionError(f"{slug} is too busy; try again", slug=slug)
+
+        return until_saved(attempt, lambda: _busy(slug))
 
     def moderate_comments(
         self, action: str, comments: Sequence[tuple[str, UUID]], *, reason: str | None, by: Principal
@@ -329,7 +318,8 @@ class Newsroom(Application[UUID]):
         by.require(Permission.MODERATE_COMMENTS)
         if action not in MODERATION_ACTIONS:
             raise ValidationError("action", f"must be one of {', '.join(MODERATION_ACTIONS)}")
-        for _ in range(20):
+
+        def attempt() -> tuple[Receipt | None, list[tuple[str, UUID]]]:
             articles: dict[str, Article] = {}
             passed: list[tuple[str, UUID]] = []
             for slug, comment_id in comments:
@@ -346,12 +336,10 @@ class Newsroom(Application[UUID]):
             changed = [article for article in articles.values() if article.pending_events]
             if not changed:
                 return None, passed
-            try:
-                recordings = self.save(*changed)
-            except IntegrityError:
-                continue
+            recordings = self.save(*changed)
             return Receipt(version=changed[-1].version, position=_position(recordings)), passed
-        raise ContentionError("those stories are too busy; try again")
+
+        return until_saved(attempt, lambda: ContentionError("those stories are too busy; try again"))
 
     # -- queries -----------------------------------------------------------------------------------
 
@@ -441,10 +429,8 @@ class Newsroom(Application[UUID]):
         request, slug = command.request, command.slug
         if request is not None and (replayed := self._replay(request)):
             return replayed
-        give_up = time.monotonic() + RETRY_SECONDS
-        attempt = 0
-        while attempt == 0 or time.monotonic() < give_up:
-            attempt += 1
+
+        def attempt() -> Receipt:
             article = self._cached_article(slug)
             try:
                 result = _run(command, article)
@@ -457,23 +443,17 @@ class Newsroom(Application[UUID]):
                 article = current
                 result = _run(command, article)
             created = result if isinstance(result, UUID) else None
-            try:
-                recordings = self._save_with_key(article, created, request)
-            except IntegrityError:
-                # Someone else wrote first (another process, whose write this one's cached copy had not
-                # seen, or the same request, retried). Bring the cached copy up to date and re-run the
-                # command on it; with an expected version that raises the conflict instead. The first retry
-                # goes at once (a stale copy is the usual cause); later ones back off, so that writers in
-                # two processes do not collide in lock step.
-                self._current(article.id)
-                if request is not None and (replayed := self._replay(request)):
-                    return replayed
-                if attempt > 1:
-                    pause = min(BACKOFF_MAX_SECONDS, BACKOFF_SECONDS * 2 ** min(attempt, 8))
-                    time.sleep(random.uniform(0, pause))  # noqa: S311
-                continue
+            recordings = self._save_with_key(article, created, request)
             return Receipt(version=article.version, position=_position(recordings, article.id), id=created)
-        raise ContentionError(f"{slug} is too busy; try again", slug=slug)
+
+        def after_conflict() -> Receipt | None:
+            # Someone else wrote first (another process, whose write this one's cached copy had not seen,
+            # or the same request, retried). Bring the cached copy up to date so that the command runs
+            # again on it; with an expected version that raises the conflict instead.
+            self._current(article_id(rules.slug(slug)))
+            return self._replay(request) if request is not None else None
+
+        return until_saved(attempt, lambda: _busy(slug), after_conflict)
 
     def prepare(self, command: Command) -> Prepared | None:
         """The command run on this process's copy of the article, its events collected but not saved;
@@ -546,6 +526,10 @@ def _run(command: Command, article: Article) -> object:
         if changed is not None:
             raise VersionConflictError(expected, article.version, changed)
     return command.run(article)
+
+
+def _busy(slug: str) -> ContentionError:
+    return ContentionError(f"{slug} is too busy; try again", slug=slug)
 
 
 def _position(recordings: list[Recording[UUID]], target: UUID | None = None) -> int:
