@@ -96,8 +96,9 @@ class Article(sealing.Sealer, Aggregate):
     # Topics are pinned: stored events name these strings, not the module path, so code can move freely.
     TOPIC = "newsroom:Article"
 
-    # Kept since snapshots were first taken (``_ADDED_LATER`` gives their first values): declared, not set,
-    # so that one missing from an old snapshot is made by ``__getattr__``.
+    # Added since snapshots were first taken (``_ADDED_LATER`` gives their first values): a snapshot of
+    # version 1 gets them by ``upcast_v1_v2``, as the library upcasts snapshots.
+    class_version = 2
     authors: list[str]
     headline_version: int | None
     body_version: int | None
@@ -456,14 +457,12 @@ class Article(sealing.Sealer, Aggregate):
         self.authors = list(authors)
         self.headline_version = self.body_version = 1  # both were written by the draft, version 1
 
-    def __getattr__(self, name: str) -> Any:
-        # A snapshot taken before an attribute existed loads without it: it takes its first value then.
-        # (Called only when the attribute is missing.)
-        make = _ADDED_LATER.get(name)
-        if make is None:
-            raise AttributeError(name)
-        value = self.__dict__[name] = make()
-        return value
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        """A snapshot taken before some attributes existed: each missing one takes its first value."""
+        for name, make in _ADDED_LATER.items():
+            if name not in state:
+                state[name] = make()
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Article:
         # Containers are small and hold immutable values: a one-level copy is a full copy.
