@@ -19,10 +19,10 @@ from newsroom.staff import OPERATOR
 from newsroom_cli.audit import add_audit_commands
 from newsroom_cli.erase import add_erase_commands
 from newsroom_cli.progress import ProgressBar
-from projections.projector import Projector, run_projector
+from projections.projector import run_projector
 from projections.rebuild import rebuild, rebuild_in_processes
 from projections.registry import ALL_PROJECTIONS, BY_NAME, UnsupportedStoreError, open_read_models
-from web.edge.outlets import projector_listeners
+from web.bootstrap import projecting
 from web.fanout.backends import backend_for
 from web.logs import log_config
 from web.metrics import MULTIPROCESS_DIR
@@ -161,10 +161,9 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_project(args: argparse.Namespace, settings: Settings) -> int:
     app = _open(settings)
     store = open_read_models(app)
-    projector = Projector(app, store, batch_size=args.batch_size)
     backend = backend_for(settings.redis_url, settings.redis_prefix) if settings.redis_url else None
-    listeners, close_listeners = projector_listeners(settings, store, backend)
-    projector.listeners.extend(listeners)
+    own = projecting(settings, app, store, backend, batch_size=args.batch_size)
+    projector, close_listeners = own.projector, own.close
     stop = threading.Event()
 
     def shut_down(*_: object) -> None:

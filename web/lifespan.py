@@ -20,9 +20,9 @@ from newsroom import Newsroom
 from newsroom.database import server_probe
 from projections.projector import Projector, run_projector
 from projections.registry import open_read_models
+from web.bootstrap import projecting
 from web.commits import LoopCommits
 from web.concurrency import blocking, guard
-from web.edge.outlets import projector_listeners
 from web.fanout.backends import backend_for
 from web.fanout.feed import Feed
 from web.fanout.hub import Hub
@@ -75,10 +75,9 @@ async def lifespan(starlette: Starlette) -> AsyncIterator[dict[str, Any]]:
     projector_thread = None
     close_listeners = None
     if settings.projector == "embedded":
-        projector = Projector(app, read_models)
         # Through the backend, as a projector of its own would: with Redis, every process hears it.
-        listeners, close_listeners = projector_listeners(settings, read_models, backend)
-        projector.listeners.extend(listeners)
+        embedded = projecting(settings, app, read_models, backend)
+        projector, close_listeners = embedded.projector, embedded.close
         projector_thread = threading.Thread(
             target=run_projector,
             args=(projector, stop),
