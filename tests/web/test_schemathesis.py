@@ -17,7 +17,7 @@ from newsroom.demo import DEMO_SLUG, load_demo
 from newsroom.staff import OPERATOR
 from tests.server import running_server
 
-EXAMPLES_PER_OPERATION = int(os.environ.get("NEWSROOM_SCHEMATHESIS_EXAMPLES", "100"))
+EXAMPLES_PER_OPERATION = int(os.environ.get("NEWSROOM_SCHEMATHESIS_EXAMPLES", "50"))
 
 
 @pytest.fixture(scope="module")
