@@ -42,6 +42,11 @@ Before = Annotated[
 ]
 
 
+def query_text(description: str, max_length: int = 200) -> Meta:
+    """A text parameter: not empty, no control characters (PostgreSQL refuses NUL), not too long."""
+    return Meta(min_length=1, pattern=rules.QUERY_TEXT, max_length=max_length, description=description)
+
+
 class Query(msgspec.Struct, frozen=True, kw_only=True):
     """Unknown parameters are ignored, as caches and browsers add their own."""
 
@@ -52,12 +57,7 @@ class ArticleList(Query, frozen=True, kw_only=True):
     tag: (
         Annotated[
             str,
-            Meta(
-                min_length=1,
-                pattern=rules.QUERY_TEXT,
-                max_length=200,
-                description="Only stories with this tag.",
-            ),
+            query_text("Only stories with this tag."),
         ]
         | None
     ) = None
@@ -84,12 +84,7 @@ class Export(Query, frozen=True, kw_only=True):
     slug: (
         Annotated[
             str,
-            Meta(
-                min_length=1,
-                pattern=rules.QUERY_TEXT,
-                max_length=200,
-                description="Only this story's records.",
-            ),
+            query_text("Only this story's records."),
         ]
         | None
     ) = None
@@ -119,7 +114,7 @@ class ModerationQueue(Query, frozen=True, kw_only=True):
     slug: (
         Annotated[
             str,
-            Meta(min_length=1, pattern=rules.QUERY_TEXT, max_length=200, description="One story's comments."),
+            query_text("One story's comments."),
         ]
         | None
     ) = None
@@ -149,19 +144,12 @@ class ModerationQueue(Query, frozen=True, kw_only=True):
 class Search(Query, frozen=True, kw_only=True):
     q: Annotated[
         str,
-        Meta(
-            min_length=1, pattern=rules.QUERY_TEXT, max_length=200, description="Words to find (all of them)."
-        ),
+        query_text("Words to find (all of them)."),
     ]
     tag: (
         Annotated[
             str,
-            Meta(
-                min_length=1,
-                pattern=rules.QUERY_TEXT,
-                max_length=40,
-                description="Only stories with this tag.",
-            ),
+            query_text("Only stories with this tag.", max_length=40),
         ]
         | None
     ) = None
@@ -186,12 +174,7 @@ class DeskStories(Query, frozen=True, kw_only=True):
     q: (
         Annotated[
             str,
-            Meta(
-                min_length=1,
-                pattern=rules.QUERY_TEXT,
-                max_length=200,
-                description="Only stories whose headline holds this.",
-            ),
+            query_text("Only stories whose headline holds this."),
         ]
         | None
     ) = None

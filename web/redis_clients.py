@@ -10,6 +10,7 @@ SSUBSCRIBE: published within its shard, not copied to every node as PUBLISH is).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import redis
@@ -71,12 +72,7 @@ def async_client(url: str) -> Redis | RedisCluster:
         return Redis.from_url(url, health_check_interval=10, socket_keepalive=True)
     return RedisCluster(
         startup_nodes=[AsyncClusterNode(host, port) for host, port in address.nodes],
-        username=address.username,
-        password=address.password,
-        ssl=address.tls,
-        socket_timeout=CLIENT_SECONDS,
-        socket_connect_timeout=CLIENT_SECONDS,
-        cluster_error_retry_attempts=1,
+        **_cluster_options(address),
     )
 
 
@@ -85,12 +81,18 @@ def sync_client(url: str) -> redis.Redis | SyncRedisCluster:
     address = cluster_address(url)
     if address is None:
         return redis.Redis.from_url(url, socket_timeout=CLIENT_SECONDS, socket_connect_timeout=CLIENT_SECONDS)
-    return SyncRedisCluster(
-        startup_nodes=[ClusterNode(host, port) for host, port in address.nodes],  # type: ignore[no-untyped-call]
-        username=address.username,
-        password=address.password,
-        ssl=address.tls,
-        socket_timeout=CLIENT_SECONDS,
-        socket_connect_timeout=CLIENT_SECONDS,
-        cluster_error_retry_attempts=1,
-    )
+    nodes = [ClusterNode(host, port) for host, port in address.nodes]  # type: ignore[no-untyped-call]
+    return SyncRedisCluster(startup_nodes=nodes, **_cluster_options(address))
+
+
+def _cluster_options(address: ClusterAddress) -> dict[str, Any]:
+    """What both cluster clients are given: the seeds' credentials, and short timeouts with one retry, so
+    that a node that stops answering is left quickly."""
+    return {
+        "username": address.username,
+        "password": address.password,
+        "ssl": address.tls,
+        "socket_timeout": CLIENT_SECONDS,
+        "socket_connect_timeout": CLIENT_SECONDS,
+        "cluster_error_retry_attempts": 1,
+    }
