@@ -5,6 +5,7 @@ pages, and accessibility (axe-core finds nothing, announcements, a pause control
 from __future__ import annotations
 
 import re
+import time
 from typing import Any
 
 import pytest
@@ -253,11 +254,17 @@ def test_what_arrives_live_leaves_the_page_as_a_reload_shows_it(site: Site, page
     ).json()
     expect(page.locator("#corrections")).to_contain_text("It was a storm.", timeout=5000)
     expect(page.locator("#key-list")).to_contain_text("Roads closed", timeout=5000)
-    page.wait_for_timeout(500)  # parts taken from the page again (key events) settle
-    assert page.evaluate("window.newsroomReader.lastPosition()") >= last["position"]
+    page.wait_for_function(
+        "position => window.newsroomReader.lastPosition() >= position", arg=last["position"], timeout=5000
+    )
     fresh = browser.new_page()
     fresh.goto(f"{site.base}/articles/{SLUG}")
     expect(fresh.locator("#live-state")).to_have_text("live", timeout=5000)
+    # The parts the live page takes from the server again (the key events, the corrections) may still be
+    # on their way: it ends as the fresh load shows, within a few seconds.
+    deadline = time.monotonic() + 5
+    while page.evaluate(PAGE_STATE) != fresh.evaluate(PAGE_STATE) and time.monotonic() < deadline:
+        page.wait_for_timeout(100)
     assert page.evaluate(PAGE_STATE) == fresh.evaluate(PAGE_STATE)
     fresh.close()
 
