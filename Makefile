@@ -1,6 +1,7 @@
 # Every target that needs Python makes .venv first, so a fresh clone needs only `make run` or `make test`.
 # `make run` installs what running needs; the targets for developers add the test and lint tools.
 PYTHON ?= python3
+PORT ?=
 VENV := .venv
 BIN := $(VENV)/bin
 RUN_STAMP := $(VENV)/.installed-run
@@ -19,7 +20,7 @@ $(DEV_STAMP): $(RUN_STAMP)
 	touch $(DEV_STAMP)
 
 run: $(RUN_STAMP)
-	$(BIN)/newsroom serve --demo
+	$(BIN)/newsroom serve --demo $(if $(PORT),--port $(PORT))
 
 test: $(DEV_STAMP)
 	sh tests/browser/ensure-chromium.sh
