@@ -54,13 +54,7 @@ class Query(msgspec.Struct, frozen=True, kw_only=True):
 class ArticleList(Query, frozen=True, kw_only=True):
     limit: PageLimit = 20
     before: Before | None = None
-    tag: (
-        Annotated[
-            str,
-            query_text("Only stories with this tag."),
-        ]
-        | None
-    ) = None
+    tag: Annotated[str, query_text("Only stories with this tag.")] | None = None
     after: After | None = None
 
 
@@ -81,13 +75,7 @@ class Log(Query, frozen=True, kw_only=True):
 
 class Export(Query, frozen=True, kw_only=True):
     after: Position = 0
-    slug: (
-        Annotated[
-            str,
-            query_text("Only this story's records."),
-        ]
-        | None
-    ) = None
+    slug: Annotated[str, query_text("Only this story's records.")] | None = None
 
 
 class Diff(Query, frozen=True, kw_only=True):
@@ -111,13 +99,7 @@ class TreeHeadRead(Query, frozen=True, kw_only=True):
 
 
 class ModerationQueue(Query, frozen=True, kw_only=True):
-    slug: (
-        Annotated[
-            str,
-            query_text("One story's comments."),
-        ]
-        | None
-    ) = None
+    slug: Annotated[str, query_text("One story's comments.")] | None = None
     hidden: Annotated[bool, Meta(description="Hidden comments only.")] = False
     state: (
         Annotated[
@@ -142,17 +124,8 @@ class ModerationQueue(Query, frozen=True, kw_only=True):
 
 
 class Search(Query, frozen=True, kw_only=True):
-    q: Annotated[
-        str,
-        query_text("Words to find (all of them)."),
-    ]
-    tag: (
-        Annotated[
-            str,
-            query_text("Only stories with this tag.", max_length=40),
-        ]
-        | None
-    ) = None
+    q: Annotated[str, query_text("Words to find (all of them).")]
+    tag: Annotated[str, query_text("Only stories with this tag.", max_length=40)] | None = None
     before: (
         Annotated[
             int, Meta(ge=1, le=rules.WHOLE_NUMBER_MAX, description="Only what came before this position.")
@@ -171,13 +144,7 @@ class DeskStories(Query, frozen=True, kw_only=True):
         ]
         | None
     ) = None
-    q: (
-        Annotated[
-            str,
-            query_text("Only stories whose headline holds this."),
-        ]
-        | None
-    ) = None
+    q: Annotated[str, query_text("Only stories whose headline holds this.")] | None = None
     limit: PageLimit = 50
     before: (
         Annotated[int, Meta(ge=1, le=rules.WHOLE_NUMBER_MAX, description="The last page's next_before.")]

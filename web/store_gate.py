@@ -87,10 +87,7 @@ class StoreGate:
     async def _probe_once(self) -> bool:
         try:
             await asyncio.wait_for(asyncio.to_thread(self._probe), self.deadline)
-        except (TimeoutError, OperationalError, InterfaceError, OSError) as error:
-            log.debug("store probe failed: %s", error)
-            return False
-        except Exception as error:  # psycopg's own errors: the server did not answer
+        except Exception as error:  # a timeout, the store's errors, psycopg's own: the server did not answer
             log.debug("store probe failed: %s", error)
             return False
         return True

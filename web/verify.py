@@ -63,18 +63,15 @@ async def update_proof(request: Request) -> Response:
     if found is None or found[0] != UPDATE or found[1].get("scheduled"):
         raise UpdateNotFoundError(f"no update {update_id} on {slug}")
     update = found[1]
-    if update.get("erased"):
+    if not update.get("erased"):
+        kind, position = "update", update.get("text_position") or update["position"]
+    elif update.get("erased_position") is not None:
         # Its words are gone, but not the record that says so: the erasure's own, with who and why.
-        if update.get("erased_position") is None:
-            raise ItemErasedError(f"update {update_id} was erased")
-        proof = await blocking(bundle, svc, update["erased_position"])
-        return JSON(
-            {"slug": slug, "kind": "erasure", "id": update_id, **proof}, headers={"Cache-Control": "no-cache"}
-        )
-    proof = await blocking(bundle, svc, update.get("text_position") or update["position"])
-    return JSON(
-        {"slug": slug, "kind": "update", "id": update_id, **proof}, headers={"Cache-Control": "no-cache"}
-    )
+        kind, position = "erasure", update["erased_position"]
+    else:
+        raise ItemErasedError(f"update {update_id} was erased")
+    proof = await blocking(bundle, svc, position)
+    return JSON({"slug": slug, "kind": kind, "id": update_id, **proof}, headers={"Cache-Control": "no-cache"})
 
 
 async def correction_proof(request: Request) -> Response:
