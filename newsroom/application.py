@@ -23,8 +23,10 @@ from eventsourcing.application import (
 )
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, Recording, Transcoder
+from msgspec import UNSET, UnsetType
 
-from newsroom import commands, rules
+from newsroom import actions, commands, rules
+from newsroom.actions import Order
 from newsroom.article import Article, article_id
 from newsroom.bans import BANS_ID, Bans
 from newsroom.commands import Command
@@ -32,6 +34,7 @@ from newsroom.database import prepare
 from newsroom.errors import (
     ArticleNotFoundError,
     AuthenticationError,
+    CommentNotFoundError,
     ContentionError,
     NewsroomError,
     SlugTakenError,
@@ -56,7 +59,6 @@ P = ParamSpec("P")
 # How stale this process's copy of a staff member may be before a request re-reads it: a token revoked or a
 # role changed by another process takes effect here within this time (at once in the process that did it).
 STAFF_RECHECK_SECONDS = 1.0
-MODERATION_ACTIONS = ("hide", "restore", "approve")
 
 
 def _executes(kind: type[commands.Change]) -> Callable[..., Receipt]:
@@ -74,9 +76,25 @@ def _executes(kind: type[commands.Change]) -> Callable[..., Receipt]:
 @dataclass(frozen=True)
 class Receipt:
     version: int
-    position: int
-    id: UUID | None = None  # what the command created: an update, comment or embed
+    position: int  # 0 when nothing was stored (every comment of a bulk action was already as asked)
+    id: UUID | None = None  # what the command created: an update, comment, embed or ban
     replayed: bool = False  # True when this is the stored answer to a retried request
+    token: str | None = None  # a staff member's new token: shown once, stored nowhere
+    unchanged: tuple[tuple[str, UUID], ...] = ()  # comments a bulk action passed over (already as asked)
+
+
+Handler = Callable[["Newsroom", Order], Receipt]
+_HANDLERS: dict[type[actions.Action], Handler] = {}
+
+
+def _handles(kind: type[actions.Action]) -> Callable[[Handler], Handler]:
+    """Registers the method that runs an action (``Newsroom.handle``)."""
+
+    def register(method: Handler) -> Handler:
+        _HANDLERS[kind] = method
+        return method
+
+    return register
 
 
 @dataclass(frozen=True)
@@ -128,55 +146,45 @@ class Newsroom(Application[UUID]):
     def construct_transcoder(self) -> Transcoder:
         return OrjsonTranscoder()
 
-    # -- editors -----------------------------------------------------------------------------------
+    # -- the one entry for every write ---------------------------------------------------------------
 
-    def draft_article(
-        self,
-        *,
-        slug: str,
-        headline: str,
-        body: str,
-        byline_name: str = "",
-        byline_bio: str = "",
-        tags: list[str] | None = None,
-        authors: list[str] | None = None,
-        by: Principal,
-        request: RequestKey | None = None,
-    ) -> Receipt:
-        by.require(Permission.WRITE_ARTICLES)
-        if request is not None and (replayed := self._replay(request)):
+    def handle(self, command: Command | Order) -> Receipt:
+        """Runs a write, a change to an article (``newsroom.commands``) or any other action
+        (``newsroom.actions``), and says what it stored."""
+        if isinstance(command, Command):
+            return self.execute(command)
+        return _HANDLERS[type(command.action)](self, command)
+
+    @_handles(actions.DraftArticle)
+    def _draft(self, order: Order) -> Receipt:
+        drafted = cast("actions.DraftArticle", order.action)
+        if order.request is not None and (replayed := self._replay(order.request)):
             return replayed
+        name, bio = drafted.byline_of(order.by)
         article = Article.draft(
-            slug=slug,
-            headline=headline,
-            body=body,
-            byline_name=byline_name,
-            byline_bio=byline_bio,
-            tags=tags,
-            authors=authors,
-            actor=by.actor,
+            slug=drafted.slug,
+            headline=drafted.headline,
+            body=drafted.body,
+            byline_name=name,
+            byline_bio=bio,
+            tags=drafted.tags,
+            authors=drafted.authors,
+            actor=order.by.actor,
         )
         if article.id in self.repository:
             raise SlugTakenError(f"slug {article.slug} is taken", slug=article.slug)
         try:
-            recordings = self._save_with_key(article, None, request)
+            recordings = self._save_with_key(article, None, order.request)
         except IntegrityError:
-            if request is not None and (replayed := self._replay(request)):
+            if order.request is not None and (replayed := self._replay(order.request)):
                 return replayed
             raise SlugTakenError(f"slug {article.slug} is taken", slug=article.slug) from None
         return Receipt(version=article.version, position=_position(recordings, article.id))
 
-    if TYPE_CHECKING:
-        # One method per change to an article (newsroom.commands.CHANGES), each made and executed on its
-        # own: ``app.append_update(slug, body=..., by=editor)``. Made below, from the declarations.
-        def __getattr__(self, name: str) -> Callable[..., Receipt]: ...
-
-    # -- staff -------------------------------------------------------------------------------------
-
-    def add_staff(self, name: str, role: Role, *, by: Principal) -> tuple[Receipt, str]:
-        """A new staff member; returns the receipt and their token, which is not stored anywhere."""
-        by.require(Permission.MANAGE_STAFF)
-        member, token = Staff.join(name=name, role=role, actor=by.actor)
+    @_handles(actions.AddStaff)
+    def _add_staff(self, order: Order) -> Receipt:
+        added = cast("actions.AddStaff", order.action)
+        member, token = Staff.join(name=added.name, role=added.role, actor=order.by.actor)
         if member.id in self.repository:
             raise StaffNameTakenError(f"staff name {member.name} is taken", name=member.name)
         # Into the vault before the event that names it: a failed save leaves a hash no event names.
@@ -185,38 +193,48 @@ class Newsroom(Application[UUID]):
             recordings = self.save(member)
         except IntegrityError:
             raise StaffNameTakenError(f"staff name {member.name} is taken") from None
-        return Receipt(version=member.version, position=_position(recordings)), token.token
+        return Receipt(version=member.version, position=_position(recordings), token=token.token)
 
-    def issue_token(self, name: str, *, by: Principal) -> tuple[Receipt, str]:
-        """A fresh token for a staff member; the old one stops working."""
-        by.require(Permission.MANAGE_STAFF)
-        member = self._staff(name)
-        token = member.issue_token(actor=by.actor)
+    @_handles(actions.IssueToken)
+    def _issue_token(self, order: Order) -> Receipt:
+        member = self._staff(order.subject)
+        token = member.issue_token(actor=order.by.actor)
         self.vault.put(token.vault_name, token.token_hash.encode())
         recordings = self.save(member)
-        return Receipt(version=member.version, position=_position(recordings)), token.token
+        return Receipt(version=member.version, position=_position(recordings), token=token.token)
 
-    def change_role(self, name: str, role: Role, *, by: Principal) -> Receipt:
-        by.require(Permission.MANAGE_STAFF)
-        member = self._staff(name)
-        member.change_role(role, actor=by.actor)
+    @_handles(actions.ChangeRole)
+    def _change_role(self, order: Order) -> Receipt:
+        member = self._staff(order.subject)
+        member.change_role(cast("actions.ChangeRole", order.action).role, actor=order.by.actor)
         return Receipt(version=member.version, position=_position(self.save(member)))
 
-    def change_profile(
-        self, name: str, *, display_name: str, bio: str | None, picture_url: str | None, by: Principal
-    ) -> Receipt:
-        """What readers see of a staff member: their own to change, or an admin's."""
-        if by.name != name:
-            by.require(Permission.MANAGE_STAFF)
-        member = self._staff(name)
-        member.change_profile(display_name=display_name, bio=bio, picture_url=picture_url, actor=by.actor)
+    @_handles(actions.ChangeProfile)
+    def _change_profile(self, order: Order) -> Receipt:
+        if order.by.name != order.subject:  # one's own profile, or an admin's doing
+            order.by.require(Permission.MANAGE_STAFF)
+        profile = cast("actions.ChangeProfile", order.action)
+        member = self._staff(order.subject)
+        member.change_profile(
+            display_name=profile.display_name,
+            bio=profile.bio,
+            picture_url=profile.picture_url,
+            actor=order.by.actor,
+        )
         return Receipt(version=member.version, position=_position(self.save(member)))
 
-    def deactivate_staff(self, name: str, *, by: Principal) -> Receipt:
-        by.require(Permission.MANAGE_STAFF)
-        member = self._staff(name)
-        member.deactivate(actor=by.actor)
+    @_handles(actions.DeactivateStaff)
+    def _deactivate_staff(self, order: Order) -> Receipt:
+        member = self._staff(order.subject)
+        member.deactivate(actor=order.by.actor)
         return Receipt(version=member.version, position=_position(self.save(member)))
+
+    if TYPE_CHECKING:
+        # One method per change to an article (newsroom.commands.CHANGES), each made and executed on its
+        # own: ``app.append_update(slug, body=..., by=editor)``. Made below, from the declarations.
+        def __getattr__(self, name: str) -> Callable[..., Receipt]: ...
+
+    # -- staff -------------------------------------------------------------------------------------
 
     def staff_members(self) -> list[Staff]:
         """Every staff member as stored now, by name."""
@@ -260,24 +278,23 @@ class Newsroom(Application[UUID]):
             return None
         return member.verify(secret, self._token_hashes.get(name) if name else None)
 
-    # -- moderators and admins: bans, erasing a commenter's comments ----------------------------------
-
-    def ban_commenter(self, *, name: str | None, client: str | None, reason: str, by: Principal) -> Receipt:
-        """Stops a commenter (by the name they sign with, the client they post from, or both) from
-        commenting; the receipt's ``id`` is the ban's."""
-        by.require(Permission.MODERATE_COMMENTS)
+    @_handles(actions.BanCommenter)
+    def _ban(self, order: Order) -> Receipt:
+        asked = cast("actions.BanCommenter", order.action)
+        name, client = _given(asked.name), _given(asked.client)
         return self._change_bans(
-            lambda bans: bans.ban(name=name, client=client, reason=reason, actor=by.actor)
+            lambda bans: bans.ban(name=name, client=client, reason=asked.reason, actor=order.by.actor)
         )
 
-    def lift_ban(self, ban_id: UUID, *, reason: str, by: Principal) -> Receipt:
-        by.require(Permission.MODERATE_COMMENTS)
-        return self._change_bans(lambda bans: bans.lift(ban_id, reason=reason, actor=by.actor))
+    @_handles(actions.LiftBan)
+    def _lift_ban(self, order: Order) -> Receipt:
+        reason = cast("actions.LiftBan", order.action).reason
+        return self._change_bans(lambda bans: bans.lift(order.subject, reason=reason, actor=order.by.actor))
 
-    def erase_ban(self, ban_id: UUID, *, reason: str, by: Principal) -> Receipt:
-        """Destroys the name and client a ban holds (with the commenter's comments): the ban ends."""
-        by.require(Permission.ERASE_CONTENT)
-        return self._change_bans(lambda bans: bans.erase(ban_id, reason=reason, actor=by.actor))
+    @_handles(actions.EraseBan)
+    def _erase_ban(self, order: Order) -> Receipt:
+        reason = cast("actions.EraseBan", order.action).reason
+        return self._change_bans(lambda bans: bans.erase(order.subject, reason=reason, actor=order.by.actor))
 
     def _change_bans(self, change: Callable[[Bans], object]) -> Receipt:
         def attempt() -> Receipt:  # two moderators at once: the second goes again on the first's bans
@@ -292,54 +309,132 @@ class Newsroom(Application[UUID]):
 
         return until_saved(attempt, lambda: ContentionError("the bans are too busy; try again"))
 
-    def erase_comments(
-        self, slug: str, comment_ids: Sequence[UUID], *, reason: str, by: Principal
-    ) -> Receipt:
-        """Erases several comments of one story in one save (a commenter's, say); those already erased
-        are passed over."""
-        by.require(Permission.ERASE_CONTENT)
+    @_handles(actions.EraseComments)
+    def _erase_comments(self, order: Order) -> Receipt:
+        erased = cast("actions.EraseComments", order.action)
+        slug, actor = order.subject, order.by.actor
+        comment_ids = [UUID(hex=comment) for comment in erased.comments]
 
         def attempt() -> Receipt:
             article = self.article(slug)
             for comment_id in comment_ids:
                 if not article.erased(comment_id):
-                    article.erase_comment(comment_id, reason=reason, actor=by.actor)
+                    article.erase_comment(comment_id, reason=erased.reason, actor=actor)
             recordings = self.save(article) if article.pending_events else []
             position = _position(recordings) if recordings else 0
             return Receipt(version=article.version, position=position)
 
         return until_saved(attempt, lambda: _busy(slug))
 
-    def moderate_comments(
-        self, action: str, comments: Sequence[tuple[str, UUID]], *, reason: str | None, by: Principal
-    ) -> tuple[Receipt | None, list[tuple[str, UUID]]]:
-        """Hides, restores or approves many comments, across stories, in one save: all or nothing. Comments
-        already as asked (hidden, say) are passed over and returned; the receipt is None when none changed."""
-        by.require(Permission.MODERATE_COMMENTS)
-        if action not in MODERATION_ACTIONS:
-            raise ValidationError("action", f"must be one of {', '.join(MODERATION_ACTIONS)}")
+    @_handles(actions.ModerateComments)
+    def _moderate_comments(self, order: Order) -> Receipt:
+        """All or nothing, across stories, in one save; the receipt's position is 0 when none changed."""
+        asked = cast("actions.ModerateComments", order.action)
+        action, reason, actor = asked.action, _given(asked.reason) or "", order.by.actor
+        if action != "approve" and not reason:
+            raise ValidationError("reason", "say why: it is kept on the record, and shown to moderators")
+        comments = [(ref.slug, _comment_id(ref.id)) for ref in asked.comments]
 
-        def attempt() -> tuple[Receipt | None, list[tuple[str, UUID]]]:
+        def attempt() -> Receipt:
             articles: dict[str, Article] = {}
             passed: list[tuple[str, UUID]] = []
             for slug, comment_id in comments:
                 article = articles.get(slug) or articles.setdefault(slug, self.article(slug))
                 hidden = article.require_comment(comment_id)
                 if action == "hide" and not hidden:
-                    article.hide_comment(comment_id, reason=reason or "", actor=by.actor)
+                    article.hide_comment(comment_id, reason=reason, actor=actor)
                 elif action == "restore" and hidden:
-                    article.restore_comment(comment_id, reason=reason or "", actor=by.actor)
+                    article.restore_comment(comment_id, reason=reason, actor=actor)
                 elif action == "approve" and not hidden:
-                    article.approve_comment(comment_id, actor=by.actor)
+                    article.approve_comment(comment_id, actor=actor)
                 else:
                     passed.append((slug, comment_id))
             changed = [article for article in articles.values() if article.pending_events]
             if not changed:
-                return None, passed
+                return Receipt(version=0, position=0, unchanged=tuple(passed))
             recordings = self.save(*changed)
-            return Receipt(version=changed[-1].version, position=_position(recordings)), passed
+            return Receipt(
+                version=changed[-1].version, position=_position(recordings), unchanged=tuple(passed)
+            )
 
         return until_saved(attempt, lambda: ContentionError("those stories are too busy; try again"))
+
+    # -- the same writes from Python, as the CLI, the demo and tests make them ------------------------
+
+    def draft_article(
+        self,
+        *,
+        slug: str,
+        headline: str,
+        body: str,
+        byline_name: str = "",
+        byline_bio: str = "",
+        tags: list[str] | None = None,
+        authors: list[str] | None = None,
+        by: Principal,
+        request: RequestKey | None = None,
+    ) -> Receipt:
+        byline = actions.Byline(name=byline_name, bio=byline_bio or None) if byline_name else None
+        drafted = actions.DraftArticle(
+            slug=slug, headline=headline, body=body, byline=byline, tags=tags, authors=authors
+        )
+        return self.handle(Order(drafted, by, request=request))
+
+    def add_staff(self, name: str, role: Role, *, by: Principal) -> tuple[Receipt, str]:
+        """A new staff member; returns the receipt and their token, which is not stored anywhere."""
+        receipt = self.handle(Order(actions.AddStaff(name=name, role=role), by))
+        assert receipt.token is not None
+        return receipt, receipt.token
+
+    def issue_token(self, name: str, *, by: Principal) -> tuple[Receipt, str]:
+        """A fresh token for a staff member; the old one stops working."""
+        receipt = self.handle(Order(actions.IssueToken(), by, subject=name))
+        assert receipt.token is not None
+        return receipt, receipt.token
+
+    def change_role(self, name: str, role: Role, *, by: Principal) -> Receipt:
+        return self.handle(Order(actions.ChangeRole(role=role), by, subject=name))
+
+    def change_profile(
+        self, name: str, *, display_name: str, bio: str | None, picture_url: str | None, by: Principal
+    ) -> Receipt:
+        profile = actions.ChangeProfile(display_name=display_name, bio=bio, picture_url=picture_url)
+        return self.handle(Order(profile, by, subject=name))
+
+    def deactivate_staff(self, name: str, *, by: Principal) -> Receipt:
+        return self.handle(Order(actions.DeactivateStaff(), by, subject=name))
+
+    def ban_commenter(self, *, name: str | None, client: str | None, reason: str, by: Principal) -> Receipt:
+        banned = actions.BanCommenter(
+            reason=reason, name=UNSET if name is None else name, client=UNSET if client is None else client
+        )
+        return self.handle(Order(banned, by))
+
+    def lift_ban(self, ban_id: UUID, *, reason: str, by: Principal) -> Receipt:
+        return self.handle(Order(actions.LiftBan(reason=reason), by, subject=ban_id))
+
+    def erase_ban(self, ban_id: UUID, *, reason: str, by: Principal) -> Receipt:
+        return self.handle(Order(actions.EraseBan(reason=reason), by, subject=ban_id))
+
+    def erase_comments(
+        self, slug: str, comment_ids: Sequence[UUID], *, reason: str, by: Principal
+    ) -> Receipt:
+        erased = actions.EraseComments(comments=[comment.hex for comment in comment_ids], reason=reason)
+        return self.handle(Order(erased, by, subject=slug))
+
+    def moderate_comments(
+        self, action: str, comments: Sequence[tuple[str, UUID]], *, reason: str | None, by: Principal
+    ) -> tuple[Receipt | None, list[tuple[str, UUID]]]:
+        """Hides, restores or approves many comments; the receipt is None when none changed, and the
+        comments already as asked are returned."""
+        if action not in ("hide", "restore", "approve"):
+            raise ValidationError("action", "must be one of hide, restore, approve")
+        refs = [actions.CommentRef(slug=slug, id=comment.hex) for slug, comment in comments]
+        asked = actions.ModerateComments(
+            action=cast("Any", action), comments=refs, reason=UNSET if reason is None else reason
+        )
+        receipt = self.handle(Order(asked, by))
+        return (receipt if receipt.position else None), list(receipt.unchanged)
 
     # -- queries -----------------------------------------------------------------------------------
 
@@ -526,6 +621,17 @@ def _run(command: Command, article: Article) -> object:
         if changed is not None:
             raise VersionConflictError(expected, article.version, changed)
     return command.run(article)
+
+
+def _given(value: str | UnsetType) -> str | None:
+    return None if isinstance(value, UnsetType) else value
+
+
+def _comment_id(value: str) -> UUID:
+    try:
+        return UUID(hex=value)
+    except ValueError:
+        raise CommentNotFoundError(f"no comment {value}") from None
 
 
 def _busy(slug: str) -> ContentionError:

@@ -539,44 +539,6 @@ CHANGES: tuple[type[Change], ...] = (
 )
 
 
-class Byline(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    name: Annotated[str, Meta(max_length=rules.BYLINE_NAME_MAX, pattern=rules.LINE)]
-    bio: Annotated[str, Meta(max_length=rules.BIO_MAX, pattern=rules.OPTIONAL_LINE)] | None = None
-
-
-class DraftArticle(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    """A new story, as a draft nobody but staff can see; its slug is its address for good."""
-
-    permission: ClassVar[Permission | None] = Permission.WRITE_ARTICLES
-    slug: Annotated[
-        str,
-        Meta(
-            min_length=1,
-            max_length=rules.SLUG_MAX,
-            pattern=rules.SLUG_PATTERN,
-            description="Lower-case letters and digits joined by hyphens; unique.",
-        ),
-    ]
-    headline: Headline
-    body: ArticleBody
-    byline: Annotated[str, Meta(max_length=rules.BYLINE_NAME_MAX, pattern=rules.LINE)] | Byline | None = None
-    authors: StaffNames | None = None
-    tags: Annotated[list[TagName], Meta(max_length=rules.TAGS_PER_ARTICLE)] | None = None
-
-    @classmethod
-    def name(cls) -> str:
-        return "draft_article"
-
-
-class ChangeProfile(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    """What readers see of a staff member who writes: the name shown, a short bio, a picture (a member's
-    own to change, or an admin's)."""
-
-    display_name: Annotated[str, Meta(max_length=rules.DISPLAY_NAME_MAX, pattern=rules.LINE)]
-    bio: Annotated[str, Meta(max_length=rules.BIO_MAX, pattern=rules.OPTIONAL_LINE)] | None = None
-    picture_url: Url | None = None
-
-
 @dataclass(frozen=True, slots=True)
 class Command:
     """A change addressed to an article (and to one of its items), by someone: ready to run on a copy of

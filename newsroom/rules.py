@@ -36,6 +36,7 @@ STAFF_NAME_MAX: Final = 60
 STAFF_PER_LIST: Final = 20
 DISPLAY_NAME_MAX: Final = 100
 PICTURE_URL_MAX: Final = 2_000
+PSEUDONYM_LENGTH: Final = 20
 
 EMBED_KINDS: Final = frozenset({"map", "image", "video", "audio", "document", "social"})
 
@@ -50,6 +51,8 @@ SLUG_PATTERN: Final = r"^[a-z0-9]+(?:-[a-z0-9]+)*$(?!\n)"
 _SLUG = re.compile(SLUG_PATTERN)
 STAFF_NAME_PATTERN: Final = r"^[a-z0-9][a-z0-9._-]*$(?!\n)"
 _STAFF_NAME = re.compile(STAFF_NAME_PATTERN)
+# A client as the queue shows it and a ban names it (web/clients.py makes them): a part of one matches no one.
+PSEUDONYM_PATTERN: Final = f"^[0-9a-f]{{{PSEUDONYM_LENGTH}}}$"
 # Control characters other than tab and newline (C0, DEL and C1) never belong in published text, nor do
 # Unicode's noncharacters (U+FDD0-U+FDEF and the last two code points of every plane; XML 1.0 forbids
 # U+FFFE and U+FFFF, so one of them in a headline made the Atom feed ill-formed for every subscriber). A

@@ -15,7 +15,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from newsroom import Principal, Receipt, commands
-from newsroom.commands import Change, DraftArticle
+from newsroom.actions import DraftArticle, Order
+from newsroom.commands import Change
 from newsroom.errors import (
     CommentNotFoundError,
     EmbedNotFoundError,
@@ -30,7 +31,7 @@ from web.concurrency import blocking
 from web.http import HTTPError, read_body
 from web.queries import field_and_message
 from web.services import services
-from web.writes import expected_version, path_slug, receipt, request_key, write, write_blocking
+from web.writes import expected_version, path_slug, receipt, request_key, write
 
 MISSING_ITEM = {"update": UpdateNotFoundError, "comment": CommentNotFoundError, "embed": EmbedNotFoundError}
 
@@ -93,32 +94,12 @@ async def make(request: Request, target: Target, change: Change, raw: bytes) -> 
 
 
 async def draft(request: Request) -> Response:
-    """A new story (the one command that is not a change to an existing article)."""
+    """A new story (the one change that is not to an existing article)."""
     editor = await staff(request, DraftArticle.permission)
     raw = await read_body(request)
     drafted: DraftArticle = decode(DraftArticle, raw, request)
-    byline = drafted.byline
-    if isinstance(byline, str):
-        name, bio = byline, ""
-    else:
-        name, bio = (byline.name, byline.bio or "") if byline is not None else ("", "")
-    if not name and not drafted.authors:
-        name = editor.name  # a byline there must be: the editor's, without one of their own
-    app = services(request).app
-    result = await write_blocking(
-        request,
-        app.draft_article,
-        slug=drafted.slug,
-        headline=drafted.headline,
-        body=drafted.body,
-        byline_name=name,
-        byline_bio=bio,
-        tags=drafted.tags,
-        authors=drafted.authors,
-        by=editor,
-        request=request_key(request, editor.actor, raw),
-    )
-    return receipt(result, status=201, slug=drafted.slug)
+    order = Order(drafted, editor, request=request_key(request, editor.actor, raw))
+    return receipt(await write(request, order), status=201, slug=drafted.slug)
 
 
 def path_item(request: Request, kind: str | None) -> Any:

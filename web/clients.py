@@ -11,13 +11,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from typing import Final
 
 from starlette.requests import HTTPConnection
 
-PSEUDONYM_LENGTH: Final = 20
-# A client as the queue shows it and a ban names it: a part of one would match no client.
-PSEUDONYM_PATTERN: Final = f"^[0-9a-f]{{{PSEUDONYM_LENGTH}}}$"
+from newsroom.rules import PSEUDONYM_LENGTH
 
 
 def client_id(connection: HTTPConnection) -> str:

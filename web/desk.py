@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from newsroom import Principal, richtext, rules
-from newsroom.commands import ChangeProfile
+from newsroom.actions import ChangeProfile, Order
 from newsroom.errors import ArticleNotFoundError, StaffNotFoundError
 from newsroom.staff import ROLE_PERMISSIONS, Permission, Role
 from projections.documents import Doc
@@ -25,7 +25,7 @@ from web.params import read_your_writes
 from web.previews import preview_url
 from web.queries import read_query
 from web.services import services
-from web.writes import path_slug, receipt, write_blocking
+from web.writes import path_slug, receipt, write
 
 
 class MarkdownText(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -79,16 +79,7 @@ async def change_profile(request: Request) -> Response:
     except Exception:
         raise StaffNotFoundError(f"no staff member {name}", name=name) from None
     change: ChangeProfile = decode(ChangeProfile, await read_body(request), request)
-    app = services(request).app
-    result = await write_blocking(
-        request,
-        app.change_profile,
-        name,
-        display_name=change.display_name,
-        bio=change.bio,
-        picture_url=change.picture_url,
-        by=principal,
-    )
+    result = await write(request, Order(change, principal, subject=name))
     return receipt(result)
 
 

@@ -3,68 +3,39 @@ of a commenter (every comment signed with their name)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Any, ClassVar
 from uuid import UUID
 
 import msgspec
-from msgspec import UNSET, Meta, UnsetType
+from msgspec import UNSET, UnsetType
 from starlette.requests import Request
 from starlette.responses import Response
 
-from newsroom import rules
+from newsroom.actions import BanCommenter, CommentRef, LiftBan, ModerateComments, Order
 from newsroom.bans import BanNotFoundError, name_key
 from newsroom.commands import Author, Reason
-from newsroom.errors import CommentNotFoundError, NothingChangedError, ValidationError
+from newsroom.errors import CommentNotFoundError, NothingChangedError
 from newsroom.staff import Permission
 from projections.erasure import erase_commenter
 from web import queries
 from web.auth import staff
 from web.changes import decode
-from web.clients import PSEUDONYM_PATTERN
 from web.concurrency import blocking
 from web.http import JSON, read_body
 from web.params import read_your_writes
 from web.queries import read_query
 from web.services import services
-from web.writes import write_blocking
-
-Hex = Annotated[str, Meta(min_length=32, max_length=32, pattern="^[0-9a-f]{32}$", description="An id (hex).")]
-Slug = Annotated[str, Meta(min_length=1, max_length=rules.SLUG_MAX, pattern=rules.SLUG_PATTERN)]
-BULK_MAX = 200
+from web.writes import write
 
 
-class CommentRef(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    slug: Slug
-    id: Hex
-
-
-class BulkModeration(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    """Hide, restore or approve many comments, of any stories, at once: all or nothing. Comments already
-    as asked are passed over (listed in ``unchanged``)."""
-
-    schema_extra: ClassVar[dict[str, Any]] = {  # a reason is needed to hide or restore
-        "anyOf": [{"properties": {"action": {"const": "approve"}}}, {"required": ["reason"]}]
-    }
-    action: Literal["hide", "restore", "approve"]
-    comments: Annotated[list[CommentRef], Meta(min_length=1, max_length=BULK_MAX)]
-    reason: Reason | UnsetType = UNSET
-
-
-class Ban(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class Ban(BanCommenter, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """Ban a commenter: by ``name``, by ``client`` (the pseudonym the queue shows), or ``comment``: the
     name and the client of whoever wrote that comment."""
 
     schema_extra: ClassVar[dict[str, Any]] = {
         "anyOf": [{"required": ["name"]}, {"required": ["client"]}, {"required": ["comment"]}]
     }
-    reason: Reason
-    name: Author | UnsetType = UNSET
-    client: Annotated[str, Meta(pattern=PSEUDONYM_PATTERN)] | UnsetType = UNSET
     comment: CommentRef | UnsetType = UNSET
-
-
-class LiftBan(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    reason: Reason
 
 
 class EraseCommenter(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -99,20 +70,13 @@ async def queue(request: Request) -> Response:
 
 async def bulk(request: Request) -> Response:
     moderator = await staff(request, Permission.MODERATE_COMMENTS)
-    asked: BulkModeration = decode(BulkModeration, await read_body(request), request)
-    if asked.action != "approve" and not asked.reason:
-        raise ValidationError("reason", "say why: it is kept on the record, and shown to moderators")
-    comments = [(ref.slug, UUID(hex=ref.id)) for ref in asked.comments]
-    app = services(request).app
-    reason = asked.reason or None
-    receipt, passed = await blocking(
-        app.moderate_comments, asked.action, comments, reason=reason, by=moderator
-    )
+    asked: ModerateComments = decode(ModerateComments, await read_body(request), request)
+    result = await write(request, Order(asked, moderator))
     return JSON(
         {
-            "changed": len(comments) - len(passed),
-            "unchanged": [{"slug": slug, "id": comment.hex} for slug, comment in passed],
-            "position": receipt.position if receipt else None,
+            "changed": len(asked.comments) - len(result.unchanged),
+            "unchanged": [{"slug": slug, "id": comment.hex} for slug, comment in result.unchanged],
+            "position": result.position or None,
         }
     )
 
@@ -143,14 +107,8 @@ async def ban(request: Request) -> Response:
     ):
         # A second ban would stop no one more, and lifting one of two would leave the other in force.
         raise NothingChangedError("the bans in force already cover this commenter")
-    result = await write_blocking(
-        request,
-        services(request).app.ban_commenter,
-        name=name,
-        client=client,
-        reason=asked.reason,
-        by=moderator,
-    )
+    banned = BanCommenter(reason=asked.reason, name=name or UNSET, client=client or UNSET)
+    result = await write(request, Order(banned, moderator))
     assert result.id is not None
     return JSON({"ban_id": result.id.hex, "position": result.position}, status_code=201)
 
@@ -162,9 +120,7 @@ async def lift_ban(request: Request) -> Response:
     except ValueError:
         raise BanNotFoundError(f"no ban {request.path_params['ban_id']}") from None
     asked: LiftBan = decode(LiftBan, await read_body(request), request)
-    result = await write_blocking(
-        request, services(request).app.lift_ban, ban_id, reason=asked.reason, by=moderator
-    )
+    result = await write(request, Order(asked, moderator, subject=ban_id))
     return JSON({"position": result.position})
 
 

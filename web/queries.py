@@ -12,7 +12,7 @@ from starlette.requests import Request
 
 from newsroom import rules
 from newsroom.errors import ValidationError
-from web.clients import PSEUDONYM_LENGTH
+from newsroom.rules import PSEUDONYM_LENGTH
 
 Position = Annotated[int, Meta(ge=0, le=rules.WHOLE_NUMBER_MAX, description="A position in the event log.")]
 Version = Annotated[int, Meta(ge=0, le=rules.WHOLE_NUMBER_MAX, description="A version of the article.")]

@@ -13,7 +13,7 @@ from typing import Any
 
 from starlette.requests import Request
 
-from newsroom import commands
+from newsroom import actions, commands
 from newsroom.commands import Change
 from newsroom.staff import Permission
 from web import articles, audit, changes, desk, live, moderation, ops, queries, search, verify
@@ -88,7 +88,7 @@ ENDPOINTS: list[Endpoint] = [
         changes.draft,
         "Draft an article",
         permission=Permission.WRITE_ARTICLES,
-        body=commands.DraftArticle,
+        body=actions.DraftArticle,
         status=201,
         errors=(400, 401, 403, 409, 413, 415, 422, 503),
         idempotent=True,
@@ -258,7 +258,7 @@ ENDPOINTS: list[Endpoint] = [
         moderation.bulk,
         "Hide, restore or approve many comments of any stories at once: all or nothing (moderators)",
         permission=Permission.MODERATE_COMMENTS,
-        body=moderation.BulkModeration,
+        body=actions.ModerateComments,
         response="BulkModerated",
         errors=(400, 401, 403, 404, 409, 413, 415, 422, 503),
     ),
@@ -288,7 +288,7 @@ ENDPOINTS: list[Endpoint] = [
         moderation.lift_ban,
         "Lift a ban, with the reason (moderators)",
         permission=Permission.MODERATE_COMMENTS,
-        body=moderation.LiftBan,
+        body=actions.LiftBan,
         response="Position",
         errors=(400, 401, 403, 404, 409, 410, 413, 415, 422, 503),
     ),
@@ -335,7 +335,7 @@ ENDPOINTS: list[Endpoint] = [
         "/api/staff/{name}/profile",
         desk.change_profile,
         "Change what readers see of a staff member (their own, or an admin's)",
-        body=commands.ChangeProfile,
+        body=actions.ChangeProfile,
         errors=(400, 401, 403, 404, 409, 413, 415, 422, 503),
         signed_in=True,
     ),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from functools import cache
 from typing import Any
 from uuid import UUID
@@ -12,6 +12,7 @@ from prometheus_client import Counter
 from starlette.requests import Request
 
 from newsroom import Newsroom, Receipt, RequestKey
+from newsroom.actions import Order
 from newsroom.commands import Command
 from newsroom.errors import (
     ArticleNotFoundError,
@@ -74,17 +75,14 @@ def commands_counted(command: str, outcome: str) -> Counter:
     return COMMANDS.labels(command, outcome)
 
 
-async def write(http: Request, command: Command) -> Receipt:
-    """Executes an article command: decided on the loop where it can be (``web.commits``), in the pool
-    where the store must be read. On a stale If-Match, the 409 lists what changed since."""
-    return await _counted(http, command.name, services(http).commits.execute(command))
-
-
-async def write_blocking(
-    http: Request, func: Callable[..., Receipt], /, *args: Any, **kwargs: Any
-) -> Receipt:
-    """Runs a command that is not a change to an existing article (drafting one) in the thread pool."""
-    return await _counted(http, func.__name__, blocking(func, *args, **kwargs))
+async def write(http: Request, command: Command | Order) -> Receipt:
+    """Runs a write: a change to an article is decided on the loop where it can be (``web.commits``), in
+    the pool where the store must be read; any other action in the pool. On a stale If-Match, the 409
+    lists what changed since."""
+    svc = services(http)
+    if isinstance(command, Command):
+        return await _counted(http, command.name, svc.commits.execute(command))
+    return await _counted(http, command.name, blocking(svc.app.handle, command))
 
 
 async def _counted(http: Request, name: str, outcome: Awaitable[Receipt]) -> Receipt:

@@ -175,3 +175,43 @@ def test_the_projector_process_publishes_without_loading_the_web_framework() -> 
         [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True
     ).stdout.split()
     assert set(loaded) <= {"starlette", "starlette.config", "starlette.types"}, loaded
+
+
+def test_web_writes_only_through_the_one_entry() -> None:
+    """Every write the web side makes is a command handed to ``Newsroom.handle`` (or to the loop's commits,
+    which end there): no module of web/ calls one of the application's write methods by name."""
+    from newsroom import Newsroom, actions, commands
+
+    writes = {kind.name() for kind in commands.CHANGES} | {
+        "execute",
+        "draft_article",
+        "add_staff",
+        "issue_token",
+        "change_role",
+        "change_profile",
+        "deactivate_staff",
+        "ban_commenter",
+        "lift_ban",
+        "erase_ban",
+        "erase_comments",
+        "moderate_comments",
+    }
+    assert all(callable(getattr(Newsroom, name)) for name in writes)
+    assert len(actions.Action.__subclasses__()) >= 10
+    offenders = sorted(
+        f"{path.relative_to(ROOT)}:{node.lineno}: app.{node.attr}"
+        for path in (ROOT / "web").rglob("*.py")
+        for node in ast.walk(ast.parse(path.read_text(), filename=str(path)))
+        if isinstance(node, ast.Attribute)
+        and node.attr in writes
+        and _is_the_app(node.value)
+        and not (path.name == "commits.py" and node.attr == "execute")
+    )
+    assert offenders == []
+
+
+def _is_the_app(node: ast.expr) -> bool:
+    """``app``, ``self._app``, ``svc.app``, ``services(request).app``: the application, as web/ names it."""
+    return (isinstance(node, ast.Name) and node.id == "app") or (
+        isinstance(node, ast.Attribute) and node.attr in ("app", "_app")
+    )
