@@ -8,7 +8,6 @@ an edit made against a stale page is never applied blindly.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator, Sequence
 from copy import deepcopy
 from dataclasses import dataclass
@@ -33,7 +32,6 @@ from newsroom.commands import Command
 from newsroom.database import prepare
 from newsroom.errors import (
     ArticleNotFoundError,
-    AuthenticationError,
     CommentNotFoundError,
     ContentionError,
     NewsroomError,
@@ -49,16 +47,13 @@ from newsroom.positions import position_of
 from newsroom.retrying import until_saved
 from newsroom.saving import Change, Saver, collect
 from newsroom.sealing import sealed_key, unseal
-from newsroom.staff import OPERATOR, Permission, Principal, Role, Staff, split_token, staff_id
+from newsroom.sign_in import SignIn
+from newsroom.staff import OPERATOR, Permission, Principal, Role, Staff, staff_id
 from newsroom.startup import retry_catalog_races
 from newsroom.transcoding import OrjsonTranscoder
 from newsroom.vault import vault_for
 
 P = ParamSpec("P")
-
-# How stale this process's copy of a staff member may be before a request re-reads it: a token revoked or a
-# role changed by another process takes effect here within this time (at once in the process that did it).
-STAFF_RECHECK_SECONDS = 1.0
 
 
 def _executes(kind: type[commands.Change]) -> Callable[..., Receipt]:
@@ -121,10 +116,9 @@ class Newsroom(Application[UUID]):
 
     def __init__(self, env: dict[str, str] | None = None) -> None:
         super().__init__(env)
-        self._staff_checked: dict[UUID, float] = {}  # staff id -> when its cached copy was last checked
         self.vault = retry_catalog_races(lambda: vault_for(self.recorder))
         self.saver = Saver(self, self.vault, self.snapshotting_intervals)
-        self._token_hashes: dict[str, str] = {}  # vault name -> a token's hash, as read from the vault
+        self.sign_in = SignIn(self._current, self._cached, self.vault)
 
     @classmethod
     def from_url(cls, database_url: str, **env: str) -> Newsroom:
@@ -247,36 +241,10 @@ class Newsroom(Application[UUID]):
         return sorted(members, key=lambda member: member.name)
 
     def authenticate(self, token: str) -> Principal:
-        """The principal a token stands for, checked against the staff member as stored (within
-        STAFF_RECHECK_SECONDS); AuthenticationError for an unknown, revoked or malformed token."""
-        member_id, secret = split_token(token)
-        try:
-            member = self._current(member_id)
-        except AggregateNotFoundError:
-            raise AuthenticationError("invalid token") from None
-        if not isinstance(member, Staff):  # the id of an article, say: public, and no staff member's
-            raise AuthenticationError("invalid token")
-        vaulted = None
-        if (name := member.token_vault_name) is not None:
-            found = self.vault.get(name)
-            vaulted = self._token_hashes[name] = found.decode() if found is not None else ""
-        self._staff_checked[member_id] = time.monotonic()
-        return member.verify(secret, vaulted)
+        return self.sign_in.authenticate(token)
 
     def known_principal(self, token: str) -> Principal | None:
-        """``authenticate`` from memory alone, or None when that needs the store (a member not cached, or
-        not checked for STAFF_RECHECK_SECONDS): no I/O, so it may run on the event loop."""
-        member_id, secret = split_token(token)
-        checked = self._staff_checked.get(member_id)
-        if checked is None or time.monotonic() - checked > STAFF_RECHECK_SECONDS:
-            return None
-        member = self._cached(member_id)
-        if not isinstance(member, Staff):
-            return None
-        name = member.token_vault_name
-        if name is not None and name not in self._token_hashes:
-            return None
-        return member.verify(secret, self._token_hashes.get(name) if name else None)
+        return self.sign_in.known_principal(token)
 
     @_handles(actions.BanCommenter)
     def _ban(self, order: Order) -> Receipt:

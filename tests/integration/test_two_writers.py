@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import psycopg
 import pytest
 
-import newsroom.application
+import newsroom.sign_in
 from newsroom import Newsroom, Principal, Role, errors
 from newsroom.staff import OPERATOR
 from projections.postgres import EVENTS_CHANNEL
@@ -70,7 +70,7 @@ def test_if_match_takes_the_version_another_process_made(two: tuple[Newsroom, Ne
 def test_a_token_revoked_elsewhere_stops_working_within_the_recheck_time(
     two: tuple[Newsroom, Newsroom], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(newsroom.application, "STAFF_RECHECK_SECONDS", 0.2)
+    monkeypatch.setattr(newsroom.sign_in, "STAFF_RECHECK_SECONDS", 0.2)
     a, b = two
     _, token = add_staff(a, "eddie", Role.EDITOR)
     assert a.authenticate(token).name == "eddie"
