@@ -24,7 +24,7 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, Recording, Transcoder
 from msgspec import UNSET, UnsetType
 
-from newsroom import actions, commands, rules
+from newsroom import actions, article_events, commands, rules
 from newsroom.actions import Order
 from newsroom.article import Article, article_id
 from newsroom.bans import BANS_ID, Bans
@@ -427,10 +427,10 @@ class Newsroom(Application[UUID]):
 
     def article_events(
         self, slug: str, *, after_version: int | None = None, up_to_version: int | None = None
-    ) -> Iterator[Article.Event]:
+    ) -> Iterator[article_events.Event]:
         """An article's events in version order (empty for an unknown slug)."""
         events = self.events.get(article_id(rules.slug(slug)), gt=after_version, lte=up_to_version)
-        return cast("Iterator[Article.Event]", iter(events))
+        return cast("Iterator[article_events.Event]", iter(events))
 
     def text_of(self, event: Any) -> dict[str, Any] | None:
         """The sealed text an event holds (an update's words, a comment and its author), opened; None where

@@ -1,7 +1,7 @@
 """The Article aggregate: a running story and everything that happens to it.
 
-Command methods check the rules and then trigger an event; an event's ``apply`` only changes state and never
-checks anything, so replaying old events can never fail when rules change later.
+Command methods check the rules and then trigger an event (``newsroom.article_events``), whose ``apply`` only
+changes state and never checks anything, so replaying old events can never fail when rules change later.
 
 The state kept here is what the rules need, not what readers see (read models build that), and its size does
 not grow with the story: update and comment ids are UUIDv8 values that carry the article's tag and the item's
@@ -21,7 +21,9 @@ from uuid import UUID, uuid4, uuid5
 import orjson
 from eventsourcing.domain import Aggregate
 
+from newsroom import article_events as events
 from newsroom import rules, sealing
+from newsroom.article_events import DRAFT, LIVE, PINNED, PUBLISHED, STRUCK
 from newsroom.bans import Bans
 from newsroom.errors import (
     AlreadyLinkedError,
@@ -52,14 +54,6 @@ from newsroom.errors import (
 # Ids of articles are derived from their slug, so the event store's unique (id, version) key is what makes
 # slugs unique: two editors drafting the same slug at once cannot both succeed.
 ARTICLE_NAMESPACE: Final = UUID("6f1c2f0e-5b7a-4a53-9a7e-2d3b8c1e4f60")
-
-DRAFT: Final = "draft"
-PUBLISHED: Final = "published"
-UNPUBLISHED: Final = "unpublished"
-
-LIVE: Final = "live"
-PINNED: Final = "pinned"
-STRUCK: Final = "struck"
 
 
 UPDATE: Final = "update"
@@ -112,322 +106,41 @@ class Article(sealing.Sealer, Aggregate):
     premoderated: bool
     held_comments: dict[str, bool]
 
-    class Event(Aggregate.Event):
-        actor: str
-
-    class Drafted(Event, Aggregate.Created):
-        TOPIC = "newsroom:Article.Drafted"
-        class_version = 2
-        slug: str
-        headline: str
-        body: str
-        byline: dict[str, str]  # a free-text byline (name, bio); empty name when the authors say it
-        tags: list[str]
-        authors: list[str]  # staff names, whose profiles make the byline
-
-        @staticmethod
-        def upcast_v1_v2(state: dict[str, Any]) -> None:
-            state["authors"] = []
-
-    Created = Drafted
-
-    class Published(Event):
-        TOPIC = "newsroom:Article.Published"
-
-        def apply(self, article: Article) -> None:
-            article.status = PUBLISHED
-            if article.published_at is None:
-                article.published_at = self.timestamp
-            article.publish_at = None
-            article.embargo = None
-
-    class PublicationScheduled(Event):
-        TOPIC = "newsroom:Article.PublicationScheduled"
-        at: datetime
-
-        def apply(self, article: Article) -> None:
-            article.publish_at = self.at
-
-    class PublicationUnscheduled(Event):
-        TOPIC = "newsroom:Article.PublicationUnscheduled"
-
-        def apply(self, article: Article) -> None:
-            article.publish_at = None
-            article.embargo = None
-
-    class Embargoed(Event):
-        """Publication held until ``until``, the story shown before then only to the named staff; the log
-        commits to its content now (``commitment``: SHA-256 of the canonical headline, body and slug)."""
-
-        TOPIC = "newsroom:Article.Embargoed"
-        until: datetime
-        staff: list[str]
-        commitment: str
-
-        def apply(self, article: Article) -> None:
-            article.publish_at = self.until
-            article.embargo = {"staff": list(self.staff), "version": self.originator_version}
-
-    class CoverageEnded(Event):
-        TOPIC = "newsroom:Article.CoverageEnded"
-
-        def apply(self, article: Article) -> None:
-            article.coverage_ended = True
-
-    class AuthorsChanged(Event):
-        TOPIC = "newsroom:Article.AuthorsChanged"
-        authors: list[str]
-
-        def apply(self, article: Article) -> None:
-            article.authors = list(self.authors)
-
-    class Unpublished(Event):
-        TOPIC = "newsroom:Article.Unpublished"
-        reason: str
-
-        def apply(self, article: Article) -> None:
-            article.status = UNPUBLISHED
-
-    class HeadlineChanged(Event):
-        TOPIC = "newsroom:Article.HeadlineChanged"
-        headline: str
-
-        def apply(self, article: Article) -> None:
-            article.headline = self.headline
-            article.headline_version = self.originator_version
-
-    class BodyRevised(Event):
-        TOPIC = "newsroom:Article.BodyRevised"
-        body: str
-        correction_note: str
-
-        def apply(self, article: Article) -> None:
-            article.body = self.body
-            article.body_version = self.originator_version
-
-    class UpdateAppended(Event):
-        """An update; its words (body, headline, label) sealed (``newsroom.sealing``). With ``publish_at``,
-        readers see it only from then on (``UpdateReleased``)."""
-
-        TOPIC = "newsroom:Article.UpdateAppended"
-        class_version = 2
-        update_id: UUID
-        sealed: dict[str, Any]
-        key_event: bool
-        contributors: list[str]
-        publish_at: datetime | None
-
-        @staticmethod
-        def upcast_v1_v2(state: dict[str, Any]) -> None:
-            text = {"body": state.pop("body"), "headline": "", "label": state.pop("label")}
-            state.update(sealed=sealing.plain(text), key_event=False, contributors=[], publish_at=None)
-
-        def apply(self, article: Article) -> None:
-            article.update_count += 1
-            if self.publish_at is not None:
-                article.scheduled_updates[self.update_id.hex] = self.publish_at.isoformat()
-            if self.key_event:
-                article.key_updates[self.update_id.hex] = True
-
-    class UpdateRevised(Event):
-        """New words for an update (body, note; headline None: unchanged), sealed."""
-
-        TOPIC = "newsroom:Article.UpdateRevised"
-        class_version = 2
-        update_id: UUID
-        sealed: dict[str, Any]
-
-        @staticmethod
-        def upcast_v1_v2(state: dict[str, Any]) -> None:
-            text = {"body": state.pop("body"), "headline": None, "note": state.pop("note")}
-            state["sealed"] = sealing.plain(text)
-
-        def apply(self, article: Article) -> None:
-            article.update_versions[self.update_id.hex] = self.originator_version
-
-    class UpdateReleased(Event):
-        TOPIC = "newsroom:Article.UpdateReleased"
-        update_id: UUID
-
-        def apply(self, article: Article) -> None:
-            article.scheduled_updates.pop(self.update_id.hex, None)
-
-    class UpdateKeyEventChanged(Event):
-        TOPIC = "newsroom:Article.UpdateKeyEventChanged"
-        update_id: UUID
-        key_event: bool
-
-        def apply(self, article: Article) -> None:
-            if self.key_event:
-                article.key_updates[self.update_id.hex] = True
-            else:
-                article.key_updates.pop(self.update_id.hex, None)
-
-    class UpdateStruck(Event):
-        TOPIC = "newsroom:Article.UpdateStruck"
-        update_id: UUID
-        reason: str
-
-        def apply(self, article: Article) -> None:
-            article.marked_updates[self.update_id.hex] = STRUCK
-            article.update_versions[self.update_id.hex] = self.originator_version
-            article.scheduled_updates.pop(self.update_id.hex, None)  # struck before its time: never shown
-
-    class UpdatePinned(Event):
-        TOPIC = "newsroom:Article.UpdatePinned"
-        update_id: UUID
-
-        def apply(self, article: Article) -> None:
-            article.marked_updates[self.update_id.hex] = PINNED
-
-    class UpdateUnpinned(Event):
-        TOPIC = "newsroom:Article.UpdateUnpinned"
-        update_id: UUID
-
-        def apply(self, article: Article) -> None:
-            del article.marked_updates[self.update_id.hex]
-
-    class Tagged(Event):
-        TOPIC = "newsroom:Article.Tagged"
-        tag: str
-
-        def apply(self, article: Article) -> None:
-            article.tags.append(self.tag)
-
-    class Untagged(Event):
-        TOPIC = "newsroom:Article.Untagged"
-        tag: str
-
-        def apply(self, article: Article) -> None:
-            article.tags.remove(self.tag)
-
-    class EmbedAttached(Event):
-        TOPIC = "newsroom:Article.EmbedAttached"
-        embed_id: UUID
-        kind: str
-        url: str
-        caption: str
-
-        def apply(self, article: Article) -> None:
-            article.embeds[self.embed_id.hex] = self.kind
-
-    class EmbedRemoved(Event):
-        TOPIC = "newsroom:Article.EmbedRemoved"
-        embed_id: UUID
-
-        def apply(self, article: Article) -> None:
-            del article.embeds[self.embed_id.hex]
-
-    class RelatedLinked(Event):
-        TOPIC = "newsroom:Article.RelatedLinked"
-        url: str
-        title: str
-
-        def apply(self, article: Article) -> None:
-            article.related.append(self.url)
-
-    class CommentAdded(Event):
-        """A reader's comment; the author's name and the text sealed (``newsroom.sealing``)."""
-
-        TOPIC = "newsroom:Article.CommentAdded"
-        class_version = 3
-        comment_id: UUID
-        reply_to: UUID | None
-        sealed: dict[str, Any]
-        held: bool  # the story is pre-moderated: readers see it once a moderator approves it
-
-        @staticmethod
-        def upcast_v1_v2(state: dict[str, Any]) -> None:
-            state["sealed"] = sealing.plain({"author": state.pop("author"), "body": state.pop("body")})
-
-        @staticmethod
-        def upcast_v2_v3(state: dict[str, Any]) -> None:
-            state["held"] = False
-
-        def apply(self, article: Article) -> None:
-            article.comment_count += 1
-            if self.held:
-                article.held_comments[self.comment_id.hex] = True
-
-    class CommentHidden(Event):
-        TOPIC = "newsroom:Article.CommentHidden"
-        comment_id: UUID
-        reason: str
-
-        def apply(self, article: Article) -> None:
-            article.hidden_comments[self.comment_id.hex] = True
-            article.held_comments.pop(self.comment_id.hex, None)  # a held comment hidden is rejected
-
-    class CommentRestored(Event):
-        TOPIC = "newsroom:Article.CommentRestored"
-        comment_id: UUID
-        reason: str
-
-        def apply(self, article: Article) -> None:
-            del article.hidden_comments[self.comment_id.hex]
-
-    class CommentApproved(Event):
-        """A moderator looked at a comment and let it stand: a held one is shown from now on."""
-
-        TOPIC = "newsroom:Article.CommentApproved"
-        comment_id: UUID
-
-        def apply(self, article: Article) -> None:
-            article.held_comments.pop(self.comment_id.hex, None)
-
-    class CommentModerationChanged(Event):
-        """Pre-moderation on (new comments held until a moderator approves them) or off."""
-
-        TOPIC = "newsroom:Article.CommentModerationChanged"
-        premoderated: bool
-
-        def apply(self, article: Article) -> None:
-            article.premoderated = self.premoderated
-
-    class UpdateErased(Event):
-        """Lawful removal of an update: the keys of every event that held its words are destroyed with
-        this event (``newsroom.sealing``); the log keeps this tombstone, with who, when and why."""
-
-        TOPIC = "newsroom:Article.UpdateErased"
-        update_id: UUID
-        reason: str
-
-        def apply(self, article: Article) -> None:
-            key = self.update_id.hex
-            article.erased_items[key] = True
-            article.update_versions[key] = self.originator_version
-            for marks in (article.marked_updates, article.scheduled_updates, article.key_updates):
-                marks.pop(key, None)
-
-    class CommentErased(Event):
-        """Lawful removal of a comment and its author's name, as ``UpdateErased`` for an update."""
-
-        TOPIC = "newsroom:Article.CommentErased"
-        comment_id: UUID
-        reason: str
-
-        def apply(self, article: Article) -> None:
-            article.erased_items[self.comment_id.hex] = True
-            article.held_comments.pop(self.comment_id.hex, None)
-
-    class CommentFlagged(Event):
-        """A reader asked moderators to look at a comment (the reader is not named)."""
-
-        TOPIC = "newsroom:Article.CommentFlagged"
-        comment_id: UUID
-        reason: str
-
-    class CommentsClosed(Event):
-        TOPIC = "newsroom:Article.CommentsClosed"
-
-        def apply(self, article: Article) -> None:
-            article.comments_open = False
-
-    class CommentsReopened(Event):
-        TOPIC = "newsroom:Article.CommentsReopened"
-
-        def apply(self, article: Article) -> None:
-            article.comments_open = True
+    # The events (newsroom.article_events), as the library finds them: attributes of the aggregate class.
+    Event = events.Event
+    Drafted = events.Drafted
+    Created = events.Drafted
+    Published = events.Published
+    PublicationScheduled = events.PublicationScheduled
+    PublicationUnscheduled = events.PublicationUnscheduled
+    Embargoed = events.Embargoed
+    CoverageEnded = events.CoverageEnded
+    AuthorsChanged = events.AuthorsChanged
+    Unpublished = events.Unpublished
+    HeadlineChanged = events.HeadlineChanged
+    BodyRevised = events.BodyRevised
+    UpdateAppended = events.UpdateAppended
+    UpdateRevised = events.UpdateRevised
+    UpdateReleased = events.UpdateReleased
+    UpdateKeyEventChanged = events.UpdateKeyEventChanged
+    UpdateStruck = events.UpdateStruck
+    UpdatePinned = events.UpdatePinned
+    UpdateUnpinned = events.UpdateUnpinned
+    Tagged = events.Tagged
+    Untagged = events.Untagged
+    EmbedAttached = events.EmbedAttached
+    EmbedRemoved = events.EmbedRemoved
+    RelatedLinked = events.RelatedLinked
+    CommentAdded = events.CommentAdded
+    CommentHidden = events.CommentHidden
+    CommentRestored = events.CommentRestored
+    CommentApproved = events.CommentApproved
+    CommentModerationChanged = events.CommentModerationChanged
+    UpdateErased = events.UpdateErased
+    CommentErased = events.CommentErased
+    CommentFlagged = events.CommentFlagged
+    CommentsClosed = events.CommentsClosed
+    CommentsReopened = events.CommentsReopened
 
     def __init__(
         self,

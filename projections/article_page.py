@@ -28,7 +28,8 @@ from datetime import datetime
 from typing import Any, Final
 
 from newsroom import richtext
-from newsroom.article import ARTICLE_TOPICS, PUBLISHED, Article
+from newsroom.article import ARTICLE_TOPICS, Article
+from newsroom.article_events import PUBLISHED
 from newsroom.staff import Staff, staff_id
 from projections import live_kinds
 from projections.documents import Column, Doc, Documents, EventByEvent, Table, micros

@@ -15,7 +15,8 @@ from collections.abc import Iterator
 from typing import Any, Final
 
 from newsroom import richtext
-from newsroom.article import PUBLISHED, Article
+from newsroom.article import Article
+from newsroom.article_events import PUBLISHED
 from projections.documents import Column, Doc, Documents, EventByEvent, Table
 from projections.records import Recorded
 

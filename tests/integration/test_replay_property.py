@@ -18,7 +18,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from newsroom import Article, Newsroom
-from newsroom.article import PINNED, STRUCK, article_id
+from newsroom.article import article_id
+from newsroom.article_events import PINNED, STRUCK
 from newsroom.errors import InvalidStateError
 from tests.conftest import STORES, url_factory
 

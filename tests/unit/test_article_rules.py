@@ -7,7 +7,8 @@ from uuid import uuid4
 import pytest
 
 from newsroom import errors, rules, sealing
-from newsroom.article import LIVE, PINNED, PUBLISHED, STRUCK, UNPUBLISHED, Article, article_id
+from newsroom.article import Article, article_id
+from newsroom.article_events import LIVE, PINNED, PUBLISHED, STRUCK, UNPUBLISHED
 
 ACTOR = "staff:eddie"
 

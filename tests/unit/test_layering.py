@@ -82,7 +82,11 @@ def module_graph(root: Path) -> dict[str, set[str]]:
     graph: dict[str, set[str]] = {}
     for module, path in paths.items():
         edges: set[str] = set()
-        for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        tree = ast.parse(path.read_text(), filename=str(path))
+        skipped = type_only(tree)
+        for node in ast.walk(tree):
+            if id(node) in skipped:
+                continue
             if isinstance(node, ast.Import):
                 edges.update(found for alias in node.names if (found := ours(alias.name)))
             elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
@@ -94,6 +98,16 @@ def module_graph(root: Path) -> dict[str, set[str]]:
         edges.discard(module)
         graph[module] = edges
     return graph
+
+
+def type_only(tree: ast.Module) -> set[int]:
+    """The nodes under ``if TYPE_CHECKING:``: imports for the type checker, which never run (an event's
+    ``apply`` names the aggregate it changes so)."""
+    found: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING":
+            found.update(id(inner) for statement in node.body for inner in ast.walk(statement))
+    return found
 
 
 def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
