@@ -16,7 +16,8 @@ from psycopg.sql import SQL, Identifier
 from newsroom.vault import postgres_vault_table
 from projections.documents import Projection, Table
 from projections.search import TEXT_SEARCH
-from projections.sqlstore import REBUILD_SUFFIX, SQLReadModels, row_names, update_on_conflict
+from projections.sql_schema import REBUILD_SUFFIX, row_names, update_on_conflict
+from projections.sqlstore import SQLReadModels
 
 TRACKING_TABLE = "newsroom_tracking"
 # The library NOTIFYs on a channel named after the events table (its schema is not part of the name).

@@ -32,7 +32,8 @@ from newsroom import Newsroom
 from projections.documents import Projection
 from projections.projector import Projector
 from projections.registry import BY_NAME, open_read_models
-from projections.sqlstore import REBUILD_SUFFIX, SQLReadModels
+from projections.sql_schema import REBUILD_SUFFIX
+from projections.sqlstore import SQLReadModels
 
 log = logging.getLogger("newsroom.rebuild")
 P = ParamSpec("P")

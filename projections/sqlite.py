@@ -12,7 +12,8 @@ from typing import IO, Any, ClassVar
 from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
 
 from projections.documents import Projection, Table
-from projections.sqlstore import REBUILD_SUFFIX, SQLReadModels
+from projections.sql_schema import REBUILD_SUFFIX
+from projections.sqlstore import SQLReadModels
 
 
 class SQLiteReadModels(SQLReadModels, SQLiteTrackingRecorder):
