@@ -14,7 +14,7 @@ from newsroom import Newsroom
 from newsroom.article import READER, Article
 from newsroom.errors import ValidationError
 from projections.documents import Doc, iso
-from projections.history import Texts, in_words, page_as_of, plain_page, texts_of
+from projections.history import Texts, event_type, in_words, page_as_of, plain_page, texts_of
 from projections.textdiff import word_diff
 
 if TYPE_CHECKING:
@@ -72,7 +72,7 @@ def _in_words(event: Any, texts: Texts) -> Doc:
         text = texts.get((event.originator_id, event.originator_version))
         by = f"{READER}:{text['author']}" if text else READER
     return {
-        "summary": in_words(type(event).__qualname__, data),
+        "summary": in_words(event_type(event), data),
         "about": _about(event, texts),
         "item": item.hex if item is not None else None,
         **_by(event),
@@ -171,8 +171,8 @@ def diff_pages(before: Doc, after: Doc, events: Sequence[Any], texts: Texts) -> 
         else:
             other.append(
                 {
-                    "type": type(event).__qualname__,
-                    "summary": in_words(type(event).__qualname__),
+                    "type": event_type(event),
+                    "summary": in_words(event_type(event)),
                     **_by(event),
                 }
             )

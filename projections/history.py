@@ -110,7 +110,7 @@ def event_record(event: Any, position: int | None, texts: Texts | None = None) -
             data.update(text)
             if actor == READER and "author" in text:
                 actor = f"{READER}:{text['author']}"
-    kind = type(event).__qualname__
+    kind = event_type(event)
     return {
         "position": position,
         "version": event.originator_version,
@@ -132,6 +132,11 @@ def article_history(app: Newsroom, slug: str, *, after_version: int, limit: int)
     )
     texts = texts_of(app, events)
     return [event_record(event, positions.get(event.originator_version), texts) for event in events]
+
+
+def event_type(event: Any) -> str:
+    """An event's name in records (``Article.HeadlineChanged``): its pinned topic, wherever its class is."""
+    return str(type(event).TOPIC).removeprefix("newsroom:")
 
 
 def as_of_point(value: str, field: str) -> tuple[int | None, datetime | None]:

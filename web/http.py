@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Final, Literal, overload
 
+import msgspec
 import orjson
 from starlette.requests import Request
 from starlette.responses import Response
@@ -17,6 +18,8 @@ class JSON(Response):
     media_type = "application/json"
 
     def render(self, content: Any) -> bytes:
+        if isinstance(content, msgspec.Struct):  # a declared response body (web.responses)
+            return msgspec.json.encode(content)
         return orjson.dumps(content)
 
 

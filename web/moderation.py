@@ -17,7 +17,7 @@ from newsroom.commands import Author, Reason
 from newsroom.errors import CommentNotFoundError, NothingChangedError
 from newsroom.staff import Permission
 from projections.erasure import erase_commenter
-from web import queries
+from web import queries, responses
 from web.auth import staff
 from web.changes import decode
 from web.concurrency import blocking
@@ -73,11 +73,11 @@ async def bulk(request: Request) -> Response:
     asked: ModerateComments = decode(ModerateComments, await read_body(request), request)
     result = await write(request, Order(asked, moderator))
     return JSON(
-        {
-            "changed": len(asked.comments) - len(result.unchanged),
-            "unchanged": [{"slug": slug, "id": comment.hex} for slug, comment in result.unchanged],
-            "position": result.position or None,
-        }
+        responses.BulkModerated(
+            changed=len(asked.comments) - len(result.unchanged),
+            unchanged=[{"slug": slug, "id": comment.hex} for slug, comment in result.unchanged],
+            position=result.position or None,
+        )
     )
 
 
@@ -110,7 +110,7 @@ async def ban(request: Request) -> Response:
     banned = BanCommenter(reason=asked.reason, name=name or UNSET, client=client or UNSET)
     result = await write(request, Order(banned, moderator))
     assert result.id is not None
-    return JSON({"ban_id": result.id.hex, "position": result.position}, status_code=201)
+    return JSON(responses.Banned(ban_id=result.id.hex, position=result.position), status_code=201)
 
 
 async def lift_ban(request: Request) -> Response:
@@ -121,7 +121,7 @@ async def lift_ban(request: Request) -> Response:
         raise BanNotFoundError(f"no ban {request.path_params['ban_id']}") from None
     asked: LiftBan = decode(LiftBan, await read_body(request), request)
     result = await write(request, Order(asked, moderator, subject=ban_id))
-    return JSON({"position": result.position})
+    return JSON(responses.Position(position=result.position))
 
 
 async def erase(request: Request) -> Response:
@@ -132,10 +132,10 @@ async def erase(request: Request) -> Response:
         erase_commenter, svc.app, svc.read_models, asked.name, reason=asked.reason, by=admin
     )
     return JSON(
-        {
-            "comments": report.comments,
-            "stories": report.stories,
-            "bans": report.bans,
-            "position": report.position or None,
-        }
+        responses.CommenterErased(
+            comments=report.comments,
+            stories=list(report.stories),
+            bans=report.bans,
+            position=report.position or None,
+        )
     )

@@ -1,7 +1,7 @@
 """The OpenAPI 3.1 description of the JSON API (served at /openapi.json), made from the route table
 (``web/routes.py``): each endpoint's request body and query parameters are the schemas of the structs its
 handler decodes them into (``newsroom.commands``, ``web.queries``), so the document says what is enforced.
-Response bodies are described here."""
+Response bodies are the structs of ``web.responses``."""
 
 from __future__ import annotations
 
@@ -15,264 +15,16 @@ from starlette.responses import Response
 
 from newsroom import commands, rules
 from web.http import JSON
+from web.responses import RESPONSES
 from web.routes import ENDPOINTS, Endpoint
 
 Schema = dict[str, Any]
 REF = "#/components/schemas/{name}"
 
 
-def _object(required: list[str], properties: dict[str, Schema], *, closed: bool = True) -> Schema:
-    schema: Schema = {"type": "object", "required": required, "properties": properties}
-    if closed:
-        schema["additionalProperties"] = False
-    return schema
-
-
 def _ref(name: str) -> Schema:
     return {"$ref": REF.format(name=name)}
 
-
-NULLABLE_STRING: Schema = {"type": ["string", "null"]}
-SLUG: Schema = {"type": "string", "pattern": rules.SLUG_PATTERN, "maxLength": rules.SLUG_MAX}
-POSITION: Schema = {"type": "integer", "minimum": 0}
-
-RESPONSES: dict[str, Schema] = {
-    "Error": _object(
-        ["error"],
-        {
-            "error": _object(
-                ["code", "message"],
-                {"code": {"type": "string"}, "message": {"type": "string"}, "details": {"type": "object"}},
-            )
-        },
-    ),
-    "Receipt": _object(
-        ["version", "position"],
-        {
-            "version": {"type": "integer", "minimum": 1},
-            "position": POSITION,
-            "slug": SLUG,
-            "update_id": {"type": "string"},
-            "comment_id": {"type": "string"},
-            "embed_id": {"type": "string"},
-        },
-    ),
-    "Health": {"type": "object"},
-    "ArticlePage": _object(
-        ["slug", "headline", "body", "byline", "status", "version", "updates", "comments", "pinned"],
-        {
-            "slug": SLUG,
-            "headline": {"type": "string"},
-            "body": {"type": "string"},
-            "byline": {"type": "object"},
-            "status": {"type": "string", "enum": ["draft", "published", "unpublished"]},
-            "version": {"type": "integer"},
-            "position": POSITION,
-            "updates": {"type": "array", "items": {"type": "object"}},
-            "comments": {"type": "array", "items": {"type": "object"}},
-            "pinned": {"type": "array", "items": {"type": "string"}},
-            "published_at": NULLABLE_STRING,
-        },
-        closed=False,
-    ),
-    "FrontPage": _object(
-        ["articles", "next_before"],
-        {
-            "articles": {"type": "array", "items": {"type": "object"}},
-            "next_before": {"type": ["integer", "null"]},
-        },
-    ),
-    "EventRecord": _object(
-        ["position", "version", "at", "actor", "type", "aggregate_id", "data"],
-        {
-            "position": {"type": ["integer", "null"]},
-            "version": {"type": "integer"},
-            "at": {"type": "string"},
-            "actor": NULLABLE_STRING,
-            "type": {"type": "string"},
-            "summary": {"type": "string", "description": "What happened, in words"},
-            "aggregate_id": {"type": "string"},
-            "data": {"type": "object"},
-        },
-    ),
-    "History": _object(
-        ["slug", "events", "next_after_version"],
-        {
-            "slug": SLUG,
-            "events": {"type": "array", "items": _ref("EventRecord")},
-            "next_after_version": {"type": ["integer", "null"]},
-        },
-    ),
-    "Log": _object(
-        ["events", "next_after"],
-        {
-            "events": {"type": "array", "items": _ref("EventRecord")},
-            "next_after": {"type": ["integer", "null"]},
-        },
-    ),
-    "Moderation": _object(
-        ["comments", "counts", "next_before"],
-        {
-            "comments": {"type": "array", "items": {"type": "object"}},
-            "counts": {"type": "object", "additionalProperties": {"type": "integer"}},
-            "next_before": {"type": ["integer", "null"]},
-            "story": {"type": "object"},
-        },
-    ),
-    "BulkModerated": _object(
-        ["changed", "unchanged", "position"],
-        {
-            "changed": {"type": "integer"},
-            "unchanged": {"type": "array", "items": {"type": "object"}},
-            "position": {"type": ["integer", "null"]},
-        },
-    ),
-    "Bans": _object(["bans"], {"bans": {"type": "array", "items": {"type": "object"}}}),
-    "Banned": _object(["ban_id", "position"], {"ban_id": {"type": "string"}, "position": POSITION}),
-    "Position": _object(["position"], {"position": POSITION}),
-    "CommenterErased": _object(
-        ["comments", "stories", "bans", "position"],
-        {
-            "comments": {"type": "integer"},
-            "stories": {"type": "array", "items": {"type": "string"}},
-            "bans": {"type": "integer"},
-            "position": {"type": ["integer", "null"]},
-        },
-    ),
-    "ItemProof": _object(
-        ["slug", "kind", "position", "leaf_input", "key", "proof", "tree_head"],
-        {
-            "slug": SLUG,
-            "kind": {"type": "string", "enum": ["update", "correction"]},
-            "id": {"type": "string"},
-            "version": {"type": "integer"},
-            "position": POSITION,
-            "leaf_input": {"type": "string", "description": "base64 of the exact bytes the leaf hashes"},
-            "key": {"type": ["string", "null"], "description": "base64 AES-256-GCM key of its sealed words"},
-            "proof": {"type": "object"},
-            "tree_head": _ref("TreeHead"),
-        },
-    ),
-    "Diff": _object(
-        ["slug", "from", "to", "events", "headline", "body", "status", "tags", "updates", "comments"],
-        {
-            "slug": SLUG,
-            "from": {"type": "object"},
-            "to": {"type": "object"},
-            "events": {"type": "integer"},
-            "headline": {"type": ["object", "null"]},
-            "body": {"type": ["object", "null"]},
-            "status": {"type": ["object", "null"]},
-            "tags": {"type": "object"},
-            "updates": {"type": "object"},
-            "comments": {"type": "object"},
-            "other": {"type": "array"},
-            "changes": {"type": "array", "items": {"type": "object"}},
-        },
-    ),
-    "TreeHead": _object(
-        ["tree_size", "root_hash", "last_position", "timestamp", "signature"],
-        {
-            "tree_size": {"type": "integer", "minimum": 0},
-            "root_hash": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
-            "last_position": POSITION,
-            "timestamp": {"type": "string"},
-            "signature": {"type": ["string", "null"], "description": "base64 Ed25519, or null if no key"},
-            "public_key": {"type": "string"},
-            "key_id": {"type": "string"},
-        },
-        closed=False,
-    ),
-    "InclusionProof": _object(
-        ["position", "leaf_index", "leaf_hash", "tree_size", "root_hash", "audit_path"],
-        {
-            "position": POSITION,
-            "leaf_index": {"type": "integer"},
-            "leaf_hash": {"type": "string"},
-            "tree_size": {"type": "integer"},
-            "root_hash": {"type": "string"},
-            "audit_path": {"type": "array", "items": {"type": "string"}},
-        },
-    ),
-    "Member": _object(
-        ["name", "role", "permissions", "display_name", "bio", "picture_url"],
-        {
-            "name": {"type": "string"},
-            "role": {"type": "string", "enum": ["editor", "moderator", "auditor", "admin"]},
-            "permissions": {"type": "array", "items": {"type": "string"}},
-            "display_name": {"type": "string"},
-            "bio": {"type": "string"},
-            "picture_url": {"type": "string"},
-        },
-    ),
-    "StaffList": _object(
-        ["staff"],
-        {
-            "staff": {
-                "type": "array",
-                "items": _object(
-                    ["name", "role", "display_name"],
-                    {
-                        "name": {"type": "string"},
-                        "role": {"type": "string"},
-                        "display_name": {"type": "string"},
-                    },
-                ),
-            }
-        },
-    ),
-    "DeskStories": _object(
-        ["stories", "next_before"],
-        {
-            "stories": {"type": "array", "items": {"type": "object"}},
-            "next_before": {"type": ["integer", "null"]},
-        },
-    ),
-    "Markdown": _object(["html"], {"html": {"type": "string"}}),
-    "SearchResults": _object(["results"], {"results": {"type": "array", "items": {"type": "object"}}}),
-    "Presence": _object(
-        ["editors"],
-        {
-            "editors": {
-                "type": "array",
-                "items": _object(
-                    ["name", "display_name"], {"name": {"type": "string"}, "display_name": {"type": "string"}}
-                ),
-            }
-        },
-    ),
-    "PreviewLink": _object(
-        ["url", "expires_at"], {"url": {"type": "string"}, "expires_at": {"type": "integer"}}
-    ),
-    "EmbargoProof": _object(
-        ["slug", "committed", "commitment", "embargoed_at", "until", "released_at", "record"],
-        {
-            "slug": SLUG,
-            "committed": _object(
-                ["slug", "headline", "body"],
-                {"slug": SLUG, "headline": {"type": "string"}, "body": {"type": "string"}},
-            ),
-            "commitment": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
-            "embargoed_at": {"type": "string"},
-            "until": {"type": "string"},
-            "released_at": {"type": "string"},
-            "record": _object(
-                ["position", "leaf_input", "leaf_hash"],
-                {"position": POSITION, "leaf_input": {"type": "string"}, "leaf_hash": {"type": "string"}},
-            ),
-        },
-    ),
-    "ConsistencyProof": _object(
-        ["from", "to", "from_root", "to_root", "proof"],
-        {
-            "from": {"type": "integer"},
-            "to": {"type": "integer"},
-            "from_root": {"type": "string"},
-            "to_root": {"type": "string"},
-            "proof": {"type": "array", "items": {"type": "string"}},
-        },
-    ),
-}
 
 ERROR_TEXT = {
     400: "Malformed JSON or header",
@@ -382,7 +134,8 @@ def _operation(endpoint: Endpoint, components: dict[str, Schema]) -> Schema:
 @cache
 def document() -> dict[str, Any]:
     structs = sorted(
-        {kind for e in ENDPOINTS for kind in (e.body, e.query) if kind is not None}, key=lambda k: k.__name__
+        {kind for e in ENDPOINTS for kind in (e.body, e.query) if kind is not None} | set(RESPONSES),
+        key=lambda k: k.__name__,
     )
     _, components = msgspec.json.schema_components(structs, ref_template=REF)
     for kind in structs:
@@ -401,7 +154,7 @@ def document() -> dict[str, Any]:
         },
         "paths": paths,
         "components": {
-            "schemas": {**bodies, **RESPONSES},
+            "schemas": bodies,
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
         },
     }

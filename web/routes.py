@@ -174,7 +174,7 @@ ENDPOINTS: list[Endpoint] = [
         "Every event of the article (auditors)",
         permission=AUDIT,
         query=queries.History,
-        response="History",
+        response="ArticleHistory",
         errors=AUDIT_ERRORS,
     ),
     Endpoint(
@@ -184,7 +184,7 @@ ENDPOINTS: list[Endpoint] = [
         "What changed between two versions, and who changed it (auditors)",
         permission=AUDIT,
         query=queries.Diff,
-        response="Diff",
+        response="VersionDiff",
         errors=AUDIT_ERRORS,
     ),
     Endpoint(
@@ -194,7 +194,7 @@ ENDPOINTS: list[Endpoint] = [
         "The global event log (auditors)",
         permission=AUDIT,
         query=queries.Log,
-        response="Log",
+        response="EventLog",
         errors=AUDIT_ERRORS,
     ),
     Endpoint(
@@ -346,7 +346,7 @@ ENDPOINTS: list[Endpoint] = [
         "Every story with its status, most recently changed first (the desk's list)",
         permission=Permission.WRITE_ARTICLES,
         query=queries.DeskStories,
-        response="DeskStories",
+        response="DeskStoryList",
         errors=(400, 401, 403, 422, 503),
     ),
     Endpoint(
@@ -356,7 +356,7 @@ ENDPOINTS: list[Endpoint] = [
         "Every story with its status, most recently changed first (auditors)",
         permission=AUDIT,
         query=queries.DeskStories,
-        response="DeskStories",
+        response="DeskStoryList",
         errors=(400, 401, 403, 422, 503),
     ),
     Endpoint(

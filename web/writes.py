@@ -8,6 +8,7 @@ from functools import cache
 from typing import Any
 from uuid import UUID
 
+from msgspec import UNSET
 from prometheus_client import Counter
 from starlette.requests import Request
 
@@ -23,6 +24,7 @@ from newsroom.errors import (
 )
 from newsroom.rules import slug as check_slug
 from projections.history import event_record
+from web import responses
 from web.concurrency import blocking
 from web.http import JSON, HTTPError
 from web.metrics import COMMANDS
@@ -119,10 +121,13 @@ def changes_since(app: Newsroom, slug: str, version: int) -> list[dict[str, Any]
     ]
 
 
-def receipt(result: Receipt, *, status: int = 200, id_field: str | None = None, **extra: Any) -> JSON:
-    body: dict[str, Any] = {**extra, "version": result.version, "position": result.position}
-    if id_field is not None and result.id is not None:
-        body[id_field] = result.id.hex
+def receipt(
+    result: Receipt, *, status: int = 200, id_field: str | None = None, slug: str | None = None
+) -> JSON:
+    created = {id_field: result.id.hex} if id_field is not None and result.id is not None else {}
+    body = responses.Receipt(
+        version=result.version, position=result.position, slug=UNSET if slug is None else slug, **created
+    )
     headers = {"ETag": f'"{result.version}"'}
     if result.replayed:
         headers["Idempotent-Replayed"] = "true"
