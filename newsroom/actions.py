@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal, get_args
 
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
@@ -32,6 +32,8 @@ Slug = Annotated[
     ),
 ]
 BULK_MAX = 200
+ModerationAction = Literal["hide", "restore", "approve"]
+MODERATION_ACTIONS: tuple[str, ...] = get_args(ModerationAction)
 
 
 class Action(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -153,7 +155,7 @@ class ModerateComments(Action, frozen=True, kw_only=True, forbid_unknown_fields=
     schema_extra: ClassVar[dict[str, Any]] = {  # a reason is needed to hide or restore
         "anyOf": [{"properties": {"action": {"const": "approve"}}}, {"required": ["reason"]}]
     }
-    action: Literal["hide", "restore", "approve"]
+    action: ModerationAction
     comments: Annotated[list[CommentRef], Meta(min_length=1, max_length=BULK_MAX)]
     reason: Reason | UnsetType = UNSET
 

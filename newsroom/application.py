@@ -22,13 +22,13 @@ from eventsourcing.application import (
 )
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, Recording, Transcoder
-from msgspec import UNSET, UnsetType
+from msgspec import UNSET
 
 from newsroom import actions, article_events, commands, rules
 from newsroom.actions import Order
 from newsroom.article import Article, article_id
 from newsroom.bans import BANS_ID, Bans
-from newsroom.commands import Command
+from newsroom.commands import Command, given
 from newsroom.database import prepare
 from newsroom.errors import (
     ArticleNotFoundError,
@@ -223,12 +223,7 @@ class Newsroom(Application[UUID]):
         member.deactivate(actor=order.by.actor)
         return Receipt(version=member.version, position=_position(self.save(member)))
 
-    if TYPE_CHECKING:
-        # One method per change to an article (newsroom.commands.CHANGES), each made and executed on its
-        # own: ``app.append_update(slug, body=..., by=editor)``. Made below, from the declarations.
-        def __getattr__(self, name: str) -> Callable[..., Receipt]: ...
-
-    # -- staff -------------------------------------------------------------------------------------
+    # -- staff and signing in (newsroom.sign_in) -----------------------------------------------------
 
     def staff_members(self) -> list[Staff]:
         """Every staff member as stored now, by name."""
@@ -246,10 +241,12 @@ class Newsroom(Application[UUID]):
     def known_principal(self, token: str) -> Principal | None:
         return self.sign_in.known_principal(token)
 
+    # -- moderators and admins ------------------------------------------------------------------------
+
     @_handles(actions.BanCommenter)
     def _ban(self, order: Order) -> Receipt:
         asked = cast("actions.BanCommenter", order.action)
-        name, client = _given(asked.name), _given(asked.client)
+        name, client = given(asked.name), given(asked.client)
         return self._change_bans(
             lambda bans: bans.ban(name=name, client=client, reason=asked.reason, actor=order.by.actor)
         )
@@ -298,7 +295,7 @@ class Newsroom(Application[UUID]):
     def _moderate_comments(self, order: Order) -> Receipt:
         """All or nothing, across stories, in one save; the receipt's position is 0 when none changed."""
         asked = cast("actions.ModerateComments", order.action)
-        action, reason, actor = asked.action, _given(asked.reason) or "", order.by.actor
+        action, reason, actor = asked.action, given(asked.reason) or "", order.by.actor
         if action != "approve" and not reason:
             raise ValidationError("reason", "say why: it is kept on the record, and shown to moderators")
         comments = [(ref.slug, _comment_id(ref.id)) for ref in asked.comments]
@@ -328,6 +325,11 @@ class Newsroom(Application[UUID]):
         return until_saved(attempt, lambda: ContentionError("those stories are too busy; try again"))
 
     # -- the same writes from Python, as the CLI, the demo and tests make them ------------------------
+
+    if TYPE_CHECKING:
+        # One method per change to an article (newsroom.commands.CHANGES), each made and executed on its
+        # own: ``app.append_update(slug, body=..., by=editor)``. Made below, from the declarations.
+        def __getattr__(self, name: str) -> Callable[..., Receipt]: ...
 
     def draft_article(
         self,
@@ -395,8 +397,8 @@ class Newsroom(Application[UUID]):
     ) -> tuple[Receipt | None, list[tuple[str, UUID]]]:
         """Hides, restores or approves many comments; the receipt is None when none changed, and the
         comments already as asked are returned."""
-        if action not in ("hide", "restore", "approve"):
-            raise ValidationError("action", "must be one of hide, restore, approve")
+        if action not in actions.MODERATION_ACTIONS:
+            raise ValidationError("action", f"must be one of {', '.join(actions.MODERATION_ACTIONS)}")
         refs = [actions.CommentRef(slug=slug, id=comment.hex) for slug, comment in comments]
         asked = actions.ModerateComments(
             action=cast("Any", action), comments=refs, reason=UNSET if reason is None else reason
@@ -589,10 +591,6 @@ def _run(command: Command, article: Article) -> object:
         if changed is not None:
             raise VersionConflictError(expected, article.version, changed)
     return command.run(article)
-
-
-def _given(value: str | UnsetType) -> str | None:
-    return None if isinstance(value, UnsetType) else value
 
 
 def _comment_id(value: str) -> UUID:

@@ -201,24 +201,24 @@ class EditArticle(Change, frozen=True, kw_only=True, forbid_unknown_fields=True)
     correction_note: Note | UnsetType = UNSET
 
     def __post_init__(self) -> None:
-        if _given(self.headline) is None and _given(self.body) is None:
+        if given(self.headline) is None and given(self.body) is None:
             raise ValidationError("headline", "give a headline, a body, or both")
-        if _given(self.correction_note) is not None and _given(self.body) is None:
+        if given(self.correction_note) is not None and given(self.body) is None:
             raise ValidationError("correction_note", "a correction note goes with a body")
 
     def conflict(self, article: Article, item: None, version: int) -> str | None:
         """Only the parts it changes: an edit of the body is not refused for a new headline, nor the
         reverse."""
         for part, value in (("headline", self.headline), ("body", self.body)):
-            if _given(value) is not None and article.changed_since(version, part):
+            if given(value) is not None and article.changed_since(version, part):
                 return part
         return None
 
     def apply(self, article: Article, item: None, actor: str) -> None:
-        if (headline := _given(self.headline)) is not None:
+        if (headline := given(self.headline)) is not None:
             article.change_headline(headline=headline, actor=actor)
-        if (body := _given(self.body)) is not None:
-            article.revise_body(body=body, correction_note=_given(self.correction_note), actor=actor)
+        if (body := given(self.body)) is not None:
+            article.revise_body(body=body, correction_note=given(self.correction_note), actor=actor)
 
 
 def optional_body(kind: type[msgspec.Struct]) -> bool:
@@ -229,7 +229,7 @@ def optional_body(kind: type[msgspec.Struct]) -> bool:
     )
 
 
-def _given(value: str | UnsetType | None) -> str | None:
+def given(value: str | UnsetType | None) -> str | None:
     """A field's value, or None when it was left out (None too, from Python callers)."""
     return None if isinstance(value, UnsetType) else value
 

@@ -134,7 +134,7 @@ async def erase(request: Request) -> Response:
     return JSON(
         responses.CommenterErased(
             comments=report.comments,
-            stories=list(report.stories),
+            stories=report.stories,
             bans=report.bans,
             position=report.position or None,
         )

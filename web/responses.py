@@ -20,7 +20,7 @@ Hash = Annotated[str, Meta(pattern="^[0-9a-f]{64}$")]
 Objects = list[dict[str, Any]]
 
 
-class Closed(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, omit_defaults=False):
+class Closed(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """A response body that holds only its fields."""
 
 
