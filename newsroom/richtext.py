@@ -24,7 +24,19 @@ from markdown_it.token import Token
 
 from newsroom.errors import ValidationError
 
-RULES: Final = ["emphasis", "link", "image", "list", "blockquote", "newline", "escape", "linkify", "autolink"]
+# "entity": an editor's ``&amp;`` or ``&eacute;`` is the character it names, as CommonMark says.
+RULES: Final = [
+    "emphasis",
+    "link",
+    "image",
+    "list",
+    "blockquote",
+    "newline",
+    "escape",
+    "entity",
+    "linkify",
+    "autolink",
+]
 LINK_SCHEMES: Final = frozenset({"http", "https", "mailto"})
 IMAGE_SCHEMES: Final = frozenset({"http", "https"})
 _SCHEME = re.compile(r"^\s*([a-zA-Z][a-zA-Z0-9+.\-]*):")

@@ -80,16 +80,20 @@ class Site:
         assert drafted.status_code == 201, drafted.text
         published = self.call("POST", f"/api/articles/{slug}/publish", self.editor)
         assert published.status_code == 200
-        assert (
-            self.call("GET", f"/api/articles/{slug}?after={published.json()['position']}").status_code == 200
-        )
+        self.settle(slug, published.json()["position"])
 
     def append(self, slug: str, body: str, label: str | None = None) -> dict[str, Any]:
         sent = {"body": body, **({"label": label} if label else {})}
         response = self.call("POST", f"/api/articles/{slug}/updates", self.editor, json=sent)
         assert response.status_code == 201, response.text
         result: dict[str, Any] = response.json()
+        self.settle(slug, result["position"])
         return result
+
+    def settle(self, slug: str, position: int) -> None:
+        """Wait until the read model holds this write, so a page opened next renders it (not the live
+        stream, which would add it a second way)."""
+        assert self.call("GET", f"/api/articles/{slug}?after={position}").status_code == 200
 
 
 def staff_tokens(url: str) -> dict[str, str]:

@@ -483,7 +483,40 @@ def test_markdown_renders_alike_on_the_page_live_in_the_feeds_and_in_json_ld(sit
     items = site.call("GET", f"/articles/{SLUG}/feed.json").json()["items"]
     assert items[0]["content_html"] == api_html
     ld = json.loads(page.locator('script[type="application/ld+json"]').text_content() or "{}")
-    assert ld["liveBlogUpdate"][0]["articleBody"] == api_html
+    assert ld["liveBlogUpdate"][0]["articleBody"] == (
+        "Roads are closed: see the council's map.\n\nMill Road\nQuay Street"
+    )
+
+
+def test_an_entity_is_its_character_and_json_ld_carries_plain_text_without_erased_updates(
+    site: Site, page: Any
+) -> None:
+    site.story(SLUG)
+    kept = site.append(SLUG, "Smith &amp; Sons reopened the **quay** caf&eacute;.")
+    erased = site.append(SLUG, "The skipper's home address was 12 Harbour Row.")
+    app = Newsroom.from_url(site.url)
+    try:
+        admin = app.add_staff("ada", Role.ADMIN, by=OPERATOR)[1]
+    finally:
+        app.close()
+    gone = site.call(
+        "POST",
+        f"/api/articles/{SLUG}/updates/{erased['update_id']}/erase",
+        admin,
+        json={"reason": "A court order: private address"},
+    )
+    assert gone.status_code == 200, gone.text
+    site.settle(SLUG, gone.json()["position"])
+    page.goto(f"{site.base}/articles/{SLUG}")
+    expect(page.locator(f"#u-{kept['update_id']} .update-body")).to_have_text(
+        "Smith & Sons reopened the quay café."
+    )
+    ld = json.loads(page.locator('script[type="application/ld+json"]').text_content() or "{}")
+    assert ld["articleBody"] == "A ferry with 80 people aboard lost power in the strait this morning."
+    assert [
+        (posting["@id"].rsplit("#", 1)[1], posting["articleBody"]) for posting in ld["liveBlogUpdate"]
+    ] == [(f"u-{kept['update_id']}", "Smith & Sons reopened the quay café.")]
+    assert "Harbour Row" not in page.content()
 
 
 HOSTILE_LINKS = (

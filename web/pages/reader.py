@@ -36,7 +36,8 @@ PAGE_UPDATES = 30  # updates on a story's page; older ones are a page of their o
 
 def _live_blog(article: Doc, site: Site, authors: list[Doc], canonical: str, image: str) -> dict[str, Any]:
     """schema.org LiveBlogPosting, as Google's live blog guidance asks for it, with the updates as
-    BlogPostings (a struck one marked retracted, with the reason as its correction)."""
+    BlogPostings (a struck one marked retracted, with the reason as its correction). ``articleBody`` is
+    text, as schema.org defines it: the words a reader reads, without markup."""
     people = {author["name"]: _person(author, site) for author in authors}
     byline = list(people.values()) or [{"@type": "Person", "name": article["byline"].get("name")}]
     ended = article.get("coverage_ended_at")
@@ -63,7 +64,7 @@ def _live_blog(article: Doc, site: Site, authors: list[Doc], canonical: str, ima
             "url": site.url,
             "logo": {"@type": "ImageObject", "url": site.logo},
         },
-        "articleBody": article["body_html"],
+        "articleBody": richtext.plain(article["body"]),
         "keywords": article["tags"],
         "correction": [
             {"@type": "CorrectionComment", "text": correction["note"], "datePublished": correction["at"]}
@@ -72,6 +73,7 @@ def _live_blog(article: Doc, site: Site, authors: list[Doc], canonical: str, ima
         "liveBlogUpdate": [
             _blog_posting(update, article, canonical, people, byline)
             for update in reversed(article["updates"])
+            if not update.get("erased")  # an erased update's words are gone, and so is its posting
         ],
     }
 
@@ -91,7 +93,7 @@ def _blog_posting(
         "@id": f"{canonical}#u-{update['id']}",
         "url": f"{canonical}#u-{update['id']}",
         "headline": update["headline"] or update["label"] or article["headline"],
-        "articleBody": update["body_html"],
+        "articleBody": richtext.plain(update["body"]),
         "datePublished": update["at"],
         "dateModified": update["revised_at"] or update["struck_at"] or update["at"],
         "author": people.get(update["author"])
