@@ -209,6 +209,9 @@ def test_every_control_of_the_desk_once(site: Site, page: Any, browser: Any) -> 
     preview.wait_for_load_state()
     expect(preview.locator("#preview-banner")).to_contain_text("embargoed until")
     expect(preview.locator("#headline")).to_have_text("Storm surge reaches the old town")
+    # Not yet out: no Live badge, no "first published" without a date.
+    expect(preview.locator(".live-badge")).to_have_count(0)
+    expect(preview.locator("#byline")).not_to_contain_text("first published")
     preview.close()
     assert site.call("GET", f"/articles/{SLUG}").status_code == 404
     page.click("#unschedule")
