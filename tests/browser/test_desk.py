@@ -578,3 +578,15 @@ def test_what_an_editor_was_typing_survives_a_reload(site: Site, page: Any) -> N
     expect(page.locator("#story")).to_be_visible(timeout=5000)  # still signed in, the story open again
     expect(page.locator("#update-body")).to_have_value("Half-written: the pumps")
     expect(page.locator("#edit-body")).to_have_value("A body being rewritten.")
+
+
+def test_the_key_event_label_and_badges_stay_on_one_line_at_1280_px(site: Site, page: Any) -> None:
+    site.story(SLUG)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    desk = Desk(page, site, site.editor)
+    desk.open(SLUG)
+    label = page.locator("label.check", has=page.locator("#update-key")).bounding_box()
+    line = page.locator("#update-label").bounding_box()
+    assert label is not None and line is not None
+    assert label["height"] <= line["height"] + 4, label  # one line, not a letter a line
+    assert label["width"] > label["height"] * 3, label
