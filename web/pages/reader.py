@@ -34,7 +34,9 @@ from web.writes import path_slug
 PAGE_UPDATES = 30  # updates on a story's page; older ones are a page of their own (?before=)
 
 
-def _live_blog(article: Doc, site: Site, authors: list[Doc], canonical: str, image: str) -> dict[str, Any]:
+def _live_blog(
+    article: Doc, body_text: str, site: Site, authors: list[Doc], canonical: str, image: str
+) -> dict[str, Any]:
     """schema.org LiveBlogPosting, as Google's live blog guidance asks for it, with the updates as
     BlogPostings (a struck one marked retracted, with the reason as its correction). ``articleBody`` is
     text, as schema.org defines it: the words a reader reads, without markup."""
@@ -49,7 +51,7 @@ def _live_blog(article: Doc, site: Site, authors: list[Doc], canonical: str, ima
         "mainEntityOfPage": {"@type": "WebPage", "@id": canonical},
         "url": canonical,
         "headline": article["headline"],
-        "description": _description(article),
+        "description": _description(body_text),
         "inLanguage": site.language,
         "image": [image],
         "datePublished": article["published_at"],
@@ -64,7 +66,7 @@ def _live_blog(article: Doc, site: Site, authors: list[Doc], canonical: str, ima
             "url": site.url,
             "logo": {"@type": "ImageObject", "url": site.logo},
         },
-        "articleBody": richtext.plain(article["body"]),
+        "articleBody": body_text,
         "keywords": article["tags"],
         "correction": [
             {"@type": "CorrectionComment", "text": correction["note"], "datePublished": correction["at"]}
@@ -109,8 +111,8 @@ def _blog_posting(
     return posting
 
 
-def _description(article: Doc) -> str:
-    text = richtext.plain(article["body"]).replace("\n", " ")
+def _description(body_text: str) -> str:
+    text = body_text.replace("\n", " ")
     return text if len(text) <= DESCRIPTION else text[: DESCRIPTION - 1].rsplit(" ", 1)[0] + "…"
 
 
@@ -141,6 +143,7 @@ async def _article_context(svc: Services, article: Doc) -> dict[str, Any]:
     updates = list(reversed(article["updates"]))  # newest first, as live coverage reads
     top = list(reversed(article["top"])) if "top" in article else updates
     pinned = [update for update in top if update["pinned"]]
+    body_text = richtext.plain(article["body"])  # the description and JSON-LD's articleBody
     return {
         "article": article,
         "authors": authors,
@@ -151,8 +154,8 @@ async def _article_context(svc: Services, article: Doc) -> dict[str, Any]:
         "replies": replies_of(article["comments"]),
         "canonical": canonical,
         "image": image,
-        "description": _description(article),
-        "live_blog": _live_blog(article, site, authors, canonical, image),
+        "description": _description(body_text),
+        "live_blog": _live_blog(article, body_text, site, authors, canonical, image),
     }
 
 
